@@ -1,0 +1,59 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+REPRISE := $(VENV)/bin/reprise
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
+PG_TEST_DB ?= reprise_test
+PG_URL ?= postgresql://postgres@$(PG_HOST):$(PG_PORT)/$(PG_TEST_DB)
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard server/translations/*/LC_MESSAGES/messages.po mobile/locale/*/LC_MESSAGES/*.po))
+
+.PHONY: run test test-sqlite test-postgres lint system-deps translations mobile bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test,mobile]"
+	touch $@
+
+%.mo: %.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@
+
+translations: $(CATALOGUES)
+
+## The server with demo data on SQLite, on http://127.0.0.1:5000
+run: $(VENV)/.installed translations
+	$(REPRISE) db upgrade
+	$(REPRISE) demo-data
+	$(REPRISE) run --host 127.0.0.1 --port 5000
+
+## Everything: lint, the suite on SQLite, then on PostgreSQL
+test: system-deps $(VENV)/.installed translations lint test-sqlite test-postgres
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check server shared mobile tests bench
+
+test-sqlite: $(VENV)/.installed translations
+	env -u DATABASE_URL $(PY) -m pytest -q
+
+test-postgres: $(VENV)/.installed translations
+	@if $(PY) .ci/pg_ready.py "$(PG_URL)"; then \
+		DATABASE_URL="$(PG_URL)" $(PY) -m pytest -q; \
+	elif [ -n "$$CI" ]; then \
+		echo "PostgreSQL does not answer on $(PG_HOST):$(PG_PORT): CI must test it" >&2; exit 1; \
+	else \
+		echo "PostgreSQL does not answer on $(PG_HOST):$(PG_PORT): skipped its pass"; \
+	fi
+
+system-deps:
+	bash .ci/system-deps
+
+mobile: $(VENV)/.installed translations
+	$(PY) -m mobile --server http://127.0.0.1:5000
+
+bench: $(VENV)/.installed
+	$(PY) bench/ingest_bench.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis artifacts

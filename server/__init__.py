@@ -1,0 +1,68 @@
+"""Reprise server: the Flask application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from server.clock import Clock, FixedClock
+from server.config import settings_from_env
+
+
+def create_app(test_config: dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
+    """Build the application: configure, bind extensions, register blueprints. No side effects."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(settings_from_env(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_clock(app, clock)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_clock(app: Flask, clock: Clock | None) -> None:
+    """One clock for the whole app: given, pinned by AS_OF, or the wall clock."""
+    if clock is None:
+        tz = app.config["TIMEZONE"]
+        as_of = app.config.get("AS_OF")
+        clock = FixedClock.on_day(as_of, tz) if as_of else Clock(tz)
+    app.extensions["reprise.clock"] = clock
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the bare extension instances of server.extensions."""
+    from server import models  # noqa: F401  (registers the tables on the metadata)
+    from server.extensions import api, babel, db, migrate
+    from server.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    babel.init_app(app, locale_selector=select_locale)
+    api.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """The versioned JSON API, one blueprint per resource."""
+    from server.api import register_api
+
+    register_api(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Every error of the API answers in one JSON shape."""
+    from server.api.errors import init_app as init_errors
+
+    init_errors(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The ``reprise`` CLI commands."""
+    from server.cli import init_app as init_cli
+
+    init_cli(app)

@@ -1,0 +1,48 @@
+"""POST /auth/login (staff), /auth/logout, /auth/pair (patient tablet)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.schemas.staff import LoginIn, PairIn, PairOut, TokenOut
+from server.api.security import require_staff
+from server.clock import utcnow
+from server.services import auth
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authentication")
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @blp.arguments(LoginIn)
+    @blp.response(200, TokenOut)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Exchange staff credentials for a bearer token."""
+        issued = auth.login(data["email"], data["password"])
+        return {"token": issued.raw, "expires_at": issued.record.expires_at,
+                "user": issued.record.user}
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @blp.response(204)
+    def post(self) -> None:
+        """Revoke the staff token used for this request."""
+        require_staff()
+        auth.revoke(g.token)
+
+
+@blp.route("/pair")
+class Pair(MethodView):
+    @blp.arguments(PairIn)
+    @blp.response(201, PairOut)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Exchange a one-time pairing code for the tablet's device token."""
+        issued, enrolment = auth.pair_device(data["code"], data["device_label"])
+        return {"token": issued.raw, "patient_id": enrolment.patient_id,
+                "first_name": enrolment.patient.first_name,
+                "programme_code": enrolment.programme_code, "server_time": utcnow()}

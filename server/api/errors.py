@@ -1,0 +1,85 @@
+"""One error body for the whole API: ``{"code", "status", "message", "errors"}``.
+
+``message`` is a readable sentence that names every bad field, so that a
+person reading a log or the tablet's screen sees what is wrong without
+walking the ``errors`` tree.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, jsonify
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from server.api.messages import translate_message
+from server.services.errors import ServiceError
+
+
+def flatten_errors(errors: Any, prefix: str = "") -> list[str]:
+    """``["items.0.hr_max: message", ...]`` from marshmallow's nested error dict."""
+    if isinstance(errors, dict):
+        lines = []
+        for key, value in errors.items():
+            # flask-smorest nests body errors under the location ("json").
+            name = prefix if key in ("json", "_schema") and not prefix else (
+                f"{prefix}.{key}" if prefix else str(key))
+            lines.extend(flatten_errors(value, name))
+        return lines
+    if isinstance(errors, list) and all(isinstance(e, str) for e in errors):
+        return [f"{prefix}: {translate_message(e)}" if prefix else translate_message(e)
+                for e in errors]
+    if isinstance(errors, list):
+        return [line for e in errors for line in flatten_errors(e, prefix)]
+    text = translate_message(str(errors))
+    return [f"{prefix}: {text}" if prefix else text]
+
+
+def _translate(errors: Any) -> Any:
+    if isinstance(errors, dict):
+        return {k: _translate(v) for k, v in errors.items()}
+    if isinstance(errors, list):
+        return [_translate(e) for e in errors]
+    return translate_message(str(errors))
+
+
+def error_body(status: int, message: str, code: str | None = None,
+               errors: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON body of an error response."""
+    body: dict[str, Any] = {
+        "code": code or HTTPStatus(status).phrase.lower().replace(" ", "_"),
+        "status": status,
+        "message": message,
+    }
+    if errors:
+        body["errors"] = _translate(errors)
+    return body
+
+
+def _http_error(exc: HTTPException) -> tuple[Any, int]:
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    errors = data.get("messages")
+    if errors:
+        message = _("Invalid request: %(details)s",
+                    details="; ".join(flatten_errors(errors)))
+    elif status == 413:
+        message = _("Request body too large.")
+    else:
+        message = data.get("message") or _(HTTPStatus(status).phrase)
+    return jsonify(error_body(status, message, errors=errors)), status
+
+
+def _service_error(exc: ServiceError) -> tuple[Any, int]:
+    message = exc.message
+    if exc.errors:
+        message = f"{message} {'; '.join(flatten_errors(exc.errors))}"
+    return jsonify(error_body(exc.status, message, exc.code, exc.errors)), exc.status
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers (after flask-smorest's, so these win)."""
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(ServiceError, _service_error)

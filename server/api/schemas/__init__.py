@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the API: what goes in and what comes out."""

@@ -1,0 +1,125 @@
+"""What the patient logs from the tablet: sessions, heart rate, booklet, events, questionnaires.
+
+Every row sent by the tablet carries the client's UUID (``client_id``) and a
+digest of its content: the same item sent twice is stored once, and the same
+UUID with other content is a conflict.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.models.types import StrEnumType, UTCDateTime
+from shared.enums import BookletStatus, HealthEventKind, Questionnaire, SessionSource
+
+
+class _FromTablet:
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    payload_digest: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ErgoSession(_FromTablet, db.Model):
+    """One ergocycle session."""
+
+    __tablename__ = "ergo_sessions"
+    __table_args__ = (Index("ix_ergo_sessions_enrolment_day", "enrolment_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Local calendar day (programme time zone) of started_at: weekly counts group on it.
+    day: Mapped[date]
+    duration_s: Mapped[int]
+    resistance: Mapped[int | None] = mapped_column(SmallInteger)
+    watts: Mapped[int | None] = mapped_column(SmallInteger)
+    distance_km: Mapped[float | None]
+    hr_rest: Mapped[int | None] = mapped_column(SmallInteger)
+    hr_mean: Mapped[int | None] = mapped_column(SmallInteger)
+    hr_max: Mapped[int | None] = mapped_column(SmallInteger)
+    dyspnoea: Mapped[int | None] = mapped_column(SmallInteger)
+    effort: Mapped[int | None] = mapped_column(SmallInteger)
+    pain_eva: Mapped[int | None] = mapped_column(SmallInteger)
+    notes: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[SessionSource] = mapped_column(StrEnumType(SessionSource))
+    hr_sample_count: Mapped[int] = mapped_column(default=0)
+
+
+class HeartRateSample(db.Model):
+    """One heart-rate reading during a session, seconds from its start."""
+
+    __tablename__ = "hr_samples"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("ergo_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    offset_s: Mapped[int] = mapped_column(primary_key=True)
+    bpm: Mapped[int] = mapped_column(SmallInteger)
+
+
+class BookletItem(db.Model):
+    """An exercise prescribed in a patient's booklet."""
+
+    __tablename__ = "booklet_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    title_fr: Mapped[str] = mapped_column(String(120))
+    title_en: Mapped[str] = mapped_column(String(120))
+    description_fr: Mapped[str] = mapped_column(Text)
+    repetitions: Mapped[int]
+    sets: Mapped[int]
+    per_week: Mapped[int]
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class BookletEntry(_FromTablet, db.Model):
+    """The patient's report on one booklet exercise on one day."""
+
+    __tablename__ = "booklet_entries"
+    __table_args__ = (Index("ix_booklet_entries_enrolment_day", "enrolment_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("booklet_items.id"))
+    day: Mapped[date]
+    status: Mapped[BookletStatus] = mapped_column(StrEnumType(BookletStatus))
+    pain_eva: Mapped[int | None] = mapped_column(SmallInteger)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class HealthEvent(_FromTablet, db.Model):
+    """A health event reported by the patient (or recorded by the referent)."""
+
+    __tablename__ = "health_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    kind: Mapped[HealthEventKind] = mapped_column(StrEnumType(HealthEventKind))
+    occurred_on: Mapped[date]
+    description: Mapped[str | None] = mapped_column(Text)
+    warning_signs: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class QuestionnaireResponse(_FromTablet, db.Model):
+    """Answers to a questionnaire, with its score when the instrument has one."""
+
+    __tablename__ = "questionnaire_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    instrument: Mapped[Questionnaire] = mapped_column(StrEnumType(Questionnaire))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    score: Mapped[float | None]

@@ -1,0 +1,69 @@
+"""Scheduled contacts of the timeline and the weekly training prescription."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.models.types import StrEnumType, UTCDateTime
+from shared.enums import Channel, ContactKind, ContactStatus, Modality, Phase
+
+
+class ScheduledContact(db.Model):
+    """A call, visit, consultation or synthesis due within a window."""
+
+    __tablename__ = "scheduled_contacts"
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "key", name="uq_scheduled_contacts_enrolment_key"),
+        Index("ix_scheduled_contacts_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[ContactKind] = mapped_column(StrEnumType(ContactKind))
+    phase: Mapped[Phase] = mapped_column(StrEnumType(Phase))
+    channel: Mapped[Channel] = mapped_column(StrEnumType(Channel))
+    week: Mapped[int | None]
+    month: Mapped[int | None]
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_opens: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_closes: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[ContactStatus] = mapped_column(
+        StrEnumType(ContactStatus), default=ContactStatus.PLANNED
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Prescription(db.Model):
+    """The ergocycle prescription in force from a programme week on."""
+
+    __tablename__ = "prescriptions"
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "from_week", name="uq_prescriptions_enrolment_week"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    from_week: Mapped[int]
+    session_minutes: Mapped[int]
+    watts: Mapped[int | None]
+    modality: Mapped[Modality] = mapped_column(StrEnumType(Modality))
+    # Interval work: seconds of effort and of recovery per block.
+    work_s: Mapped[int | None]
+    rest_s: Mapped[int | None]
+    sessions_min: Mapped[int]
+    sessions_max: Mapped[int]
+    hr_target_low: Mapped[int | None]
+    hr_target_high: Mapped[int | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,95 @@
+"""Patients, their enrolments in a programme, and the enrolments' history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.models.types import StrEnumType, UTCDateTime
+from server.models.users import User
+from shared.enums import EnrolmentState
+from shared.programmes import ProgrammeTemplate, get_template
+
+
+class Patient(db.Model):
+    """Identity and clinical baseline of a patient."""
+
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date]
+    sex: Mapped[str] = mapped_column(String(1))
+    phone: Mapped[str] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Hospital identifier (IPP) when the patient has one.
+    external_ref: Mapped[str | None] = mapped_column(String(50), unique=True)
+    referent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    physician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Heart-rate safety: resting band from the GP's consultation, ceiling from the exercise test.
+    hr_rest_min: Mapped[int | None]
+    hr_rest_max: Mapped[int | None]
+    hr_ceiling: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    referent: Mapped[User | None] = relationship(foreign_keys=[referent_id])
+    physician: Mapped[User | None] = relationship(foreign_keys=[physician_id])
+    enrolments: Mapped[list[Enrolment]] = relationship(
+        back_populates="patient", order_by="Enrolment.id"
+    )
+
+    @property
+    def display_name(self) -> str:
+        """Name as staff read it in lists."""
+        return f"{self.last_name.upper()} {self.first_name}"
+
+
+class Enrolment(db.Model):
+    """One passage of a patient through a programme, from request to end."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (Index("ix_enrolments_state_patient", "state", "patient_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    programme_code: Mapped[str] = mapped_column(String(40))
+    state: Mapped[EnrolmentState] = mapped_column(StrEnumType(EnrolmentState))
+    referral_source: Mapped[str] = mapped_column(String(40))
+    # Shortened home part after an SSR stay; None means the template's length.
+    intervention_weeks: Mapped[int | None]
+    dossier: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    dossier_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    start_date: Mapped[date | None]
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    patient: Mapped[Patient] = relationship(back_populates="enrolments")
+
+    @property
+    def template(self) -> ProgrammeTemplate:
+        """The programme template with this enrolment's intervention length."""
+        return get_template(self.programme_code, self.intervention_weeks)
+
+
+class EnrolmentTransition(db.Model):
+    """Every change of state of an enrolment: who, when, why."""
+
+    __tablename__ = "enrolment_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[EnrolmentState] = mapped_column(StrEnumType(EnrolmentState))
+    to_state: Mapped[EnrolmentState] = mapped_column(StrEnumType(EnrolmentState))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""Business rules and transactions; views call these and nothing else writes."""

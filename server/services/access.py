@@ -1,0 +1,66 @@
+"""Who may see which patient. Every staff lookup of a patient goes through here.
+
+A referent sees the patients assigned to them; a physician the patients they
+follow; a coordinator the whole file (they run enrolment); an administrator
+manages accounts and sees no patient data. Objects a caller may not see are
+answered 404, so that ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, select, true
+
+from server.extensions import db
+from server.models import Enrolment, Patient, User
+from server.services.audit import record_access
+from server.services.errors import Forbidden, NotFound
+from shared.enums import Role
+
+READ, WRITE = "read", "write"
+# Transitions carry their own role rules (shared.enrolment), so they are audited apart.
+TRANSITION = "transition"
+
+
+def visible_patients(user: User) -> Select[tuple[Patient]]:
+    """A SELECT of the patients ``user`` may see."""
+    query = select(Patient)
+    if user.role == Role.COORDINATOR:
+        return query.where(true())
+    if user.role == Role.REFERENT:
+        return query.where(Patient.referent_id == user.id)
+    if user.role == Role.PHYSICIAN:
+        return query.where(Patient.physician_id == user.id)
+    return query.where(Patient.id.is_(None))
+
+
+def can_write(user: User, patient: Patient) -> bool:
+    """Referents and coordinators change records; physicians decide through transitions."""
+    return user.role in (Role.COORDINATOR, Role.REFERENT)
+
+
+def get_patient(user: User, patient_id: int, action: str = READ) -> Patient:
+    """The patient if ``user`` may see it (and write it for WRITE); audited."""
+    patient = db.session.scalar(visible_patients(user).where(Patient.id == patient_id))
+    if patient is None:
+        raise NotFound(_("No such patient."), "patient_not_found")
+    if action == WRITE and not can_write(user, patient):
+        raise Forbidden(_("Your role may not change this record."), "forbidden")
+    record_access(user, action, "patient", [patient.id], patient.id)
+    return patient
+
+
+def get_enrolment(user: User, enrolment_id: int, action: str = READ) -> Enrolment:
+    """The enrolment if ``user`` may see its patient; audited."""
+    enrolment = db.session.scalar(
+        select(Enrolment)
+        .join(Patient, Patient.id == Enrolment.patient_id)
+        .where(Enrolment.id == enrolment_id,
+               Patient.id.in_(visible_patients(user).with_only_columns(Patient.id)))
+    )
+    if enrolment is None:
+        raise NotFound(_("No such enrolment."), "enrolment_not_found")
+    if action == WRITE and not can_write(user, enrolment.patient):
+        raise Forbidden(_("Your role may not change this record."), "forbidden")
+    record_access(user, action, "enrolment", [enrolment.patient_id], enrolment.id)
+    return enrolment

@@ -1,0 +1,199 @@
+"""Enrolment: creating a patient's request, moving it through the state machine,
+and laying out the timeline, booklet and first prescription when it starts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import insert, select, update
+
+from server.clock import get_clock, utcnow
+from server.extensions import db
+from server.models import (
+    BookletItem,
+    Enrolment,
+    EnrolmentTransition,
+    Patient,
+    Prescription,
+    ScheduledContact,
+    User,
+)
+from server.services.errors import Conflict, Forbidden, Invalid
+from shared.enrolment import (
+    RUNNING_STATES,
+    TERMINAL_STATES,
+    Action,
+    TransitionError,
+    check_transition,
+    missing_dossier_pieces,
+)
+from shared.enums import ContactStatus, EnrolmentState, Role
+from shared.programmes import ProgrammeTemplate
+from shared.timeline import PlannedContact, build_timeline
+
+# A start may be recorded a little after the inclusion visit, never long after.
+MAX_START_BACKDATE = timedelta(days=14)
+MAX_START_AHEAD = timedelta(days=120)
+
+
+def create_patient(actor: User, data: dict[str, Any]) -> tuple[Patient, Enrolment]:
+    """A new patient with an enrolment request in the given programme."""
+    if actor.role not in (Role.COORDINATOR, Role.REFERENT):
+        raise Forbidden(_("Your role may not register patients."), "forbidden")
+    enrolment_data = data.pop("enrolment")
+    referent_id = data.pop("referent_id", None)
+    if actor.role == Role.REFERENT:
+        referent_id = actor.id
+    _check_staff(referent_id, Role.REFERENT, "referent_id")
+    _check_staff(data.get("physician_id"), Role.PHYSICIAN, "physician_id")
+    now = utcnow()
+    patient = Patient(**data, referent_id=referent_id, created_at=now)
+    enrolment = Enrolment(
+        patient=patient, state=EnrolmentState.REQUESTED, requested_at=now,
+        dossier=enrolment_data.pop("dossier", {}), **enrolment_data,
+    )
+    db.session.add_all([patient, enrolment])
+    db.session.flush()
+    return patient, enrolment
+
+
+def _check_staff(user_id: int | None, role: Role, field: str) -> None:
+    if user_id is None:
+        return
+    user = db.session.get(User, user_id)
+    if user is None or user.role != role or not user.active:
+        raise Invalid(_("Invalid request:"), "invalid_reference",
+                      {field: [_("No active %(role)s with this id.", role=role.value)]})
+
+
+def current_enrolment(patient_id: int) -> Enrolment | None:
+    """The enrolment the patient's tablet reports to: the running one, else the latest."""
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.patient_id == patient_id).order_by(Enrolment.id.desc())
+    ).all()
+    for enrolment in enrolments:
+        if enrolment.state in RUNNING_STATES:
+            return enrolment
+    return enrolments[0] if enrolments else None
+
+
+_TRANSITION_MESSAGES = {
+    "invalid_transition": lambda a, s: _(
+        "Impossible transition: cannot %(action)s an enrolment in state %(state)s.",
+        action=a, state=s),
+    "forbidden_transition": lambda a, s: _("Your role may not %(action)s an enrolment.", action=a),
+    "reason_required": lambda a, s: _("A reason is required to %(action)s.", action=a),
+}
+
+
+def apply_transition(enrolment: Enrolment, actor: User, action: Action,
+                     payload: dict[str, Any]) -> Enrolment:
+    """Move the enrolment; on refusal raise and change nothing. Commits on success."""
+    source = enrolment.state
+    reason = payload.get("reason")
+    try:
+        target = check_transition(source, action, actor.role, reason)
+    except TransitionError as exc:
+        error = Forbidden if exc.code == "forbidden_transition" else Conflict
+        raise error(_TRANSITION_MESSAGES[exc.code](action.value, source.value), exc.code) from None
+    now = utcnow()
+    if action == Action.COMPLETE_DOSSIER:
+        _complete_dossier(enrolment, payload.get("dossier") or {})
+        enrolment.dossier_completed_at = now
+    elif action == Action.VALIDATE:
+        enrolment.validated_at, enrolment.validated_by_id = now, actor.id
+    elif action == Action.START:
+        _start(enrolment, payload, actor)
+    elif target in TERMINAL_STATES:
+        enrolment.ended_at, enrolment.end_reason = now, reason
+        _cancel_planned_contacts(enrolment)
+    enrolment.state = target
+    db.session.add(EnrolmentTransition(
+        enrolment_id=enrolment.id, action=action.value, from_state=source, to_state=target,
+        actor_id=actor.id, at=now, reason=reason,
+    ))
+    db.session.commit()
+    return enrolment
+
+
+def _complete_dossier(enrolment: Enrolment, pieces: dict[str, bool]) -> None:
+    dossier = {**(enrolment.dossier or {}), **pieces}
+    missing = missing_dossier_pieces(dossier)
+    if missing:
+        raise Conflict(
+            _("The dossier is incomplete; missing: %(pieces)s.", pieces=", ".join(missing)),
+            "dossier_incomplete",
+        )
+    enrolment.dossier = dossier
+
+
+def _start(enrolment: Enrolment, payload: dict[str, Any], actor: User) -> None:
+    start: date | None = payload.get("start_date")
+    if start is None:
+        raise Invalid(_("Invalid request:"), "start_date_required",
+                      {"start_date": [_("A start date is required to start.")]})
+    today = get_clock().today()
+    if not today - MAX_START_BACKDATE <= start <= today + MAX_START_AHEAD:
+        raise Invalid(_("Invalid request:"), "start_date_out_of_range", {"start_date": [_(
+            "The start date must lie between %(low)s and %(high)s.",
+            low=(today - MAX_START_BACKDATE).isoformat(),
+            high=(today + MAX_START_AHEAD).isoformat())]})
+    if payload.get("intervention_weeks"):
+        enrolment.intervention_weeks = payload["intervention_weeks"]
+    enrolment.start_date = start
+    enrolment.consent_at = utcnow()
+    template = enrolment.template
+    add_contacts(enrolment, build_timeline(template, start, get_clock().tz))
+    _lay_out_booklet(enrolment, template)
+    db.session.add(default_prescription(enrolment, template, actor))
+
+
+def add_contacts(enrolment: Enrolment, planned: Iterable[PlannedContact]) -> None:
+    """Insert planned contacts on the enrolment's timeline in one statement."""
+    rows = [
+        {"enrolment_id": enrolment.id, "key": c.key, "kind": c.kind, "phase": c.phase,
+         "channel": c.channel, "week": c.week, "month": c.month, "due_at": c.due_at,
+         "window_opens": c.window_opens, "window_closes": c.window_closes,
+         "status": ContactStatus.PLANNED, "attempts": 0}
+        for c in planned
+    ]
+    if rows:
+        db.session.execute(insert(ScheduledContact), rows)
+
+
+def _lay_out_booklet(enrolment: Enrolment, template: ProgrammeTemplate) -> None:
+    db.session.add_all(
+        BookletItem(
+            enrolment_id=enrolment.id, code=e.code, title_fr=e.title_fr, title_en=e.title_en,
+            description_fr=e.description_fr, repetitions=e.repetitions, sets=e.sets,
+            per_week=e.per_week,
+        )
+        for e in template.booklet
+    )
+
+
+def default_prescription(enrolment: Enrolment, template: ProgrammeTemplate,
+                         actor: User | None) -> Prescription:
+    """Week-1 prescription from the template; the referent adjusts it each week."""
+    patient = enrolment.patient
+    return Prescription(
+        enrolment_id=enrolment.id, from_week=1,
+        session_minutes=template.default_session_minutes, watts=None,
+        modality=template.default_modality,
+        sessions_min=template.sessions_per_week_min, sessions_max=template.sessions_per_week_max,
+        hr_target_low=None,
+        hr_target_high=patient.hr_ceiling,
+        created_by_id=actor.id if actor else None, created_at=utcnow(),
+    )
+
+
+def _cancel_planned_contacts(enrolment: Enrolment) -> None:
+    db.session.execute(
+        update(ScheduledContact)
+        .where(ScheduledContact.enrolment_id == enrolment.id,
+               ScheduledContact.status == ContactStatus.PLANNED)
+        .values(status=ContactStatus.CANCELLED)
+    )

@@ -1,0 +1,48 @@
+"""Errors a service raises; the API turns them into one JSON shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    """A refused operation; ``status`` is its HTTP status, nothing was stored."""
+
+    status = 400
+
+    def __init__(self, message: str, code: str | None = None,
+                 errors: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or type(self).__name__
+        self.errors = errors
+
+
+class NotFound(ServiceError):
+    """The object does not exist, or the caller may not know that it does."""
+
+    status = 404
+
+
+class Forbidden(ServiceError):
+    """The caller is known but may not do this."""
+
+    status = 403
+
+
+class Conflict(ServiceError):
+    """The request contradicts the current state (impossible transition, reused id)."""
+
+    status = 409
+
+
+class Invalid(ServiceError):
+    """Input that passed the schema but breaks a domain rule; ``errors`` names the fields."""
+
+    status = 422
+
+
+class Unauthorized(ServiceError):
+    """Missing, wrong, expired or revoked credentials."""
+
+    status = 401

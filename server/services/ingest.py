@@ -1,0 +1,186 @@
+"""Idempotent ingestion of what the tablet sends, in batches.
+
+Each item carries the client's UUID. A batch is all-or-nothing: an item that
+breaks a rule makes the whole batch answer 422 naming the item and field, and
+nothing of it is stored. An item already stored with the same content answers
+exactly as the first time; the same UUID with other content is a 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from server.clock import get_clock, utcnow
+from server.extensions import db
+from server.models import (
+    BookletEntry,
+    BookletItem,
+    Enrolment,
+    ErgoSession,
+    HealthEvent,
+    HeartRateSample,
+    QuestionnaireResponse,
+)
+from server.services.bulk import copy_rows
+from server.services.enrolments import current_enrolment
+from server.services.errors import Conflict, Invalid
+from shared.enrolment import RUNNING_STATES
+from shared.ranges import FUTURE_TOLERANCE
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ItemKind:
+    """How one kind of tablet item is checked and turned into rows."""
+
+    model: type
+    date_field: str
+    to_row: Callable[[Row], Row]
+
+
+def _session_row(item: Row) -> Row:
+    row = {k: v for k, v in item.items() if k not in ("id", "hr_samples")}
+    row["hr_sample_count"] = len(item.get("hr_samples") or ())
+    row["day"] = _local_day(item["started_at"])
+    return row
+
+
+def _plain_row(item: Row) -> Row:
+    return {k: v for k, v in item.items() if k != "id"}
+
+
+SESSIONS = ItemKind(ErgoSession, "started_at", _session_row)
+BOOKLET_ENTRIES = ItemKind(BookletEntry, "day", _plain_row)
+HEALTH_EVENTS = ItemKind(HealthEvent, "occurred_on", _plain_row)
+QUESTIONNAIRES = ItemKind(QuestionnaireResponse, "answered_at", _plain_row)
+
+
+def payload_digest(item: Row) -> str:
+    """A digest of an item's content, independent of key order."""
+    return hashlib.sha256(json.dumps(item, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def running_enrolment(patient_id: int) -> Enrolment:
+    """The enrolment the patient logs into; 409 when none is running."""
+    enrolment = current_enrolment(patient_id)
+    if enrolment is None or enrolment.state not in RUNNING_STATES or not enrolment.start_date:
+        raise Conflict(_("No programme is running for this patient; nothing can be recorded."),
+                       "no_running_enrolment")
+    return enrolment
+
+
+def _local_day(value: date | datetime) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(get_clock().tz).date()
+    return value
+
+
+def _check_dates(kind: ItemKind, items: list[Row], enrolment: Enrolment) -> None:
+    clock = get_clock()
+    latest = (clock.now() + FUTURE_TOLERANCE).astimezone(clock.tz).date()
+    errors: dict[int, dict[str, list[str]]] = {}
+    for index, item in enumerate(items):
+        day = _local_day(item[kind.date_field])
+        if day < enrolment.start_date:
+            errors[index] = {kind.date_field: [_(
+                "Date %(day)s is before the start of the programme (%(start)s).",
+                day=day.isoformat(), start=enrolment.start_date.isoformat())]}
+        elif day > latest:
+            errors[index] = {kind.date_field: [_(
+                "Date %(day)s is in the future.", day=day.isoformat())]}
+    if errors:
+        raise Invalid(_("Invalid request:"), "invalid_items", {"items": errors})
+
+
+def _check_booklet_items(items: list[Row], enrolment: Enrolment) -> None:
+    ids = {item["item_id"] for item in items}
+    known = set(db.session.scalars(
+        select(BookletItem.id).where(BookletItem.id.in_(ids),
+                                     BookletItem.enrolment_id == enrolment.id)))
+    errors = {i: {"item_id": [_("No such exercise in this patient's booklet.")]}
+              for i, item in enumerate(items) if item["item_id"] not in known}
+    if errors:
+        raise Invalid(_("Invalid request:"), "invalid_items", {"items": errors})
+
+
+def _check_unique_ids(items: list[Row], digests: list[str]) -> None:
+    seen: dict[Any, str] = {}
+    errors = {}
+    for index, (item, dig) in enumerate(zip(items, digests, strict=True)):
+        if item["id"] in seen and seen[item["id"]] != dig:
+            errors[index] = {"id": [_("This id appears twice in the batch with other content.")]}
+        seen.setdefault(item["id"], dig)
+    if errors:
+        raise Invalid(_("Invalid request:"), "invalid_items", {"items": errors})
+
+
+def ingest(kind: ItemKind, patient_id: int, items: list[Row]) -> list[Row]:
+    """Store a batch once; answer ``[{"id", "server_id"}]`` in the order sent."""
+    enrolment = running_enrolment(patient_id)
+    _check_dates(kind, items, enrolment)
+    if kind is BOOKLET_ENTRIES:
+        _check_booklet_items(items, enrolment)
+    digests = [payload_digest(item) for item in items]
+    _check_unique_ids(items, digests)
+    try:
+        return _store(kind, patient_id, enrolment, items, digests)
+    except IntegrityError:
+        # Another request stored some of these ids meanwhile: answer from what is stored now.
+        db.session.rollback()
+        return _store(kind, patient_id, enrolment, items, digests)
+
+
+def _store(kind: ItemKind, patient_id: int, enrolment: Enrolment, items: list[Row],
+           digests: list[str]) -> list[Row]:
+    model = kind.model
+    stored = {
+        row.client_id: row
+        for row in db.session.execute(
+            select(model.client_id, model.patient_id, model.payload_digest, model.id)
+            .where(model.client_id.in_({item["id"] for item in items}))
+        )
+    }
+    conflicts = {
+        i: {"id": [_("This id was already used for other content.")]}
+        for i, (item, dig) in enumerate(zip(items, digests, strict=True))
+        if item["id"] in stored and (stored[item["id"]].patient_id != patient_id
+                                     or stored[item["id"]].payload_digest != dig)
+    }
+    if conflicts:
+        raise Conflict(_("Some items reuse an id:"), "id_conflict", {"items": conflicts})
+    fresh: dict[Any, tuple[Row, str]] = {}
+    for item, dig in zip(items, digests, strict=True):
+        if item["id"] not in stored:
+            fresh.setdefault(item["id"], (item, dig))
+    ids = {client_id: row.id for client_id, row in stored.items()}
+    if fresh:
+        now = utcnow()
+        rows = [
+            {**kind.to_row(item), "client_id": client_id, "payload_digest": dig,
+             "received_at": now, "patient_id": patient_id, "enrolment_id": enrolment.id}
+            for client_id, (item, dig) in fresh.items()
+        ]
+        inserted = db.session.execute(
+            insert(model).returning(model.id, model.client_id, sort_by_parameter_order=True),
+            rows,
+        ).all()
+        ids.update((r.client_id, r.id) for r in inserted)
+        if kind is SESSIONS:
+            copy_rows(
+                db.session, HeartRateSample.__table__, ("session_id", "offset_s", "bpm"),
+                [(ids[cid], offset, bpm)
+                 for cid, (item, _dig) in fresh.items()
+                 for offset, bpm in item.get("hr_samples") or ()],
+            )
+    db.session.commit()
+    return [{"id": str(item["id"]), "server_id": ids[item["id"]]} for item in items]

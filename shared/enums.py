@@ -1,0 +1,137 @@
+"""Enumerations of the domain, stored as their string values."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a user account is allowed to do."""
+
+    PATIENT = "patient"
+    REFERENT = "referent"
+    COORDINATOR = "coordinator"
+    PHYSICIAN = "physician"
+    ADMIN = "admin"
+
+
+class EnrolmentState(StrEnum):
+    """Stages of a patient's enrolment in a programme."""
+
+    REQUESTED = "requested"
+    DOSSIER_COMPLETE = "dossier_complete"
+    VALIDATED = "validated"
+    ACTIVE = "active"
+    FOLLOW_UP = "follow_up"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    INTERRUPTED = "interrupted"
+    REORIENTED = "reoriented"
+
+
+class Phase(StrEnum):
+    """Where a patient stands in the programme on a given day."""
+
+    BEFORE_START = "before_start"
+    INTERVENTION = "intervention"
+    FOLLOW_UP = "follow_up"
+    ENDED = "ended"
+
+
+class ContactKind(StrEnum):
+    """Kinds of scheduled contact on a patient's timeline."""
+
+    INCLUSION_VISIT = "inclusion_visit"
+    WEEKLY_CALL = "weekly_call"
+    HOME_VISIT = "home_visit"
+    CLOSING_VISIT = "closing_visit"
+    SPECIALIST_CONSULTATION = "specialist_consultation"
+    FOLLOW_UP_CALL = "follow_up_call"
+    FOLLOW_UP_CONSULTATION = "follow_up_consultation"
+    REINFORCEMENT_VISIT = "reinforcement_visit"
+    MICRO_PROJECT_CALL = "micro_project_call"
+    SYNTHESIS = "synthesis"
+
+
+class ContactStatus(StrEnum):
+    """Life of a scheduled contact."""
+
+    PLANNED = "planned"
+    DONE = "done"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class Channel(StrEnum):
+    """How a contact takes place (phone and video are counted apart)."""
+
+    PHONE = "phone"
+    VIDEO = "video"
+    HOME = "home"
+    CLINIC = "clinic"
+    OFFICE = "office"
+
+
+class Modality(StrEnum):
+    """Training modality of an ergocycle prescription."""
+
+    CONTINUOUS = "continuous"
+    INTERMITTENT = "intermittent"
+    INTERVAL = "interval"
+
+
+class SessionSource(StrEnum):
+    """Where an ergocycle session record comes from."""
+
+    MANUAL = "manual"
+    GUIDED = "guided"
+    DEVICE = "device"
+    REFERENT = "referent"
+
+
+class BookletStatus(StrEnum):
+    """Outcome of one booklet exercise on one day."""
+
+    DONE = "done"
+    PARTIAL = "partial"
+    NOT_DONE = "not_done"
+
+
+class HealthEventKind(StrEnum):
+    """Health events a patient or a referent reports."""
+
+    HOSPITALISATION = "hospitalisation"
+    UNSCHEDULED_CONSULTATION = "unscheduled_consultation"
+    EXACERBATION = "exacerbation"
+    FALL = "fall"
+    CHEST_PAIN = "chest_pain"
+    PAIN_FLARE = "pain_flare"
+    OTHER = "other"
+
+
+class WarningSign(StrEnum):
+    """Red flags that make a health event more than a pain fluctuation (seed 001)."""
+
+    FEVER = "fever"
+    CANCER_HISTORY = "cancer_history"
+    TRAUMA = "trauma"
+    NEUROLOGICAL = "neurological"
+    SADDLE_ANAESTHESIA = "saddle_anaesthesia"
+    WALKING_DIFFICULTY = "walking_difficulty"
+    GENERAL_DECLINE = "general_decline"
+
+
+class SymptomScore(StrEnum):
+    """The symptom score a programme follows session after session."""
+
+    DYSPNOEA = "dyspnoea"
+    PAIN = "pain"
+
+
+class Questionnaire(StrEnum):
+    """Questionnaires a patient may answer from the tablet."""
+
+    CRQ = "crq"
+    SATISFACTION = "satisfaction"
+    DALLAS = "dallas"
+    OSWESTRY = "oswestry"
+    STARTBACK = "startback"
+    WEEKLY_SYMPTOMS = "weekly_symptoms"

@@ -1,0 +1,34 @@
+"""Valid ranges of what a patient logs, checked on the tablet and on the server alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class Range:
+    """An inclusive numeric range with its unit, for messages."""
+
+    low: float
+    high: float
+    unit: str = ""
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies within the range."""
+        return self.low <= value <= self.high
+
+
+HEART_RATE = Range(25, 250, "bpm")
+SESSION_DURATION_S = Range(1, 6 * 3600, "s")
+WATTS = Range(0, 1000, "W")
+RESISTANCE = Range(1, 30, "")
+DISTANCE_KM = Range(0, 300, "km")
+SCORE_0_10 = Range(0, 10, "")
+REPETITIONS = Range(0, 500, "")
+HR_SAMPLE_OFFSET_S = Range(0, 6 * 3600, "s")
+MAX_HR_SAMPLES = 6 * 3600
+MAX_BATCH_ITEMS = 100
+MAX_NOTE_LENGTH = 2000
+# A tablet clock may be a little ahead; anything later than this is refused.
+FUTURE_TOLERANCE = timedelta(hours=24)

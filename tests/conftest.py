@@ -1,0 +1,218 @@
+"""Fixtures for the whole suite: app, client, runner, clock, database, auth and factories.
+
+The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL is
+set (``make test`` does both). The schema is created once per session and
+every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+
+from server import create_app
+from server.clock import FixedClock
+from server.config import _database_url
+from server.extensions import db
+from server.models import Enrolment, Patient, User
+from server.services import auth as auth_service
+from server.services.enrolments import apply_transition
+from server.services.users import create_user
+from shared.enrolment import Action
+from shared.enums import EnrolmentState, Role
+
+PASSWORD = "correct horse battery staple"
+TODAY = date(2026, 3, 2)  # a Monday, four weeks before the spring DST change
+
+
+def database_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """PostgreSQL when DATABASE_URL is set, else a SQLite file of this session."""
+    if os.environ.get("DATABASE_URL"):
+        return _database_url(Path("."))
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def db_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return database_uri(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def _schema(db_uri: str) -> Iterator[None]:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": db_uri})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """The app's clock, stopped at noon (Paris) on TODAY; tests move it at will."""
+    return FixedClock.on_day(TODAY)
+
+
+@pytest.fixture
+def app(_schema: None, db_uri: str, clock: FixedClock) -> Iterator[Flask]:
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": db_uri, "SECRET_KEY": "test-secret"},
+        clock=clock,
+    )
+    with app.app_context():
+        _empty_tables()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request in its own app context, as in production: fresh ``g`` and DB session.
+
+    The test itself holds an app context (to read the database); without this,
+    requests would share its ``g`` (logged-in user, cached locale) and session.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@dataclass
+class Factories:
+    """Builds rows through the services, so tests start from states the app can reach."""
+
+    app: Flask
+    clock: FixedClock
+
+    def user(self, role: Role = Role.REFERENT, email: str | None = None, **kw: Any) -> User:
+        email = email or f"{role.value}-{uuid.uuid4().hex[:8]}@example.org"
+        return create_user(email=email, full_name=kw.pop("full_name", email.split("@")[0]),
+                           role=role, password=kw.pop("password", PASSWORD), **kw)
+
+    def patient(self, referent: User | None = None, programme: str = "respiratory_home",
+                physician: User | None = None, **kw: Any) -> Patient:
+        patient = Patient(
+            first_name=kw.pop("first_name", "Jeanne"), last_name=kw.pop("last_name", "Martin"),
+            birth_date=kw.pop("birth_date", date(1955, 5, 17)), sex="F",
+            phone="06 12 34 56 78", referent_id=referent.id if referent else None,
+            physician_id=physician.id if physician else None,
+            hr_rest_min=55, hr_rest_max=100, hr_ceiling=130, created_at=self.clock.now(), **kw,
+        )
+        enrolment = Enrolment(
+            patient=patient, programme_code=programme, state=EnrolmentState.REQUESTED,
+            referral_source="pneumologist", requested_at=self.clock.now(), dossier={},
+        )
+        db.session.add_all([patient, enrolment])
+        db.session.commit()
+        return patient
+
+    def enrolment(self, patient: Patient) -> Enrolment:
+        return patient.enrolments[-1]
+
+    def active_patient(self, referent: User, start: date | None = None,
+                       programme: str = "respiratory_home", **kw: Any) -> Patient:
+        """A patient whose intervention started on ``start`` (default: 2 weeks ago)."""
+        start = start or self.clock.today() - timedelta(days=14)
+        patient = self.patient(referent, programme, **kw)
+        enrolment = self.enrolment(patient)
+        coordinator = self.staff(Role.COORDINATOR)
+        physician = self.staff(Role.PHYSICIAN)
+        apply_transition(enrolment, coordinator, Action.COMPLETE_DOSSIER, {"dossier": {
+            "prescription": True, "spirometry": True, "blood_gas": True, "exercise_test": True}})
+        apply_transition(enrolment, physician, Action.VALIDATE, {})
+        # Starts are checked against "today": record it on the start day itself.
+        saved = self.clock.instant
+        self.clock.set(datetime.combine(start, datetime.min.time(), self.clock.tz)
+                       + timedelta(hours=9))
+        apply_transition(enrolment, coordinator, Action.START, {"start_date": start})
+        self.clock.set(saved)
+        return patient
+
+    def staff(self, role: Role) -> User:
+        """A shared account of ``role`` (created once per test)."""
+        existing = db.session.scalar(db.select(User).where(User.role == role,
+                                                           User.email.like("shared-%")))
+        return existing or self.user(role, email=f"shared-{role.value}@example.org")
+
+    def device_token(self, patient: Patient) -> str:
+        issued = auth_service.issue_token(patient_id=patient.id, label="test tablet")
+        db.session.commit()
+        return issued.raw
+
+    def device_headers(self, patient: Patient) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.device_token(patient)}"}
+
+    def staff_token(self, user: User) -> str:
+        issued = auth_service.issue_token(user=user, ttl=timedelta(hours=1))
+        db.session.commit()
+        return issued.raw
+
+
+@pytest.fixture
+def factories(app: Flask, clock: FixedClock) -> Factories:
+    return Factories(app, clock)
+
+
+class Auth:
+    """Authorization headers for a staff user or a patient's device."""
+
+    def __init__(self, factories: Factories) -> None:
+        self.factories = factories
+
+    def staff(self, user: User) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.factories.staff_token(user)}"}
+
+    def device(self, patient: Patient) -> dict[str, str]:
+        return self.factories.device_headers(patient)
+
+
+@pytest.fixture
+def auth(factories: Factories) -> Auth:
+    return Auth(factories)
+
+
+@pytest.fixture
+def plan_of(client: FlaskClient):
+    """GET /me/plan for a device's headers, asserting success."""
+
+    def fetch(headers: dict[str, str]) -> dict[str, Any]:
+        response = client.get("/api/v1/me/plan", headers=headers)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    return fetch
