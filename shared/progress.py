@@ -54,6 +54,8 @@ def weekly_progress(
     current = min(week_of(start, today), template.total_weeks)
     by_week: dict[int, list[SessionFigures]] = {w: [] for w in range(1, current + 1)}
     for s in sessions:
+        if s.day > today:  # a clock set wrong on the tablet must not fill this week in advance
+            continue
         week = week_of(start, s.day)
         if week in by_week:
             by_week[week].append(s)
