@@ -1,0 +1,94 @@
+"""Translations of the tablet app: gettext catalogues, French first, English msgids.
+
+The catalogue is ``locale/<lang>/LC_MESSAGES/reprise_mobile.mo`` (built from
+the ``.po`` by ``make translations``). When a checkout has not built it yet,
+the ``.po`` is read directly through Babel so that the app still speaks
+French; on a device only the ``.mo`` is shipped.
+"""
+
+from __future__ import annotations
+
+import gettext
+import threading
+from pathlib import Path
+
+DOMAIN = "reprise_mobile"
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+
+_lock = threading.Lock()
+_state: dict[str, object] = {"language": DEFAULT_LANGUAGE, "catalogue": None}
+
+
+class _PoTranslations(gettext.NullTranslations):
+    """A catalogue read from a ``.po`` file (fallback when the ``.mo`` is not built)."""
+
+    def __init__(self, po_path: Path) -> None:
+        super().__init__()
+        from babel.messages.pofile import read_po
+
+        with po_path.open("rb") as handle:
+            self._catalog = read_po(handle)
+
+    def gettext(self, message: str) -> str:
+        entry = self._catalog.get(message)
+        if entry is not None and entry.string and not entry.fuzzy:
+            return entry.string
+        return message
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        entry = self._catalog.get(msgid1)
+        if entry is not None and isinstance(entry.string, tuple | list) and all(entry.string):
+            index = self._catalog.plural_func(n)
+            return entry.string[min(index, len(entry.string) - 1)]
+        return msgid1 if n == 1 else msgid2
+
+
+def _load(language: str) -> gettext.NullTranslations:
+    if language == "en":
+        return gettext.NullTranslations()
+    try:
+        return gettext.translation(DOMAIN, LOCALE_DIR, [language])
+    except OSError:
+        po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        return _PoTranslations(po) if po.exists() else gettext.NullTranslations()
+
+
+def set_language(language: str) -> str:
+    """Switch every later translation to ``language`` (unknown ones fall back to French)."""
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    with _lock:
+        _state["language"] = language
+        _state["catalogue"] = _load(language)
+    return language
+
+
+def language() -> str:
+    """The language in use."""
+    return str(_state["language"])
+
+
+def _catalogue() -> gettext.NullTranslations:
+    catalogue = _state["catalogue"]
+    if catalogue is None:
+        set_language(str(_state["language"]))
+        catalogue = _state["catalogue"]
+    assert isinstance(catalogue, gettext.NullTranslations)
+    return catalogue
+
+
+def _(message: str) -> str:
+    """The translation of ``message`` in the current language."""
+    return _catalogue().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The translation of a message that depends on a count."""
+    return _catalogue().ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for extraction; translated later, where it is shown."""
+    return message

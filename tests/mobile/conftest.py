@@ -1,0 +1,139 @@
+"""Fixtures of the tablet tests: a real server on 127.0.0.1 and a paired local store.
+
+The server is the suite's ``app`` (same database, same FixedClock on TODAY)
+served over real HTTP by werkzeug on a thread. It can be stopped and started
+again on the same port to cut the tablet off the network.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from mobile.store import Store
+from server.clock import FixedClock
+from server.extensions import db
+from server.models import Patient, User
+from server.services import auth as auth_service
+from shared.enums import Role
+from tests.conftest import Factories
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """The Flask app over HTTP on a thread; ``stop``/``start`` cut and restore the network."""
+
+    app: Flask
+    port: int = field(default_factory=free_port)
+    _server: BaseWSGIServer | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The address the tablet is given."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Listen again (the same port)."""
+        # One request at a time, like a small server: no SQLite writer contention.
+        self._server = make_server("127.0.0.1", self.port, self.app, threaded=False)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop listening: the tablet now finds no server."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(5)
+            self._server = None
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def patient(factories: Factories) -> Patient:
+    """A patient two weeks into the respiratory programme."""
+    return factories.active_patient(factories.user(Role.REFERENT))
+
+
+@pytest.fixture
+def pairing_code(factories: Factories, patient: Patient) -> str:
+    """A fresh one-time code for the patient's tablet."""
+    referent = db.session.get(User, patient.referent_id)
+    code, _record = auth_service.create_pairing_code(factories.enrolment(patient), referent)
+    return code
+
+
+@pytest.fixture
+def device_token(factories: Factories, patient: Patient) -> str:
+    return factories.device_token(patient)
+
+
+@pytest.fixture
+def store(tmp_path: Path, live_server: LiveServer, patient: Patient,
+          device_token: str) -> Iterator[Store]:
+    """A tablet database paired with the patient, pointing at the live server."""
+    local = Store(tmp_path / "tablet" / "reprise.sqlite3")
+    local.set("server_url", live_server.url)
+    local.pair(device_token, patient.id, patient.first_name, "respiratory_home")
+    yield local
+    local.close()
+
+
+def session_payload(clock: FixedClock, days_ago: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A plausible manual session, ``days_ago`` days before the test clock."""
+    started = clock.now() - timedelta(days=days_ago, minutes=30)
+    payload: dict[str, Any] = {
+        "id": str(uuid.uuid4()), "started_at": started.isoformat(), "duration_s": 1800,
+        "watts": 40, "hr_mean": 104, "hr_max": 121, "dyspnoea": 4, "effort": 5,
+        "source": "manual",
+    }
+    payload.update(overrides)
+    return payload
+
+
+def count_rows(model: type) -> int:
+    """Rows of ``model`` on the server, read in a fresh transaction."""
+    db.session.rollback()
+    n = db.session.scalar(select(func.count()).select_from(model))
+    db.session.rollback()
+    return n
+
+
+def count_distinct_client_ids(model: type) -> int:
+    """Distinct client UUIDs of ``model`` on the server."""
+    db.session.rollback()
+    n = db.session.scalar(select(func.count(func.distinct(model.client_id))))
+    db.session.rollback()
+    return n
+
+
+def local_day(clock: FixedClock, instant: datetime) -> Any:
+    """The local (Paris) day of an instant."""
+    return instant.astimezone(clock.tz).date()
