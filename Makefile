@@ -7,6 +7,7 @@ PG_HOST ?= 127.0.0.1
 PG_PORT ?= 5432
 PG_TEST_DB ?= reprise_test
 PG_URL ?= postgresql://postgres@$(PG_HOST):$(PG_PORT)/$(PG_TEST_DB)
+PORT ?= 5000
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard server/translations/*/LC_MESSAGES/messages.po mobile/locale/*/LC_MESSAGES/*.po))
 
 .PHONY: run test test-sqlite test-postgres lint system-deps translations mobile bench clean
@@ -26,7 +27,7 @@ translations: $(CATALOGUES)
 run: $(VENV)/.installed translations
 	$(REPRISE) db upgrade
 	$(REPRISE) demo-data
-	$(REPRISE) run --host 127.0.0.1 --port 5000
+	$(REPRISE) run --host 127.0.0.1 --port $(PORT)
 
 ## Everything: lint, the suite on SQLite, then on PostgreSQL
 test: system-deps $(VENV)/.installed translations lint test-sqlite test-postgres
