@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
-from datetime import date
+from datetime import date, datetime
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from server.api.errors import flatten_errors
-from server.clock import get_clock
+from server.clock import FixedClock, get_clock
 from server.services.errors import ServiceError
+from server.services.jobs import DAILY_JOBS
 from server.services.users import create_user
 from shared.enums import Role
+
+SWEEP_TIME = next(job.at for job in DAILY_JOBS if job.name == "sweep")
 
 
 @click.group("user")
@@ -55,10 +59,38 @@ def demo_data(patients: int, seed: int, reset: bool) -> None:
     click.echo(json.dumps(summary, indent=2, default=str))
 
 
+@click.command("sweep")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Run as the 06:00 sweep of this day (default: today).")
+@with_appcontext
+def sweep_command(as_of: datetime | None) -> None:
+    """Run the rupture and safety rules over the whole active file; print a JSON summary."""
+    from server.services.sweep import sweep
+
+    if as_of is not None:
+        tz = str(get_clock().tz)
+        current_app.extensions["reprise.clock"] = FixedClock.on_day(as_of.date(), tz,
+                                                                    SWEEP_TIME)
+    click.echo(json.dumps(sweep(get_clock().today()).as_dict(), indent=2))
+
+
+@click.command("scheduler")
+@click.option("--catch-up/--no-catch-up", default=True,
+              help="Run, once, the daily jobs missed while nothing was running.")
+def scheduler_command(catch_up: bool) -> None:
+    """Run the daily jobs (sweep 06:00, digest 07:00, reminders 17:00) and the outbox."""
+    from server.scheduler import run_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_scheduler(current_app._get_current_object(), catch_up)  # type: ignore[attr-defined]
+
+
 def init_app(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     app.cli.add_command(user_group)
     app.cli.add_command(demo_data)
+    app.cli.add_command(sweep_command)
+    app.cli.add_command(scheduler_command)
 
 
 def _create_app() -> Flask:

@@ -135,3 +135,25 @@ class Questionnaire(StrEnum):
     OSWESTRY = "oswestry"
     STARTBACK = "startback"
     WEEKLY_SYMPTOMS = "weekly_symptoms"
+
+
+class FlagStatus(StrEnum):
+    """Life of a flag: open until a person closes it, or until it clears by itself."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    ESCALATED = "escalated"
+    COMMITTEE = "committee"
+    RESOLVED = "resolved"
+    CLEARED = "cleared"
+
+
+class FlagDecision(StrEnum):
+    """What the physician (or the committee) decides on an escalated flag."""
+
+    CONTINUE = "continue"
+    SUSPEND = "suspend"
+    INTERRUPT = "interrupt"
+    REINFORCEMENT_VISIT = "reinforcement_visit"
+    REORIENTATION_PHYSIO = "reorientation_physio"
+    REORIENTATION_SSR = "reorientation_ssr"

@@ -10,6 +10,8 @@ from server.models.activity import (
 )
 from server.models.audit import AuditEntry
 from server.models.contacts import Prescription, ScheduledContact
+from server.models.flags import Flag, FlagEvent
+from server.models.jobs import JobRun
 from server.models.notifications import Notification
 from server.models.patients import Enrolment, EnrolmentTransition, Patient
 from server.models.users import ApiToken, PairingCode, User
@@ -22,8 +24,11 @@ __all__ = [
     "Enrolment",
     "EnrolmentTransition",
     "ErgoSession",
+    "Flag",
+    "FlagEvent",
     "HealthEvent",
     "HeartRateSample",
+    "JobRun",
     "Notification",
     "PairingCode",
     "Patient",

@@ -29,7 +29,11 @@ class ErgoSession(_FromTablet, db.Model):
     """One ergocycle session."""
 
     __tablename__ = "ergo_sessions"
-    __table_args__ = (Index("ix_ergo_sessions_enrolment_day", "enrolment_id", "day"),)
+    __table_args__ = (
+        Index("ix_ergo_sessions_enrolment_day", "enrolment_id", "day"),
+        # The daily sweep reads the last weeks of the whole active file by day.
+        Index("ix_ergo_sessions_day", "day"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -50,6 +54,8 @@ class ErgoSession(_FromTablet, db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     source: Mapped[SessionSource] = mapped_column(StrEnumType(SessionSource))
     hr_sample_count: Mapped[int] = mapped_column(default=0)
+    # The heart-rate safety flag that reported this session, once one did.
+    safety_flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id"))
 
 
 class HeartRateSample(db.Model):
@@ -85,7 +91,10 @@ class BookletEntry(_FromTablet, db.Model):
     """The patient's report on one booklet exercise on one day."""
 
     __tablename__ = "booklet_entries"
-    __table_args__ = (Index("ix_booklet_entries_enrolment_day", "enrolment_id", "day"),)
+    __table_args__ = (
+        Index("ix_booklet_entries_enrolment_day", "enrolment_id", "day"),
+        Index("ix_booklet_entries_day", "day"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -109,6 +118,8 @@ class HealthEvent(_FromTablet, db.Model):
     occurred_on: Mapped[date]
     description: Mapped[str | None] = mapped_column(Text)
     warning_signs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The flag that reported this event, once one did.
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id"))
 
 
 class QuestionnaireResponse(_FromTablet, db.Model):

@@ -71,6 +71,8 @@ class Enrolment(db.Model):
     start_date: Mapped[date | None]
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_reason: Mapped[str | None] = mapped_column(Text)
+    # Last time the tablet sent anything for this enrolment: the silence rule reads it.
+    last_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     patient: Mapped[Patient] = relationship(back_populates="enrolments")
 

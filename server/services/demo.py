@@ -385,6 +385,17 @@ class _CohortBuilder:
         self._write_events(started)
         self._write_questionnaires(started)
         self._record_contacts(started)
+        self._last_received()
+
+    def _last_received(self) -> None:
+        """What the silence rule reads: the last time anything came from each tablet."""
+        latest = [select(func.max(m.received_at)).where(m.enrolment_id == Enrolment.id)
+                  .scalar_subquery()
+                  for m in (ErgoSession, BookletEntry, HealthEvent, QuestionnaireResponse)]
+        # SQLite's multi-argument max() is PostgreSQL's greatest().
+        greatest = func.max if db.session.get_bind().dialect.name == "sqlite" else func.greatest
+        db.session.execute(update(Enrolment).values(last_received_at=greatest(
+            *[func.coalesce(q, Enrolment.requested_at) for q in latest])))
 
     # -- patients and pipeline -------------------------------------------------------------
 

@@ -33,8 +33,10 @@ from server.models import (
 from server.services.bulk import copy_rows
 from server.services.enrolments import current_enrolment
 from server.services.errors import Conflict, Invalid
+from server.services.sweep import sweep_patients
 from shared.enrolment import RUNNING_STATES
 from shared.ranges import FUTURE_TOLERANCE
+from shared.rules import unsafe_heart_rate
 
 Row = dict[str, Any]
 
@@ -182,5 +184,16 @@ def _store(kind: ItemKind, patient_id: int, enrolment: Enrolment, items: list[Ro
                  for cid, (item, _dig) in fresh.items()
                  for offset, bpm in item.get("hr_samples") or ()],
             )
+        enrolment.last_received_at = now
     db.session.commit()
+    if kind is HEALTH_EVENTS and fresh or kind is SESSIONS and _any_unsafe(enrolment, fresh):
+        # Unsafe heart rates and health events must reach the referent and physician now.
+        sweep_patients([patient_id])
     return [{"id": str(item["id"]), "server_id": ids[item["id"]]} for item in items]
+
+
+def _any_unsafe(enrolment: Enrolment, fresh: dict[Any, tuple[Row, str]]) -> bool:
+    patient = enrolment.patient
+    return any(unsafe_heart_rate(item.get("hr_max"), item.get("hr_rest"), patient.hr_ceiling,
+                                 patient.hr_rest_min, patient.hr_rest_max)
+               for item, _dig in fresh.values())

@@ -1,0 +1,86 @@
+"""One line of evidence per flag, in the reader's language: what the queue and e-mails show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+
+from shared.rules import FlagKind
+
+KIND_LABELS = {
+    FlagKind.ADHERENCE: lazy_gettext("Sessions below target"),
+    FlagKind.SILENCE: lazy_gettext("No data from the tablet"),
+    FlagKind.HEALTH_EVENT: lazy_gettext("Health event"),
+    FlagKind.HEART_RATE: lazy_gettext("Heart rate outside limits"),
+    FlagKind.PAIN_RISE: lazy_gettext("Pain rising"),
+    FlagKind.DYSPNOEA: lazy_gettext("Repeated high breathlessness"),
+    FlagKind.BOOKLET: lazy_gettext("Booklet exercises below half"),
+    FlagKind.FOLLOW_UP_RUPTURE: lazy_gettext("Follow-up activity rupture"),
+    FlagKind.MISSED_CONTACT: lazy_gettext("Missed contact"),
+}
+
+EVENT_LABELS = {
+    "hospitalisation": lazy_gettext("hospitalisation"),
+    "unscheduled_consultation": lazy_gettext("unscheduled consultation"),
+    "exacerbation": lazy_gettext("exacerbation"),
+    "fall": lazy_gettext("fall"),
+    "chest_pain": lazy_gettext("chest pain"),
+    "pain_flare": lazy_gettext("pain flare"),
+    "other": lazy_gettext("other event"),
+}
+
+
+def kind_label(kind: FlagKind | str) -> str:
+    """The name of a kind of flag."""
+    return str(KIND_LABELS[FlagKind(kind)])
+
+
+def describe(kind: FlagKind | str, evidence: dict[str, Any]) -> str:
+    """The evidence of a flag in one line, with its figures and thresholds."""
+    kind = FlagKind(kind)
+    e = evidence
+    if kind == FlagKind.ADHERENCE:
+        return _("Week %(week)d: %(sessions)d sessions for a minimum of %(minimum)d.",
+                 week=e["week"], sessions=e["sessions"], minimum=e["adherence_min_sessions"])
+    if kind == FlagKind.SILENCE:
+        return _("Nothing received for %(days)d days (alert from %(limit)d).",
+                 days=e["days_silent"], limit=e["silence_days"])
+    if kind == FlagKind.HEALTH_EVENT:
+        return _("Reported: %(events)s.", events=", ".join(
+            f"{EVENT_LABELS.get(ev['kind'], ev['kind'])} ({ev['day']})" for ev in e["events"]))
+    if kind == FlagKind.HEART_RATE:
+        return _("%(count)d session(s) outside limits, last on %(day)s: max %(hr_max)s bpm "
+                 "(ceiling %(ceiling)s), rest %(hr_rest)s bpm.",
+                 count=len(e["sessions"]), day=e["sessions"][-1]["day"],
+                 hr_max=_or_dash(e["sessions"][-1]["hr_max"]),
+                 ceiling=_or_dash(e["sessions"][-1]["hr_ceiling"]),
+                 hr_rest=_or_dash(e["sessions"][-1]["hr_rest"]))
+    if kind == FlagKind.PAIN_RISE:
+        return _("Week %(week)d: mean pain %(mean)s/10 against %(baseline)s at the start.",
+                 week=e["week"], mean=e["pain_mean"], baseline=e["baseline"])
+    if kind == FlagKind.DYSPNOEA:
+        return _("Week %(week)d: breathlessness %(limit)d/10 or more in %(count)d sessions.",
+                 week=e["week"], limit=e["dyspnoea_high"], count=e["high_scores"])
+    if kind == FlagKind.BOOKLET:
+        return _("Week %(week)d: %(done)s of %(prescribed)d prescribed exercises done.",
+                 week=e["week"], done=_number(e["done"]), prescribed=e["prescribed"])
+    if kind == FlagKind.FOLLOW_UP_RUPTURE:
+        if e.get("source") == "call":
+            return _("Follow-up call: %(done)s sessions a week for a project of %(project)s.",
+                     done=_or_dash(e.get("sessions_per_week")),
+                     project=_or_dash(e.get("project_sessions_per_week")))
+        return _("Sessions per week %(counts)s, under %(minimum)d for %(weeks)d weeks.",
+                 counts=" / ".join(str(c) for c in e["sessions"]),
+                 minimum=e["follow_up_min_sessions"], weeks=e["follow_up_weeks"])
+    return _("%(count)d contact(s) not recorded, last due %(due)s.",
+             count=len(e["contacts"]), due=e["contacts"][-1]["due"][:10])
+
+
+def _or_dash(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"

@@ -1,0 +1,194 @@
+"""What a person does with a flag: acknowledge, resolve, escalate, send to committee, decide.
+
+A referent acts on their patients' flags, a coordinator on every flag; a
+physician sees and acts on what was escalated to them or sent to committee for
+the patients they follow. Every change is a ``FlagEvent`` (who, when, why) and
+the access lands in the audit log. Refused changes raise and store nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, or_, select
+
+from server.clock import get_clock, utcnow
+from server.extensions import db
+from server.models import Enrolment, Patient, User
+from server.models.flags import OPEN_STATUSES, Flag, FlagEvent
+from server.services.access import READ, WRITE, get_patient, visible_patients
+from server.services.audit import record_access
+from server.services.enrolments import add_contacts, apply_transition
+from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from server.services.escalation import notify_escalations
+from shared.enrolment import Action
+from shared.enums import FlagDecision, FlagStatus, Role
+from shared.timeline import reinforcement_contacts
+
+ACTIONABLE = {
+    "acknowledge": ({FlagStatus.OPEN}, FlagStatus.ACKNOWLEDGED),
+    "escalate": ({FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED, FlagStatus.COMMITTEE},
+                 FlagStatus.ESCALATED),
+    "committee": ({FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED, FlagStatus.ESCALATED},
+                  FlagStatus.COMMITTEE),
+    "resolve": (set(OPEN_STATUSES), FlagStatus.RESOLVED),
+    "decide": ({FlagStatus.ESCALATED, FlagStatus.COMMITTEE}, FlagStatus.RESOLVED),
+}
+# The enrolment transition a decision carries, if any.
+DECISION_TRANSITIONS = {
+    FlagDecision.INTERRUPT: Action.INTERRUPT,
+    FlagDecision.REORIENTATION_PHYSIO: Action.REORIENT,
+    FlagDecision.REORIENTATION_SSR: Action.REORIENT,
+}
+
+
+def physician_items(user: User) -> Select[tuple[Flag]]:
+    """A SELECT of the flags awaiting ``user``'s decision (escalated to them or in committee)."""
+    return (select(Flag)
+            .join(Patient, Patient.id == Flag.patient_id)
+            .where(or_(Flag.escalated_to_id == user.id,
+                       (Flag.status == FlagStatus.COMMITTEE)
+                       & (Patient.physician_id == user.id)),
+                   Flag.status.in_((FlagStatus.ESCALATED, FlagStatus.COMMITTEE))))
+
+
+def visible_flags(user: User) -> Select[tuple[Flag]]:
+    """A SELECT of the flags ``user`` may see."""
+    patients = visible_patients(user).with_only_columns(Patient.id)
+    return select(Flag).where(Flag.patient_id.in_(patients))
+
+
+def get_flag(user: User, flag_id: int, action: str = READ) -> Flag:
+    """The flag if ``user`` may see it (404 otherwise, so ids cannot be probed); audited."""
+    flag = db.session.scalar(visible_flags(user).where(Flag.id == flag_id))
+    if flag is None:
+        raise NotFound(_("No such flag."), "flag_not_found")
+    if action == WRITE and user.role not in (Role.REFERENT, Role.COORDINATOR, Role.PHYSICIAN):
+        raise Forbidden(_("Your role may not change this record."), "forbidden")
+    record_access(user, action, "flag", [flag.patient_id], flag.id)
+    return flag
+
+
+def patient_flags(user: User, patient_id: int, include_closed: bool = True) -> list[Flag]:
+    """A patient's flags, open ones first then by severity and age; audited."""
+    get_patient(user, patient_id, READ)
+    query = select(Flag).where(Flag.patient_id == patient_id)
+    if not include_closed:
+        query = query.where(Flag.status.in_(OPEN_STATUSES))
+    flags = list(db.session.scalars(query))
+    return sorted(flags, key=lambda f: (f.status not in OPEN_STATUSES, -f.severity,
+                                        f.opened_at))
+
+
+def _change(user: User, flag_id: int, verb: str, note: str | None,
+            require_note: bool = False) -> Flag:
+    flag = get_flag(user, flag_id, WRITE)
+    sources, target = ACTIONABLE[verb]
+    if flag.status not in sources:
+        raise Conflict(_("This flag is %(status)s: it cannot be changed this way.",
+                         status=flag.status.value), "flag_state")
+    note = (note or "").strip() or None
+    if require_note and note is None:
+        raise Invalid(_("Invalid request:"), "note_required",
+                      {"note": [_("A note is required.")]})
+    now = utcnow()
+    db.session.add(FlagEvent(flag_id=flag.id, at=now, actor_id=user.id, action=verb,
+                             from_status=flag.status, to_status=target, note=note))
+    flag.status, flag.updated_at = target, now
+    if target == FlagStatus.RESOLVED:
+        flag.open_key, flag.closed_at, flag.close_reason = None, now, note
+    return flag
+
+
+def acknowledge(user: User, flag_id: int, note: str | None = None) -> Flag:
+    """The owner has seen the flag and takes it in hand."""
+    flag = _change(user, flag_id, "acknowledge", note)
+    flag.owner_id = flag.owner_id or user.id
+    db.session.commit()
+    return flag
+
+
+def resolve(user: User, flag_id: int, note: str | None) -> Flag:
+    """Close a flag by a person's decision, with a note saying why."""
+    flag = _change(user, flag_id, "resolve", note, require_note=True)
+    db.session.commit()
+    return flag
+
+
+def escalate(user: User, flag_id: int, note: str | None = None) -> Flag:
+    """Send the flag to the patient's physician, who is told by e-mail."""
+    flag = get_flag(user, flag_id, READ)
+    physician_id = db.session.scalar(select(Patient.physician_id).where(
+        Patient.id == flag.patient_id))
+    if physician_id is None:
+        raise Conflict(_("This patient has no physician to escalate to."), "no_physician")
+    flag = _change(user, flag_id, "escalate", note)
+    flag.escalated_to_id = physician_id
+    db.session.flush()
+    notify_escalations([flag])
+    db.session.commit()
+    return flag
+
+
+def send_to_committee(user: User, flag_id: int, note: str | None = None) -> Flag:
+    """Put the flag on the coordination committee's agenda."""
+    flag = _change(user, flag_id, "committee", note)
+    db.session.commit()
+    return flag
+
+
+def decide(user: User, flag_id: int, decision: FlagDecision | str, note: str | None,
+           visit_day: date | None = None) -> Flag:
+    """The physician's (or committee's) decision, applied to the timeline; closes the flag.
+
+    A reinforcement visit adds the visit and its 4 weekly micro-project calls to
+    the timeline (on ``visit_day``, else the day the rupture proposed);
+    interruption and reorientation end the enrolment through its state machine.
+    """
+    if user.role not in (Role.PHYSICIAN, Role.COORDINATOR):
+        raise Forbidden(_("Only a physician or the coordination takes this decision."),
+                        "forbidden")
+    decision = FlagDecision(decision)
+    flag = _change(user, flag_id, "decide", note, require_note=decision != FlagDecision.CONTINUE)
+    flag.decision = decision
+    enrolment = db.session.get(Enrolment, flag.enrolment_id)
+    if decision == FlagDecision.REINFORCEMENT_VISIT:
+        _plan_reinforcement(enrolment, flag, visit_day)
+    action = DECISION_TRANSITIONS.get(decision)
+    if action is None:
+        db.session.commit()
+        return flag
+    try:
+        apply_transition(enrolment, user, action,
+                         {"reason": f"{decision.value}: {note}"})  # commits everything
+    except Exception:
+        db.session.rollback()
+        raise
+    return flag
+
+
+def _plan_reinforcement(enrolment: Enrolment, flag: Flag, visit_day: date | None) -> None:
+    proposed = flag.evidence.get("visit_day")
+    day = visit_day or (date.fromisoformat(proposed) if proposed else None)
+    if day is None:
+        raise Invalid(_("Invalid request:"), "visit_day_required",
+                      {"visit_day": [_("Give the day of the reinforcement visit.")]})
+    if day < get_clock().today():
+        raise Invalid(_("Invalid request:"), "visit_day_past",
+                      {"visit_day": [_("The visit cannot be planned in the past.")]})
+    try:
+        planned = reinforcement_contacts(enrolment.template, enrolment.start_date, day,
+                                         get_clock().tz)
+    except ValueError:
+        raise Invalid(_("Invalid request:"), "visit_day_outside", {"visit_day": [
+            _("The visit must fall within the follow-up phase.")]}) from None
+    add_contacts(enrolment, planned)
+
+
+def flag_history(flag: Flag) -> list[dict[str, Any]]:
+    """The flag's events, oldest first, as plain data."""
+    return [{"at": e.at, "actor_id": e.actor_id, "action": e.action,
+             "from_status": e.from_status, "to_status": e.to_status, "note": e.note}
+            for e in flag.events]

@@ -1,0 +1,95 @@
+"""The caller's work queue: contacts due today or overdue, then open flags by severity and age.
+
+One query for the contacts and one for the flags, whatever the size of the
+file; a referent sees their patients, a coordinator everyone, a physician the
+flags awaiting their decision (and no calls to make).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from server.clock import get_clock
+from server.extensions import db
+from server.models import Enrolment, Patient, ScheduledContact, User
+from server.models.flags import OPEN_STATUSES, Flag
+from server.services.access import READ, visible_patients
+from server.services.audit import record_access
+from server.services.flag_text import describe, kind_label
+from server.services.flags import physician_items
+from shared.enums import ContactStatus, EnrolmentState, Phase, Role
+from shared.timeline import local_midnight
+
+PHASE_STATES = {Phase.INTERVENTION: EnrolmentState.ACTIVE,
+                Phase.FOLLOW_UP: EnrolmentState.FOLLOW_UP}
+
+
+@dataclass(frozen=True)
+class Queue:
+    """What the caller should do today."""
+
+    as_of: date
+    contacts: list[dict[str, Any]]
+    flags: list[dict[str, Any]]
+
+
+def work_queue(user: User, phase: Phase | str | None = None, limit: int = 200) -> Queue:
+    """Today's and overdue contacts, then open flags (severity, then oldest first); audited."""
+    clock = get_clock()
+    today, now = clock.today(), clock.now()
+    state = PHASE_STATES[Phase(phase)] if phase else None
+    contacts = [] if user.role == Role.PHYSICIAN else _contacts(user, today, now, state, limit)
+    flags = _flags(user, state, limit)
+    patient_ids = sorted({c["patient_id"] for c in contacts} | {f["patient_id"] for f in flags})
+    record_access(user, READ, "queue", patient_ids)
+    return Queue(as_of=today, contacts=contacts, flags=flags)
+
+
+def _contacts(user: User, today: date, now: datetime, state: EnrolmentState | None,
+              limit: int) -> list[dict[str, Any]]:
+    tomorrow = local_midnight(today + timedelta(days=1), get_clock().tz)
+    patients = visible_patients(user).with_only_columns(Patient.id)
+    query = (
+        select(ScheduledContact, Patient.id.label("patient_id"), Patient.first_name,
+               Patient.last_name)
+        .join(Enrolment, Enrolment.id == ScheduledContact.enrolment_id)
+        .join(Patient, Patient.id == Enrolment.patient_id)
+        .where(ScheduledContact.status == ContactStatus.PLANNED,
+               ScheduledContact.due_at < tomorrow,
+               Enrolment.state.in_(tuple(PHASE_STATES.values())),
+               Patient.id.in_(patients))
+        .order_by(ScheduledContact.due_at, ScheduledContact.id)
+        .limit(limit))
+    if state is not None:
+        query = query.where(Enrolment.state == state)
+    return [{
+        "id": c.id, "patient_id": pid, "patient_name": f"{last.upper()} {first}",
+        "kind": c.kind.value, "channel": c.channel.value, "phase": c.phase.value,
+        "due_at": c.due_at, "window_closes": c.window_closes, "overdue": c.due_at < now,
+        "attempts": c.attempts,
+    } for c, pid, first, last in db.session.execute(query)]
+
+
+def _flags(user: User, state: EnrolmentState | None, limit: int) -> list[dict[str, Any]]:
+    if user.role == Role.PHYSICIAN:
+        base = physician_items(user)
+    else:
+        patients = visible_patients(user).with_only_columns(Patient.id)
+        base = select(Flag).where(Flag.status.in_(OPEN_STATUSES), Flag.patient_id.in_(patients))
+    query = (base.join(Enrolment, Enrolment.id == Flag.enrolment_id)
+             .add_columns(Enrolment.state, Patient.first_name, Patient.last_name)
+             .order_by(Flag.severity.desc(), Flag.opened_at, Flag.id).limit(limit))
+    if user.role != Role.PHYSICIAN:
+        query = query.join(Patient, Patient.id == Flag.patient_id)
+    if state is not None:
+        query = query.where(Enrolment.state == state)
+    return [{
+        "id": f.id, "patient_id": f.patient_id, "patient_name": f"{last.upper()} {first}",
+        "kind": f.kind.value, "label": kind_label(f.kind), "summary": describe(f.kind, f.evidence),
+        "severity": f.severity, "status": f.status.value, "opened_at": f.opened_at,
+        "phase": "follow_up" if st == EnrolmentState.FOLLOW_UP else "intervention",
+    } for f, st, first, last in db.session.execute(query)]

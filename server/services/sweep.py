@@ -1,0 +1,406 @@
+"""The daily sweep: every running enrolment through the rules, in a bounded number of queries.
+
+Reads (one query each, whatever the number of patients): running enrolments,
+weekly session figures over the last four weeks, booklet figures, prescribed
+booklet volume, pain baselines, unsafe heart rates not yet reported, health
+events not yet reported, done reinforcement visits, open flags. Contacts
+whose window closed unrecorded are marked missed in one UPDATE. The rules
+(``shared.rules``) then run in memory and the flags are written in bulk.
+
+Running it twice for the same day changes nothing the second time. The same
+code runs for a handful of patients right after the tablet sends a health
+event or a session (``sweep_patients``), so that these reach the physician at
+once, not the next morning.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
+
+from server.clock import get_clock
+from server.extensions import db
+from server.models import (
+    BookletEntry,
+    BookletItem,
+    Enrolment,
+    ErgoSession,
+    HealthEvent,
+    Patient,
+    ScheduledContact,
+)
+from server.models.flags import Flag, FlagEvent, open_key
+from server.services.escalation import notify_escalations
+from server.services.sqlfuncs import days_between, programme_week
+from shared.enums import (
+    BookletStatus,
+    ContactKind,
+    ContactStatus,
+    EnrolmentState,
+    FlagStatus,
+)
+from shared.programmes import get_template
+from shared.rules import (
+    AUTO_CLOSING,
+    LOOKBACK_DAYS,
+    RULES,
+    Firing,
+    FlagKind,
+    PatientFacts,
+    Severity,
+    WeekFigures,
+    evaluate,
+    unsafe_heart_rate,
+)
+
+RUNNING = (EnrolmentState.ACTIVE, EnrolmentState.FOLLOW_UP)
+# Kinds whose evidence is a list that grows as new items arrive (events, sessions, contacts).
+ACCUMULATING = {FlagKind.HEALTH_EVENT: "events", FlagKind.HEART_RATE: "sessions",
+                FlagKind.MISSED_CONTACT: "contacts"}
+
+
+@dataclass
+class SweepSummary:
+    """What a sweep did, printed as JSON by ``reprise sweep``."""
+
+    as_of: str
+    patients_examined: int = 0
+    flags_opened: int = 0
+    flags_updated: int = 0
+    flags_closed: int = 0
+    contacts_missed: int = 0
+    escalated: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-able figures."""
+        return dict(self.__dict__)
+
+
+def sweep(today: date | None = None) -> SweepSummary:
+    """Run every rule over the whole active file as of ``today``; commit; return figures."""
+    return _run(today or get_clock().today(), None)
+
+
+def sweep_patients(patient_ids: Iterable[int]) -> SweepSummary:
+    """The same rules for a few patients, now (after the tablet sent something)."""
+    return _run(get_clock().today(), set(patient_ids))
+
+
+def _run(today: date, only: set[int] | None) -> SweepSummary:
+    now = get_clock().now()
+    summary = SweepSummary(as_of=today.isoformat())
+    enrolments = _running(today, only)
+    summary.patients_examined = len(enrolments)
+    if not enrolments:
+        db.session.commit()
+        return summary
+    facts = _facts(enrolments, today, now, only)
+    firings: dict[int, list[Firing]] = {e: evaluate(f) for e, f in facts.items()}
+    missed = _mark_missed_contacts(now, only)
+    summary.contacts_missed = len(missed)
+    for enrolment_id, firing in _missed_firings(missed).items():
+        firings.setdefault(enrolment_id, []).append(firing)
+    _write(firings, enrolments, now, summary, close_cleared=True)
+    db.session.commit()
+    return summary
+
+
+# --- Reading the active file ------------------------------------------------------------
+
+
+def _scope(query: Select[Any], only: set[int] | None) -> Select[Any]:
+    """Restrict a query joined to enrolments to the running ones (and to some patients)."""
+    query = query.where(Enrolment.state.in_(RUNNING))
+    return query.where(Enrolment.patient_id.in_(only)) if only is not None else query
+
+
+def _running(today: date, only: set[int] | None) -> dict[int, Any]:
+    query = _scope(
+        select(Enrolment.id, Enrolment.patient_id, Enrolment.programme_code,
+               Enrolment.intervention_weeks, Enrolment.start_date, Enrolment.last_received_at,
+               Patient.referent_id, Patient.physician_id, Patient.hr_ceiling,
+               Patient.hr_rest_min, Patient.hr_rest_max)
+        .join(Patient, Patient.id == Enrolment.patient_id)
+        .where(Enrolment.start_date <= today), only)
+    return {row.id: row for row in db.session.execute(query)}
+
+
+def _facts(enrolments: dict[int, Any], today: date, now: datetime,
+           only: set[int] | None) -> dict[int, PatientFacts]:
+    tz = get_clock().tz
+    facts: dict[int, PatientFacts] = {}
+    for e in enrolments.values():
+        last_seen = e.last_received_at.astimezone(tz).date() if e.last_received_at else e.start_date
+        facts[e.id] = PatientFacts(
+            enrolment_id=e.id, patient_id=e.patient_id,
+            template=get_template(e.programme_code, e.intervention_weeks), start=e.start_date,
+            today=today, days_silent=(today - max(last_seen, e.start_date)).days)
+    since = today - timedelta(days=LOOKBACK_DAYS)
+    for row in db.session.execute(_session_weeks(since, today, only)):
+        week = facts[row.enrolment_id].weeks.setdefault(row.week, WeekFigures())
+        week.sessions, week.high_dyspnoea = row.sessions, row.high_dyspnoea or 0
+        week.pain_mean = float(row.pain_mean) if row.pain_mean is not None else None
+    for row in db.session.execute(_booklet_weeks(since, today, only)):
+        week = facts[row.enrolment_id].weeks.setdefault(row.week, WeekFigures())
+        week.booklet_done = float(row.done or 0)
+    for row in db.session.execute(_booklet_volume(only)):
+        facts[row.enrolment_id].booklet_prescribed = int(row.per_week)
+    for row in db.session.execute(_pain_baselines(today, only)):
+        facts[row.enrolment_id].pain_baseline = float(row.baseline)
+    for row in db.session.execute(_unsafe_sessions(since, only)):
+        e = enrolments[row.enrolment_id]
+        reasons = unsafe_heart_rate(row.hr_max, row.hr_rest, e.hr_ceiling, e.hr_rest_min,
+                                    e.hr_rest_max)
+        facts[row.enrolment_id].unsafe_sessions.append({
+            "session_id": row.id, "day": row.day.isoformat(), "hr_max": row.hr_max,
+            "hr_rest": row.hr_rest, "reasons": reasons, "hr_ceiling": e.hr_ceiling,
+            "hr_rest_min": e.hr_rest_min, "hr_rest_max": e.hr_rest_max})
+    for row in db.session.execute(_new_events(only)):
+        facts[row.enrolment_id].new_events.append({
+            "event_id": row.id, "kind": row.kind.value, "day": row.occurred_on.isoformat(),
+            "warning_signs": list(row.warning_signs or [])})
+    for enrolment_id in db.session.scalars(_reinforcements_done(only)):
+        facts[enrolment_id].reinforcement_done = True
+    return facts
+
+
+def _session_weeks(since: date, today: date, only: set[int] | None) -> Select[Any]:
+    high = case(*[(and_(Enrolment.programme_code == code,
+                        ErgoSession.dyspnoea >= rules.dyspnoea_high), 1)
+                  for code, rules in RULES.items()], else_=0)
+    week = programme_week(ErgoSession.day, Enrolment.start_date).label("week")
+    return _scope(
+        select(ErgoSession.enrolment_id, week, func.count().label("sessions"),
+               func.sum(high).label("high_dyspnoea"),
+               func.avg(ErgoSession.pain_eva).label("pain_mean"))
+        .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id)
+        .where(ErgoSession.day >= since, ErgoSession.day <= today)
+        .group_by(ErgoSession.enrolment_id, week), only)
+
+
+def _booklet_weeks(since: date, today: date, only: set[int] | None) -> Select[Any]:
+    credit = case((BookletEntry.status == BookletStatus.DONE, 1.0),
+                  (BookletEntry.status == BookletStatus.PARTIAL, 0.5), else_=0.0)
+    week = programme_week(BookletEntry.day, Enrolment.start_date).label("week")
+    return _scope(
+        select(BookletEntry.enrolment_id, week, func.sum(credit).label("done"))
+        .join(Enrolment, Enrolment.id == BookletEntry.enrolment_id)
+        .where(BookletEntry.day >= since, BookletEntry.day <= today)
+        .group_by(BookletEntry.enrolment_id, week), only)
+
+
+def _booklet_volume(only: set[int] | None) -> Select[Any]:
+    return _scope(
+        select(BookletItem.enrolment_id, func.sum(BookletItem.per_week).label("per_week"))
+        .join(Enrolment, Enrolment.id == BookletItem.enrolment_id)
+        .where(BookletItem.active.is_(True))
+        .group_by(BookletItem.enrolment_id), only)
+
+
+def _pain_baselines(today: date, only: set[int] | None) -> Select[Any]:
+    """Mean pain EVA of programme week 1, for the templates that watch pain."""
+    watched = [code for code, rules in RULES.items() if rules.watch_pain]
+    return _scope(
+        select(ErgoSession.enrolment_id, func.avg(ErgoSession.pain_eva).label("baseline"))
+        .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id)
+        .where(Enrolment.programme_code.in_(watched),
+               Enrolment.start_date <= today - timedelta(days=14),
+               days_between(ErgoSession.day, Enrolment.start_date) < 7,
+               ErgoSession.pain_eva.is_not(None))
+        .group_by(ErgoSession.enrolment_id), only)
+
+
+def _unsafe_sessions(since: date, only: set[int] | None) -> Select[Any]:
+    return _scope(
+        select(ErgoSession.id, ErgoSession.enrolment_id, ErgoSession.day, ErgoSession.hr_max,
+               ErgoSession.hr_rest)
+        .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id)
+        .join(Patient, Patient.id == Enrolment.patient_id)
+        .where(ErgoSession.day >= since, ErgoSession.safety_flag_id.is_(None),
+               or_(ErgoSession.hr_max > Patient.hr_ceiling,
+                   ErgoSession.hr_rest < Patient.hr_rest_min,
+                   ErgoSession.hr_rest > Patient.hr_rest_max))
+        .order_by(ErgoSession.day, ErgoSession.id), only)
+
+
+def _new_events(only: set[int] | None) -> Select[Any]:
+    return _scope(
+        select(HealthEvent.id, HealthEvent.enrolment_id, HealthEvent.kind,
+               HealthEvent.occurred_on, HealthEvent.warning_signs)
+        .join(Enrolment, Enrolment.id == HealthEvent.enrolment_id)
+        .where(HealthEvent.flag_id.is_(None))
+        .order_by(HealthEvent.occurred_on, HealthEvent.id), only)
+
+
+def _reinforcements_done(only: set[int] | None) -> Select[Any]:
+    return _scope(
+        select(ScheduledContact.enrolment_id).distinct()
+        .join(Enrolment, Enrolment.id == ScheduledContact.enrolment_id)
+        .where(ScheduledContact.kind == ContactKind.REINFORCEMENT_VISIT,
+               ScheduledContact.status == ContactStatus.DONE), only)
+
+
+# --- Contacts ----------------------------------------------------------------------------
+
+
+def _running_ids(only: set[int] | None) -> Select[Any]:
+    return _scope(select(Enrolment.id), only)
+
+
+def _mark_missed_contacts(now: datetime, only: set[int] | None) -> list[Any]:
+    """Planned contacts whose window closed unrecorded become missed (one UPDATE)."""
+    return list(db.session.execute(
+        update(ScheduledContact)
+        .where(ScheduledContact.status == ContactStatus.PLANNED,
+               ScheduledContact.window_closes < now,
+               ScheduledContact.enrolment_id.in_(_running_ids(only)))
+        .values(status=ContactStatus.MISSED)
+        .returning(ScheduledContact.id, ScheduledContact.enrolment_id, ScheduledContact.key,
+                   ScheduledContact.kind, ScheduledContact.due_at,
+                   ScheduledContact.attempts)
+        .execution_options(synchronize_session=False)))
+
+
+def _missed_firings(missed: list[Any]) -> dict[int, Firing]:
+    contacts: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in missed:
+        contacts[row.enrolment_id].append(missed_contact_evidence(row, "window_closed"))
+    return {enrolment_id: Firing(FlagKind.MISSED_CONTACT, Severity.MODERATE, {"contacts": items})
+            for enrolment_id, items in contacts.items()}
+
+
+def missed_contact_evidence(contact: Any, reason: str) -> dict[str, Any]:
+    """What a missed-contact flag says about one contact (window closed or unreachable)."""
+    return {"contact_id": contact.id, "key": contact.key, "kind": contact.kind.value,
+            "due": contact.due_at.isoformat(), "attempts": contact.attempts, "reason": reason}
+
+
+def raise_flags(patient_id: int, firings: list[Firing]) -> list[Flag]:
+    """Open or update flags for one patient outside the sweep (a call just recorded)."""
+    enrolments = _running(get_clock().today(), {patient_id})
+    if not enrolments:
+        return []
+    now = get_clock().now()
+    enrolment_id = next(iter(enrolments))
+    _write({enrolment_id: firings}, enrolments, now, SweepSummary(as_of=now.date().isoformat()),
+           close_cleared=False)
+    return list(db.session.scalars(select(Flag).where(
+        Flag.open_key.in_([open_key(patient_id, f.kind) for f in firings]))))
+
+
+# --- Writing flags -------------------------------------------------------------------------
+
+
+def _merge(kind: FlagKind, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """New evidence for an open flag: lists of items grow, figures are replaced."""
+    key = ACCUMULATING.get(kind)
+    if key is None:
+        return new
+    ident = {FlagKind.HEALTH_EVENT: "event_id", FlagKind.HEART_RATE: "session_id",
+             FlagKind.MISSED_CONTACT: "contact_id"}[kind]
+    known = {item[ident] for item in old.get(key, [])}
+    return {**new, key: old.get(key, []) + [i for i in new[key] if i[ident] not in known]}
+
+
+def _write(firings: dict[int, list[Firing]], enrolments: dict[int, Any], now: datetime,
+           summary: SweepSummary, *, close_cleared: bool) -> None:
+    """Open, update and (when ``close_cleared``) clear flags in bulk; record every change."""
+    patient_ids = {e.patient_id for e in enrolments.values()}
+    running_patients = _scope(select(Enrolment.patient_id), None)
+    open_flags = {
+        (flag.patient_id, flag.kind): flag
+        for flag in db.session.scalars(
+            select(Flag).where(Flag.open_key.is_not(None), Flag.patient_id.in_(
+                [*patient_ids] if len(patient_ids) < 100 else running_patients)))
+        if flag.patient_id in patient_ids
+    }
+    fired_keys: set[tuple[int, FlagKind]] = set()
+    new_flags: list[Flag] = []
+    escalated: list[Flag] = []
+    events: list[FlagEvent] = []
+    sources: list[tuple[Flag, Firing]] = []
+    for enrolment_id, fired in firings.items():
+        e = enrolments[enrolment_id]
+        for firing in fired:
+            fired_keys.add((e.patient_id, firing.kind))
+            flag = open_flags.get((e.patient_id, firing.kind))
+            if flag is None:
+                flag = _open(e, firing, now)
+                new_flags.append(flag)
+                summary.flags_opened += 1
+                summary.by_kind[firing.kind.value] = summary.by_kind.get(firing.kind.value, 0) + 1
+            else:
+                evidence = _merge(firing.kind, flag.evidence, firing.evidence)
+                severity = max(flag.severity, firing.severity) if firing.kind in ACCUMULATING \
+                    else firing.severity
+                if evidence != flag.evidence or severity != flag.severity:
+                    flag.evidence, flag.severity, flag.updated_at = evidence, severity, now
+                    summary.flags_updated += 1
+                if firing.escalate and flag.status in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED):
+                    events.append(_event(flag, "escalated", FlagStatus.ESCALATED, now))
+                    flag.status, flag.escalated_to_id = FlagStatus.ESCALATED, e.physician_id
+                    escalated.append(flag)
+            sources.append((flag, firing))
+    for (patient_id, kind), flag in open_flags.items():
+        if (close_cleared and kind in AUTO_CLOSING and (patient_id, kind) not in fired_keys
+                and flag.status in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)):
+            events.append(_event(flag, "cleared", FlagStatus.CLEARED, now,
+                                 "condition cleared by itself"))
+            flag.status, flag.open_key, flag.closed_at = FlagStatus.CLEARED, None, now
+            flag.close_reason, flag.updated_at = "condition_cleared", now
+            summary.flags_closed += 1
+    db.session.add_all(new_flags)
+    db.session.flush()
+    for flag in new_flags:
+        events.append(FlagEvent(flag_id=flag.id, at=now, action="opened", from_status=None,
+                                to_status=FlagStatus.OPEN))
+        if flag.status != FlagStatus.OPEN:
+            events.append(_event(flag, flag.status.value, flag.status, now,
+                                 from_status=FlagStatus.OPEN))
+            if flag.status == FlagStatus.ESCALATED:
+                escalated.append(flag)
+    db.session.add_all(events)
+    _link_sources(sources)
+    db.session.flush()
+    summary.escalated += len(escalated)
+    notify_escalations(escalated)
+
+
+def _open(e: Any, firing: Firing, now: datetime) -> Flag:
+    status = (FlagStatus.ESCALATED if firing.escalate
+              else FlagStatus.COMMITTEE if firing.committee else FlagStatus.OPEN)
+    return Flag(patient_id=e.patient_id, enrolment_id=e.id, kind=firing.kind,
+                severity=firing.severity, status=status, open_key=open_key(e.patient_id,
+                                                                           firing.kind),
+                evidence=firing.evidence, opened_at=now, updated_at=now,
+                owner_id=e.referent_id,
+                escalated_to_id=e.physician_id if firing.escalate else None)
+
+
+def _event(flag: Flag, action: str, to_status: FlagStatus, now: datetime,
+           note: str | None = None, from_status: FlagStatus | None = None) -> FlagEvent:
+    return FlagEvent(flag_id=flag.id, at=now, action=action,
+                     from_status=from_status or flag.status, to_status=to_status, note=note)
+
+
+def _link_sources(sources: list[tuple[Flag, Firing]]) -> None:
+    """Mark the sessions and events a flag reported, so that they are reported once."""
+    sessions = [{"row": s["session_id"], "flag": flag.id} for flag, firing in sources
+                if firing.kind == FlagKind.HEART_RATE for s in firing.evidence["sessions"]]
+    events = [{"row": ev["event_id"], "flag": flag.id} for flag, firing in sources
+              if firing.kind == FlagKind.HEALTH_EVENT for ev in firing.evidence["events"]]
+    for model, column, rows in ((ErgoSession, "safety_flag_id", sessions),
+                                (HealthEvent, "flag_id", events)):
+        if rows:
+            table = model.__table__
+            db.session.execute(
+                table.update().where(table.c.id == bindparam("row")).values(
+                    {column: bindparam("flag")}), rows)
+
+
