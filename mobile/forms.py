@@ -44,6 +44,12 @@ LABELS = {
     "description": N_("What happened"),
     "kind": N_("Kind of event"),
     "occurred_on": N_("Date"),
+    # Names the server uses in its refusals.
+    "started_at": N_("Date"),
+    "day": N_("Date"),
+    "duration_s": N_("Duration"),
+    "item_id": N_("Exercise"),
+    "id": N_("Entry"),
 }
 
 UNITS = {"bpm": N_("beats per minute"), "min": N_("minutes"), "W": N_("watts"), "km": N_("km")}
@@ -65,6 +71,15 @@ class FormResult:
 def label(name: str) -> str:
     """The translated label of a field."""
     return _(LABELS.get(name, name))
+
+
+def readable_reason(reason: str) -> str:
+    """A server refusal ``"hr_max: ..."`` with the field's label instead of its API name."""
+    parts = []
+    for part in reason.split("; "):
+        name, sep, text = part.partition(": ")
+        parts.append(f"{label(name)} : {text}" if sep and name in LABELS else part)
+    return "\n".join(parts)
 
 
 def _range_message(name: str, bounds: Range, whole: bool) -> str:
@@ -165,6 +180,17 @@ def booklet_entry(item_id: int, day: date, status: BookletStatus, pain: float | 
         payload["pain_eva"] = pain_value
     result.payload = payload if result.ok else {}
     return result
+
+
+def parse_day(text: str, result: FormResult, name: str = "occurred_on") -> date | None:
+    """A date typed as DD/MM/YYYY (the French way); None with a message otherwise."""
+    raw = (text or "").strip()
+    try:
+        return datetime.strptime(raw, "%d/%m/%Y").date()
+    except ValueError:
+        result.errors[name] = _("{field}: write the date as day/month/year, for example "
+                                "05/03/2026.").format(field=label(name))
+        return None
 
 
 def health_event_form(kind: str | None, day: date, today: date, description: str,

@@ -9,6 +9,7 @@ French; on a device only the ``.mo`` is shipped.
 from __future__ import annotations
 
 import gettext
+import io
 import threading
 from pathlib import Path
 
@@ -21,28 +22,17 @@ _lock = threading.Lock()
 _state: dict[str, object] = {"language": DEFAULT_LANGUAGE, "catalogue": None}
 
 
-class _PoTranslations(gettext.NullTranslations):
-    """A catalogue read from a ``.po`` file (fallback when the ``.mo`` is not built)."""
+def _compile_po(po_path: Path) -> gettext.GNUTranslations:
+    """A catalogue compiled in memory from a ``.po`` (when the ``.mo`` is not built)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
 
-    def __init__(self, po_path: Path) -> None:
-        super().__init__()
-        from babel.messages.pofile import read_po
-
-        with po_path.open("rb") as handle:
-            self._catalog = read_po(handle)
-
-    def gettext(self, message: str) -> str:
-        entry = self._catalog.get(message)
-        if entry is not None and entry.string and not entry.fuzzy:
-            return entry.string
-        return message
-
-    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
-        entry = self._catalog.get(msgid1)
-        if entry is not None and isinstance(entry.string, tuple | list) and all(entry.string):
-            index = self._catalog.plural_func(n)
-            return entry.string[min(index, len(entry.string) - 1)]
-        return msgid1 if n == 1 else msgid2
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
 
 
 def _load(language: str) -> gettext.NullTranslations:
@@ -52,7 +42,7 @@ def _load(language: str) -> gettext.NullTranslations:
         return gettext.translation(DOMAIN, LOCALE_DIR, [language])
     except OSError:
         po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-        return _PoTranslations(po) if po.exists() else gettext.NullTranslations()
+        return _compile_po(po) if po.exists() else gettext.NullTranslations()
 
 
 def set_language(language: str) -> str:

@@ -1,0 +1,37 @@
+"""The screens: each a thin class here and its layout in the .kv file of the same name."""
+
+from __future__ import annotations
+
+from kivy.factory import Factory
+from kivy.uix.screenmanager import Screen
+
+from mobile.screens.booklet import BookletScreen, ExerciseCard
+from mobile.screens.corrections import CorrectionCard, CorrectionsScreen
+from mobile.screens.event import EventScreen
+from mobile.screens.guided import GuidedEndScreen, GuidedScreen
+from mobile.screens.history import HistoryScreen
+from mobile.screens.home import HomeScreen
+from mobile.screens.manual import ManualScreen
+from mobile.screens.messages import MessageCard, MessagesScreen
+from mobile.screens.pairing import PairingScreen
+from mobile.screens.settings import SettingsScreen
+from mobile.widgets.charts import BarChart, LineChart, WeekPicture
+from mobile.widgets.fields import Field
+
+for _cls in (Field, BarChart, LineChart, WeekPicture, ExerciseCard, CorrectionCard, MessageCard):
+    Factory.register(_cls.__name__, cls=_cls)
+
+# Name -> class (layouts in the .kv of the module), in the order they are added to the manager.
+SCREENS: dict[str, type[Screen]] = {
+    "pairing": PairingScreen,
+    "home": HomeScreen,
+    "guided": GuidedScreen,
+    "guided_end": GuidedEndScreen,
+    "manual": ManualScreen,
+    "booklet": BookletScreen,
+    "event": EventScreen,
+    "history": HistoryScreen,
+    "messages": MessagesScreen,
+    "corrections": CorrectionsScreen,
+    "settings": SettingsScreen,
+}

@@ -1,0 +1,66 @@
+"""The exercise booklet: each prescribed exercise, ticked done / partly / not done, with pain."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.properties import NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from mobile.forms import booklet_entry
+from mobile.i18n import _
+from mobile.store import BOOKLET_ENTRY
+from mobile.summary import booklet_today
+from shared.enums import BookletStatus
+
+
+class ExerciseCard(BoxLayout):
+    """One exercise (layout in booklet.kv)."""
+
+    item_id = NumericProperty(0)
+    title = StringProperty("")
+    description = StringProperty("")
+    dose = StringProperty("")
+    status = StringProperty("")
+    pain = NumericProperty(0)
+    message = StringProperty("")
+
+    def tick(self, status: str) -> None:
+        """Record the exercise as done, partly done or not done today, with the pain level."""
+        app = App.get_running_app()
+        result = booklet_entry(self.item_id, app.today(), BookletStatus(status), self.pain)
+        if not result.ok:
+            self.message = "\n".join(result.errors.values())
+            return
+        app.save(BOOKLET_ENTRY, result.payload, app.today())
+        self.status = status
+        self.message = _("Saved.")
+
+
+class BookletScreen(Screen):
+    """Fills the list from the cached plan."""
+
+    empty_text = StringProperty("")
+
+    def on_pre_enter(self, *_args: object) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the cards with today's ticks."""
+        app = App.get_running_app()
+        box = self.ids.cards
+        box.clear_widgets()
+        plan = app.cached("plan")
+        exercises = booklet_today(plan, app.store.items(BOOKLET_ENTRY), app.today()) if plan \
+            else []
+        self.empty_text = "" if exercises else _(
+            "Your booklet will appear after the first connection.")
+        for item, status in exercises:
+            box.add_widget(ExerciseCard(
+                item_id=item["id"],
+                title=item["title_fr"] if app.language == "fr" else item["title_en"],
+                description=item["description_fr"],
+                dose=_("{sets} x {repetitions} repetitions, {per_week} times a week").format(
+                    sets=item["sets"], repetitions=item["repetitions"],
+                    per_week=item["per_week"]),
+                status=status or ""))

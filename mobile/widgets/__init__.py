@@ -1,0 +1,1 @@
+"""Reusable widgets: large form fields and charts drawn with canvas instructions."""
