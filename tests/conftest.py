@@ -11,7 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +24,12 @@ from server import create_app
 from server.clock import FixedClock
 from server.config import _database_url
 from server.extensions import db
-from server.models import Enrolment, Patient, User
+from server.models import Enrolment, ErgoSession, Patient, User
 from server.services import auth as auth_service
 from server.services.enrolments import apply_transition
 from server.services.users import create_user
 from shared.enrolment import Action
-from shared.enums import EnrolmentState, Role
+from shared.enums import EnrolmentState, Role, SessionSource
 
 PASSWORD = "correct horse battery staple"
 TODAY = date(2026, 3, 2)  # a Monday, four weeks before the spring DST change
@@ -162,6 +162,22 @@ class Factories:
         apply_transition(enrolment, coordinator, Action.START, {"start_date": start})
         self.clock.set(saved)
         return patient
+
+    def sessions(self, patient: Patient, days: list[date], **kw: Any) -> list[ErgoSession]:
+        """Ergocycle sessions logged on ``days`` (10:00 Paris), as the tablet would send them."""
+        enrolment = self.enrolment(patient)
+        rows = [ErgoSession(
+            client_id=uuid.uuid4(), payload_digest="0" * 64, received_at=self.clock.now(),
+            patient_id=patient.id, enrolment_id=enrolment.id, day=day,
+            started_at=datetime.combine(day, time(10, 0), self.clock.tz),
+            duration_s=kw.get("duration_s", 1800), watts=kw.get("watts", 40),
+            hr_rest=kw.get("hr_rest", 70), hr_mean=kw.get("hr_mean", 100),
+            hr_max=kw.get("hr_max", 120), dyspnoea=kw.get("dyspnoea", 3),
+            pain_eva=kw.get("pain_eva"), source=SessionSource.MANUAL) for day in days]
+        enrolment.last_received_at = self.clock.now()
+        db.session.add_all(rows)
+        db.session.commit()
+        return rows
 
     def staff(self, role: Role) -> User:
         """A shared account of ``role`` (created once per test)."""

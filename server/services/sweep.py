@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, func, insert, or_, select, update
 
 from server.clock import get_clock
 from server.extensions import db
@@ -310,90 +310,123 @@ def _merge(kind: FlagKind, old: dict[str, Any], new: dict[str, Any]) -> dict[str
 
 def _write(firings: dict[int, list[Firing]], enrolments: dict[int, Any], now: datetime,
            summary: SweepSummary, *, close_cleared: bool) -> None:
-    """Open, update and (when ``close_cleared``) clear flags in bulk; record every change."""
+    """Open, update and (when ``close_cleared``) clear flags in bulk; record every change.
+
+    Rows are written as plain dictionaries in one statement per kind of change
+    (insert, update, event), never one statement per flag.
+    """
     patient_ids = {e.patient_id for e in enrolments.values()}
-    running_patients = _scope(select(Enrolment.patient_id), None)
+    scope = ([*patient_ids] if len(patient_ids) < 100
+             else _scope(select(Enrolment.patient_id), None))
     open_flags = {
-        (flag.patient_id, flag.kind): flag
-        for flag in db.session.scalars(
-            select(Flag).where(Flag.open_key.is_not(None), Flag.patient_id.in_(
-                [*patient_ids] if len(patient_ids) < 100 else running_patients)))
-        if flag.patient_id in patient_ids
+        (row.patient_id, row.kind): row
+        for row in db.session.execute(
+            select(Flag.id, Flag.patient_id, Flag.kind, Flag.status, Flag.severity,
+                   Flag.evidence)
+            .where(Flag.open_key.is_not(None), Flag.patient_id.in_(scope)))
+        if row.patient_id in patient_ids
     }
-    fired_keys: set[tuple[int, FlagKind]] = set()
-    new_flags: list[Flag] = []
-    escalated: list[Flag] = []
-    events: list[FlagEvent] = []
-    sources: list[tuple[Flag, Firing]] = []
-    for enrolment_id, fired in firings.items():
+    fired: set[tuple[int, FlagKind]] = set()
+    new_rows: list[dict[str, Any]] = []
+    updates: dict[int, dict[str, Any]] = {}
+    events: list[dict[str, Any]] = []
+    escalated: list[int] = []
+    sources: list[tuple[str, Firing]] = []
+    for enrolment_id, found in firings.items():
         e = enrolments[enrolment_id]
-        for firing in fired:
-            fired_keys.add((e.patient_id, firing.kind))
+        for firing in found:
+            fired.add((e.patient_id, firing.kind))
+            sources.append((open_key(e.patient_id, firing.kind), firing))
             flag = open_flags.get((e.patient_id, firing.kind))
             if flag is None:
-                flag = _open(e, firing, now)
-                new_flags.append(flag)
-                summary.flags_opened += 1
+                new_rows.append(_new_flag(e, firing, now))
                 summary.by_kind[firing.kind.value] = summary.by_kind.get(firing.kind.value, 0) + 1
-            else:
-                evidence = _merge(firing.kind, flag.evidence, firing.evidence)
-                severity = max(flag.severity, firing.severity) if firing.kind in ACCUMULATING \
-                    else firing.severity
-                if evidence != flag.evidence or severity != flag.severity:
-                    flag.evidence, flag.severity, flag.updated_at = evidence, severity, now
-                    summary.flags_updated += 1
-                if firing.escalate and flag.status in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED):
-                    events.append(_event(flag, "escalated", FlagStatus.ESCALATED, now))
-                    flag.status, flag.escalated_to_id = FlagStatus.ESCALATED, e.physician_id
-                    escalated.append(flag)
-            sources.append((flag, firing))
-    for (patient_id, kind), flag in open_flags.items():
-        if (close_cleared and kind in AUTO_CLOSING and (patient_id, kind) not in fired_keys
-                and flag.status in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)):
-            events.append(_event(flag, "cleared", FlagStatus.CLEARED, now,
-                                 "condition cleared by itself"))
-            flag.status, flag.open_key, flag.closed_at = FlagStatus.CLEARED, None, now
-            flag.close_reason, flag.updated_at = "condition_cleared", now
-            summary.flags_closed += 1
-    db.session.add_all(new_flags)
-    db.session.flush()
-    for flag in new_flags:
-        events.append(FlagEvent(flag_id=flag.id, at=now, action="opened", from_status=None,
-                                to_status=FlagStatus.OPEN))
-        if flag.status != FlagStatus.OPEN:
-            events.append(_event(flag, flag.status.value, flag.status, now,
-                                 from_status=FlagStatus.OPEN))
-            if flag.status == FlagStatus.ESCALATED:
-                escalated.append(flag)
-    db.session.add_all(events)
-    _link_sources(sources)
-    db.session.flush()
+                continue
+            evidence = _merge(firing.kind, flag.evidence, firing.evidence)
+            severity = (max(flag.severity, firing.severity) if firing.kind in ACCUMULATING
+                        else firing.severity)
+            change: dict[str, Any] = {}
+            if evidence != flag.evidence or severity != flag.severity:
+                change = {"evidence": evidence, "severity": severity}
+            if firing.escalate and flag.status in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED):
+                change.update(status=FlagStatus.ESCALATED, escalated_to_id=e.physician_id)
+                events.append(_event(flag.id, "escalated", flag.status, FlagStatus.ESCALATED,
+                                     now))
+                escalated.append(flag.id)
+            if change:
+                updates[flag.id] = {"id": flag.id, "updated_at": now, **change}
+    summary.flags_updated = sum(1 for u in updates.values() if "evidence" in u)
+    if close_cleared:
+        for (patient_id, kind), flag in open_flags.items():
+            if (kind in AUTO_CLOSING and (patient_id, kind) not in fired
+                    and flag.status in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)):
+                updates[flag.id] = {"id": flag.id, "status": FlagStatus.CLEARED,
+                                    "open_key": None, "closed_at": now, "updated_at": now,
+                                    "close_reason": "condition_cleared"}
+                events.append(_event(flag.id, "cleared", flag.status, FlagStatus.CLEARED, now,
+                                     "condition cleared by itself"))
+                summary.flags_closed += 1
+    ids = _insert_flags(new_rows)
+    summary.flags_opened = len(new_rows)
+    for row in new_rows:
+        flag_id = ids[row["open_key"]]
+        events.append(_event(flag_id, "opened", None, FlagStatus.OPEN, now))
+        if row["status"] != FlagStatus.OPEN:
+            events.append(_event(flag_id, row["status"].value, FlagStatus.OPEN, row["status"],
+                                 now))
+        if row["status"] == FlagStatus.ESCALATED:
+            escalated.append(flag_id)
+    for group in _same_keys(updates.values()):
+        db.session.execute(update(Flag), group)
+    if events:
+        db.session.execute(insert(FlagEvent), events)
+    ids.update({key: flag.id for (pid, kind), flag in open_flags.items()
+                for key in [open_key(pid, kind)]})
+    _link_sources([(ids[key], firing) for key, firing in sources])
     summary.escalated += len(escalated)
-    notify_escalations(escalated)
+    if escalated:
+        notify_escalations(list(db.session.scalars(select(Flag).where(Flag.id.in_(escalated)))))
 
 
-def _open(e: Any, firing: Firing, now: datetime) -> Flag:
+def _same_keys(rows: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Rows grouped by their set of keys: one executemany UPDATE per group."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(sorted(row))].append(row)
+    return list(groups.values())
+
+
+def _new_flag(e: Any, firing: Firing, now: datetime) -> dict[str, Any]:
     status = (FlagStatus.ESCALATED if firing.escalate
               else FlagStatus.COMMITTEE if firing.committee else FlagStatus.OPEN)
-    return Flag(patient_id=e.patient_id, enrolment_id=e.id, kind=firing.kind,
-                severity=firing.severity, status=status, open_key=open_key(e.patient_id,
-                                                                           firing.kind),
-                evidence=firing.evidence, opened_at=now, updated_at=now,
-                owner_id=e.referent_id,
-                escalated_to_id=e.physician_id if firing.escalate else None)
+    return {"patient_id": e.patient_id, "enrolment_id": e.id, "kind": firing.kind,
+            "severity": firing.severity, "status": status,
+            "open_key": open_key(e.patient_id, firing.kind), "evidence": firing.evidence,
+            "opened_at": now, "updated_at": now, "owner_id": e.referent_id,
+            "escalated_to_id": e.physician_id if firing.escalate else None,
+            "closed_at": None, "decision": None, "close_reason": None}
 
 
-def _event(flag: Flag, action: str, to_status: FlagStatus, now: datetime,
-           note: str | None = None, from_status: FlagStatus | None = None) -> FlagEvent:
-    return FlagEvent(flag_id=flag.id, at=now, action=action,
-                     from_status=from_status or flag.status, to_status=to_status, note=note)
+def _insert_flags(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert new flags in one statement; their ids by open key."""
+    if not rows:
+        return {}
+    inserted = db.session.execute(
+        insert(Flag).returning(Flag.id, Flag.open_key), rows)
+    return {row.open_key: row.id for row in inserted}
 
 
-def _link_sources(sources: list[tuple[Flag, Firing]]) -> None:
+def _event(flag_id: int, action: str, from_status: FlagStatus | None, to_status: FlagStatus,
+           now: datetime, note: str | None = None) -> dict[str, Any]:
+    return {"flag_id": flag_id, "at": now, "actor_id": None, "action": action,
+            "from_status": from_status, "to_status": to_status, "note": note}
+
+
+def _link_sources(sources: list[tuple[int, Firing]]) -> None:
     """Mark the sessions and events a flag reported, so that they are reported once."""
-    sessions = [{"row": s["session_id"], "flag": flag.id} for flag, firing in sources
+    sessions = [{"row": s["session_id"], "flag": flag_id} for flag_id, firing in sources
                 if firing.kind == FlagKind.HEART_RATE for s in firing.evidence["sessions"]]
-    events = [{"row": ev["event_id"], "flag": flag.id} for flag, firing in sources
+    events = [{"row": ev["event_id"], "flag": flag_id} for flag_id, firing in sources
               if firing.kind == FlagKind.HEALTH_EVENT for ev in firing.evidence["events"]]
     for model, column, rows in ((ErgoSession, "safety_flag_id", sessions),
                                 (HealthEvent, "flag_id", events)):
@@ -402,5 +435,3 @@ def _link_sources(sources: list[tuple[Flag, Firing]]) -> None:
             db.session.execute(
                 table.update().where(table.c.id == bindparam("row")).values(
                     {column: bindparam("flag")}), rows)
-
-

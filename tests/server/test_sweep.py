@@ -1,0 +1,224 @@
+"""The daily sweep over the database: flags opened, updated, cleared, escalated, once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import event, func, select
+
+from server.extensions import db
+from server.models import HealthEvent, Notification, ScheduledContact
+from server.models.flags import Flag, FlagEvent
+from server.services.sweep import sweep
+from shared.enums import ContactStatus, FlagStatus, Role
+from shared.rules import FlagKind
+from tests.conftest import TODAY
+
+PARIS = ZoneInfo("Europe/Paris")
+START = TODAY - timedelta(days=14)  # today is the first day of week 3
+
+
+def week_days(week: int, count: int, start: date = START) -> list[date]:
+    """``count`` days of programme ``week``."""
+    first = start + timedelta(days=7 * (week - 1))
+    return [first + timedelta(days=i) for i in range(count)]
+
+
+@pytest.fixture
+def referent(factories):
+    return factories.user(Role.REFERENT)
+
+
+@pytest.fixture
+def physician(factories):
+    return factories.user(Role.PHYSICIAN)
+
+
+def flags_of(patient) -> dict[FlagKind, Flag]:
+    return {f.kind: f for f in db.session.scalars(select(Flag).where(Flag.patient_id == patient.id))}
+
+
+def test_a_short_week_opens_one_adherence_flag_with_its_evidence(factories, referent):
+    patient = factories.active_patient(referent)
+    factories.sessions(patient, week_days(1, 5) + week_days(2, 3))
+    summary = sweep(TODAY)
+    flag = flags_of(patient)[FlagKind.ADHERENCE]
+    assert (flag.status, flag.severity, flag.owner_id) == (FlagStatus.OPEN, 2, referent.id)
+    assert flag.evidence == {"week": 2, "sessions": 3, "previous_week_sessions": 5,
+                             "adherence_min_sessions": 4}
+    assert summary.by_kind["adherence"] == 1 and summary.patients_examined == 1
+    assert [e.action for e in flag.events] == ["opened"]
+
+
+def test_running_the_sweep_twice_for_a_day_changes_nothing_the_second_time(
+        factories, referent, physician):
+    drifting = factories.active_patient(referent, physician=physician)
+    factories.sessions(drifting, week_days(2, 1, START), hr_max=150)
+    factories.active_patient(referent)  # silent since the start: no session at all
+    first = sweep(TODAY)
+    assert first.flags_opened >= 3
+    rows = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    before = (rows(Flag), rows(FlagEvent), rows(Notification))
+    evidence = {f.id: (f.evidence, f.status, f.severity) for f in db.session.scalars(select(Flag))}
+    second = sweep(TODAY)
+    assert (second.flags_opened, second.flags_updated, second.flags_closed,
+            second.escalated) == (0, 0, 0, 0)
+    assert (rows(Flag), rows(FlagEvent), rows(Notification)) == before
+    db.session.expire_all()
+    assert {f.id: (f.evidence, f.status, f.severity)
+            for f in db.session.scalars(select(Flag))} == evidence
+
+
+def test_recovered_adherence_closes_its_flag_with_the_reason(factories, referent, clock):
+    patient = factories.active_patient(referent)
+    factories.sessions(patient, week_days(1, 5) + week_days(2, 2))
+    sweep(TODAY)
+    # Week 3 goes well: the next Monday's sweep finds the condition cleared.
+    factories.sessions(patient, week_days(3, 5))
+    summary = sweep(TODAY + timedelta(days=7))
+    flag = flags_of(patient)[FlagKind.ADHERENCE]
+    assert flag.status == FlagStatus.CLEARED and flag.open_key is None
+    assert flag.close_reason == "condition_cleared" and summary.flags_closed == 1
+    assert [e.action for e in flag.events] == ["opened", "cleared"]
+    assert flag.events[-1].actor_id is None
+
+
+def test_firing_again_updates_the_open_flag_instead_of_opening_another(factories, referent):
+    patient = factories.active_patient(referent)
+    factories.sessions(patient, week_days(1, 5) + week_days(2, 3))
+    sweep(TODAY)
+    summary = sweep(TODAY + timedelta(days=7))  # week 3: nothing at all
+    flags = db.session.scalars(select(Flag).where(Flag.kind == FlagKind.ADHERENCE)).all()
+    assert len(flags) == 1 and summary.flags_updated >= 1
+    assert flags[0].evidence["week"] == 3 and flags[0].severity == 3
+
+
+def test_health_event_during_the_intervention_goes_to_the_physician_at_once(
+        factories, referent, physician, client, auth):
+    patient = factories.active_patient(referent, physician=physician)
+    response = client.post("/api/v1/me/health-events", headers=auth.device(patient), json={
+        "items": [{"id": "6f1c3a52-7f0e-4d55-9b38-1a2b3c4d5e6f", "kind": "hospitalisation",
+                   "occurred_on": (TODAY - timedelta(days=1)).isoformat()}]})
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()
+    flag = flags_of(patient)[FlagKind.HEALTH_EVENT]
+    assert (flag.status, flag.severity, flag.escalated_to_id) == (
+        FlagStatus.ESCALATED, 4, physician.id)
+    mail = db.session.scalars(select(Notification).where(Notification.user_id == physician.id))
+    assert [m.kind for m in mail] == ["escalation"]
+    event_row = db.session.scalars(select(HealthEvent)).one()
+    assert event_row.flag_id == flag.id
+    # Health-event flags close only by a person's decision: later sweeps leave it open.
+    sweep(TODAY + timedelta(days=7))
+    db.session.refresh(flag)
+    assert flag.status == FlagStatus.ESCALATED
+
+
+def test_an_unsafe_heart_rate_is_reported_once_even_after_it_is_resolved(
+        factories, referent, physician):
+    from server.services.flags import resolve
+
+    patient = factories.active_patient(referent, physician=physician)
+    factories.sessions(patient, week_days(2, 5), hr_max=131)
+    sweep(TODAY)
+    flag = flags_of(patient)[FlagKind.HEART_RATE]
+    assert flag.status == FlagStatus.ESCALATED and len(flag.evidence["sessions"]) == 5
+    resolve(physician, flag.id, "Ceiling raised to 135 after the stress test.")
+    sweep(TODAY + timedelta(days=1))
+    heart = [f for f in db.session.scalars(select(Flag).where(
+        Flag.kind == FlagKind.HEART_RATE))]
+    assert len(heart) == 1 and heart[0].status == FlagStatus.RESOLVED
+
+
+def test_a_session_at_the_ceiling_raises_nothing(factories, referent):
+    patient = factories.active_patient(referent)
+    factories.sessions(patient, week_days(1, 5) + week_days(2, 5), hr_max=130)
+    sweep(TODAY)
+    assert FlagKind.HEART_RATE not in flags_of(patient)
+
+
+def test_a_call_whose_window_closed_unrecorded_is_missed_and_flagged(factories, referent):
+    patient = factories.active_patient(referent)
+    factories.sessions(patient, week_days(1, 5) + week_days(2, 5))
+    summary = sweep(TODAY)
+    missed = db.session.scalars(select(ScheduledContact).where(
+        ScheduledContact.status == ContactStatus.MISSED)).all()
+    assert summary.contacts_missed == len(missed) >= 1
+    flag = flags_of(patient)[FlagKind.MISSED_CONTACT]
+    assert {c["contact_id"] for c in flag.evidence["contacts"]} == {c.id for c in missed}
+    assert all(c.window_closes < datetime.combine(TODAY, time(6), PARIS) for c in missed)
+
+
+def test_missed_contacts_follow_local_days_across_the_dst_change(factories, referent, clock):
+    # Clocks go forward on the night of 28-29 March 2026: 06:00 is then UTC+2.
+    start = date(2026, 3, 2)
+    clock.set(datetime.combine(start, time(9), PARIS))
+    patient = factories.active_patient(referent, start=start)
+    contacts = db.session.scalars(select(ScheduledContact).where(
+        ScheduledContact.window_closes >= datetime(2026, 3, 27, tzinfo=PARIS),
+        ScheduledContact.window_closes < datetime(2026, 4, 3, tzinfo=PARIS))).all()
+    assert contacts, "a weekly call closes around the DST change"
+    clock.set(datetime.combine(date(2026, 3, 29), time(6), PARIS))
+    sweep(date(2026, 3, 29))
+    db.session.expire_all()
+    for contact in db.session.scalars(select(ScheduledContact).where(
+            ScheduledContact.id.in_([c.id for c in contacts]))):
+        closed = contact.window_closes < datetime(2026, 3, 29, 6, tzinfo=PARIS)
+        assert (contact.status == ContactStatus.MISSED) is closed, contact.key
+    assert datetime(2026, 3, 29, 6, tzinfo=PARIS).utcoffset() == timedelta(hours=2)
+    assert FlagKind.MISSED_CONTACT in flags_of(patient)
+
+
+def test_silence_counts_days_since_the_tablet_last_sent_anything(factories, referent, clock):
+    patient = factories.active_patient(referent)
+    clock.set(datetime.combine(TODAY - timedelta(days=5), time(20), PARIS))
+    factories.sessions(patient, week_days(1, 5) + week_days(2, 5))
+    clock.set(datetime.combine(TODAY, time(6), PARIS))
+    sweep(TODAY)
+    assert flags_of(patient)[FlagKind.SILENCE].evidence["days_silent"] == 5
+    other = factories.active_patient(referent, first_name="Paul")
+    clock.set(datetime.combine(TODAY - timedelta(days=4), time(20), PARIS))
+    factories.sessions(other, week_days(1, 5) + week_days(2, 5))
+    clock.set(datetime.combine(TODAY, time(6), PARIS))
+    sweep(TODAY)
+    assert FlagKind.SILENCE not in flags_of(other)
+
+
+def test_patients_out_of_the_programme_are_not_examined(factories, referent):
+    factories.patient(referent)  # requested, never started
+    assert sweep(TODAY).patients_examined == 0
+
+
+def count_queries(app, fn) -> int:
+    statements = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    return len(statements)
+
+
+def test_the_sweep_is_set_based_its_query_count_does_not_grow_with_patients(
+        app, factories, referent, physician):
+    def cohort(n: int) -> None:
+        for i in range(n):
+            patient = factories.active_patient(referent, physician=physician,
+                                               first_name=f"P{i}")
+            factories.sessions(patient, week_days(2, i % 6), hr_max=120 + 5 * (i % 3),
+                               dyspnoea=8)
+
+    cohort(3)
+    small = count_queries(app, lambda: sweep(TODAY))
+    cohort(12)
+    db.session.execute(Flag.__table__.update().values(open_key=None, status="resolved"))
+    db.session.commit()
+    large = count_queries(app, lambda: sweep(TODAY))
+    assert large == small
