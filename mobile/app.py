@@ -20,7 +20,7 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import DictProperty, NumericProperty, StringProperty
-from kivy.uix.screenmanager import FadeTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from mobile import i18n
 from mobile.api_client import ApiClient, ApiError, Refused, normalise_server_url
@@ -82,7 +82,8 @@ class RepriseApp(App):
         from mobile.screens import SCREENS  # the screens need the app's kv rules first
 
         Builder.load_file(str(HERE / "widgets" / "style.kv"))
-        manager = ScreenManager(transition=FadeTransition(duration=0.15))
+        # No animation: a screen that slides or fades is harder to follow for a tired patient.
+        manager = ScreenManager(transition=NoTransition())
         for layout in sorted((HERE / "screens").glob("*.kv")):
             Builder.load_file(str(layout))
         for name, cls in SCREENS.items():

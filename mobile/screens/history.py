@@ -35,7 +35,7 @@ class HistoryScreen(Screen):
             return
         rows = history(plan, app.cached("progress"), app.store.items(SESSION), app.today())
         shown = rows[-WEEKS_SHOWN:]
-        self.labels = [str(w.week) for w in shown]
+        self.labels = [_("W{week}").format(week=w.week) for w in shown]
         self.sessions = [w.sessions for w in shown]
         self.minutes = [w.minutes for w in shown]
         self.heart = [w.mean_hr for w in shown]

@@ -72,3 +72,7 @@ class HomeScreen(Screen):
     def dismiss_reminder(self) -> None:
         """The patient has read the reminder."""
         App.get_running_app().mark_read(self.reminder_id)
+
+    def on_leave(self, *_args: object) -> None:
+        # "Session saved." has been read by now; it must not greet the next visit.
+        App.get_running_app().notice = ""

@@ -232,7 +232,8 @@ def test_patient_journey(driver, live_server, pairing_code, patient, clock, fact
 
     # Back online: the next try (back-off, or the button) sends them.
     live_server.start()
-    driver.press(next(w for w in home.walk() if getattr(w, "text", "") == "Envoyer maintenant"))
+    assert home.ids.send_now.text == "Envoyer maintenant"
+    driver.press(home.ids.send_now)
     driver.until(lambda: synced(driver), what="offline sessions synced")
     assert home.ids.sync_text.text == "Tout est envoyé."
     assert count_rows(ErgoSession) == 4
@@ -281,7 +282,7 @@ def test_patient_journey(driver, live_server, pairing_code, patient, clock, fact
 
     # History: sessions per week against the band, minutes, heart rate.
     history = driver.go("history")
-    assert history.labels == ["1", "2", "3"] and history.band == (4, 6)
+    assert history.labels == ["S1", "S2", "S3"] and history.band == (4, 6)
     assert history.sessions == [0, 1, 4]
     assert history.minutes == [0, 25, 20 + 30 + 35 + 15]
     assert history.heart == [None, 104, 112]
