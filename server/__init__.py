@@ -48,10 +48,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """The versioned JSON API, one blueprint per resource."""
+    """The versioned JSON API, one blueprint per resource, and the staff web pages."""
     from server.api import register_api
+    from server.web import register_web
 
     register_api(app)
+    register_web(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

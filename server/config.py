@@ -60,4 +60,15 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "JSON_SORT_KEYS": False,
+        # Staff pages (server.web): the session cookie never travels in clear text nor
+        # to other sites' requests; CSRF is checked on the pages' POSTs only, since the API
+        # authenticates with bearer tokens rather than cookies.
+        "SESSION_COOKIE_NAME": "reprise_session",
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * int(os.environ.get("REPRISE_STAFF_TOKEN_TTL", 12)),
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_I18N_ENABLED": True,
     }

@@ -1,0 +1,202 @@
+"""What the staff patient file shows: programme position, timeline, weekly series, notes.
+
+One audited lookup (``services.access.get_patient``) then a handful of
+queries bounded by one enrolment (a year of sessions is a few hundred rows),
+so the page costs the same whatever the size of the active file.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from statistics import fmean
+from typing import Any
+
+from sqlalchemy import select
+
+from server.clock import get_clock
+from server.extensions import db
+from server.models import (
+    BookletEntry,
+    BookletItem,
+    Enrolment,
+    ErgoSession,
+    HealthEvent,
+    Patient,
+    Prescription,
+    QuestionnaireResponse,
+    ScheduledContact,
+    User,
+)
+from server.services import access
+from server.services.enrolments import current_enrolment
+from shared.enums import BookletStatus, ContactStatus, Phase, SymptomScore
+from shared.programmes import ProgrammeTemplate
+from shared.timeline import phase_on, programme_dates, week_of
+
+# A partly done booklet exercise counts for half in the adherence share.
+PARTIAL_WEIGHT = 0.5
+RECENT_EVENTS = 10
+
+
+@dataclass(frozen=True)
+class WeekSeries:
+    """One programme week of what the patient logged."""
+
+    week: int
+    sessions: int
+    minutes: int
+    mean_minutes: float | None
+    mean_watts: float | None
+    hr_rest: float | None
+    hr_mean: float | None
+    hr_max: int | None
+    symptom: float | None
+    booklet_share: float | None
+
+
+@dataclass(frozen=True)
+class TimelineWeek:
+    """One of the programme's weeks with the contacts due in it."""
+
+    week: int
+    phase: Phase
+    contacts: list[tuple[ScheduledContact, str]]
+    is_current: bool
+
+
+@dataclass
+class PatientFile:
+    """Everything the patient file page shows about one patient."""
+
+    patient: Patient
+    enrolment: Enrolment | None
+    template: ProgrammeTemplate | None = None
+    phase: Phase | None = None
+    week: int | None = None
+    follow_up_month: int | None = None
+    prescription: Prescription | None = None
+    weeks: list[WeekSeries] = field(default_factory=list)
+    timeline: list[TimelineWeek] = field(default_factory=list)
+    call_notes: list[ScheduledContact] = field(default_factory=list)
+    health_events: list[HealthEvent] = field(default_factory=list)
+    questionnaires: list[QuestionnaireResponse] = field(default_factory=list)
+    recorders: dict[int, str] = field(default_factory=dict)
+
+
+def contact_state(contact: ScheduledContact, now: datetime) -> str:
+    """How a contact reads today: done, missed, cancelled, upcoming, due or overdue."""
+    if contact.status != ContactStatus.PLANNED:
+        return contact.status.value
+    if now < contact.window_opens:
+        return "upcoming"
+    return "due" if now < contact.window_closes else "overdue"
+
+
+def load_patient_file(actor: User, patient_id: int) -> PatientFile:
+    """The patient file for ``actor``; the read lands in the audit log (404 when out of reach)."""
+    patient = access.get_patient(actor, patient_id)
+    enrolment = current_enrolment(patient.id)
+    result = PatientFile(patient=patient, enrolment=enrolment)
+    if enrolment is None or enrolment.start_date is None:
+        return result
+    clock = get_clock()
+    today, now = clock.today(), clock.now()
+    template = enrolment.template
+    start = enrolment.start_date
+    result.template = template
+    result.phase = phase_on(template, start, today)
+    result.week = min(week_of(start, today), template.total_weeks)
+    dates = programme_dates(template, start)
+    if result.phase == Phase.FOLLOW_UP:
+        result.follow_up_month = (today - dates.follow_up_start).days // 30 + 1
+    result.prescription = db.session.scalar(
+        select(Prescription)
+        .where(Prescription.enrolment_id == enrolment.id,
+               Prescription.from_week <= max(result.week, 1))
+        .order_by(Prescription.from_week.desc()).limit(1))
+    result.weeks = _weekly_series(enrolment, template, today)
+    contacts = db.session.scalars(
+        select(ScheduledContact).where(ScheduledContact.enrolment_id == enrolment.id)
+        .order_by(ScheduledContact.due_at, ScheduledContact.id)).all()
+    result.timeline = _timeline(contacts, template, start, today, now)
+    result.call_notes = sorted(
+        (c for c in contacts if c.status == ContactStatus.DONE or c.attempts),
+        key=lambda c: c.done_at or c.due_at, reverse=True)
+    result.health_events = list(db.session.scalars(
+        select(HealthEvent).where(HealthEvent.enrolment_id == enrolment.id)
+        .order_by(HealthEvent.occurred_on.desc(), HealthEvent.id.desc())
+        .limit(RECENT_EVENTS)))
+    result.questionnaires = list(db.session.scalars(
+        select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment.id)
+        .order_by(QuestionnaireResponse.answered_at.desc())))
+    recorder_ids = {c.recorded_by_id for c in result.call_notes if c.recorded_by_id}
+    if recorder_ids:
+        result.recorders = dict(db.session.execute(
+            select(User.id, User.full_name).where(User.id.in_(recorder_ids))).all())
+    return result
+
+
+def _timeline(contacts: list[ScheduledContact], template: ProgrammeTemplate, start: date,
+              today: date, now: datetime) -> list[TimelineWeek]:
+    tz = get_clock().tz
+    by_week: dict[int, list[tuple[ScheduledContact, str]]] = defaultdict(list)
+    for contact in contacts:
+        day = contact.due_at.astimezone(tz).date()
+        week = min(max(week_of(start, day), 1), template.total_weeks)
+        by_week[week].append((contact, contact_state(contact, now)))
+    current = week_of(start, today)
+    return [
+        TimelineWeek(week=w, contacts=by_week.get(w, []), is_current=w == current,
+                     phase=Phase.INTERVENTION if w <= template.intervention_weeks
+                     else Phase.FOLLOW_UP)
+        for w in range(1, template.total_weeks + 1)
+    ]
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(fmean(values), 1) if values else None
+
+
+def _weekly_series(enrolment: Enrolment, template: ProgrammeTemplate,
+                   today: date) -> list[WeekSeries]:
+    start = enrolment.start_date
+    current = min(week_of(start, today), template.total_weeks)
+    symptom = (ErgoSession.pain_eva if template.symptom_score == SymptomScore.PAIN
+               else ErgoSession.dyspnoea)
+    sessions: dict[int, list[Any]] = defaultdict(list)
+    for row in db.session.execute(
+        select(ErgoSession.day, ErgoSession.duration_s, ErgoSession.watts, ErgoSession.hr_rest,
+               ErgoSession.hr_mean, ErgoSession.hr_max, symptom)
+        .where(ErgoSession.enrolment_id == enrolment.id, ErgoSession.day <= today)
+    ):
+        sessions[week_of(start, row[0])].append(row)
+    prescribed_per_week = sum(db.session.scalars(
+        select(BookletItem.per_week).where(BookletItem.enrolment_id == enrolment.id,
+                                           BookletItem.active.is_(True))))
+    booklet: dict[int, float] = defaultdict(float)
+    for day, status in db.session.execute(
+        select(BookletEntry.day, BookletEntry.status)
+        .where(BookletEntry.enrolment_id == enrolment.id, BookletEntry.day <= today)
+    ):
+        booklet[week_of(start, day)] += {BookletStatus.DONE: 1.0,
+                                         BookletStatus.PARTIAL: PARTIAL_WEIGHT}.get(status, 0.0)
+    series = []
+    for week in range(1, current + 1):
+        rows = sessions.get(week, [])
+        minutes = [r[1] / 60 for r in rows]
+        series.append(WeekSeries(
+            week=week,
+            sessions=len(rows),
+            minutes=int(sum(minutes)),
+            mean_minutes=_mean(minutes),
+            mean_watts=_mean([r[2] for r in rows if r[2] is not None]),
+            hr_rest=_mean([r[3] for r in rows if r[3] is not None]),
+            hr_mean=_mean([r[4] for r in rows if r[4] is not None]),
+            hr_max=max((r[5] for r in rows if r[5] is not None), default=None),
+            symptom=_mean([r[6] for r in rows if r[6] is not None]),
+            booklet_share=(round(min(booklet.get(week, 0.0) / prescribed_per_week, 1.0), 2)
+                           if prescribed_per_week else None),
+        ))
+    return series

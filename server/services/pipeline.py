@@ -1,0 +1,166 @@
+"""The coordinator's enrolment pipeline: dossier checklist, start, equipment, assignment.
+
+State changes go through ``services.enrolments.apply_transition`` (the state
+machine); this module adds what the pipeline needs around it: the checklist
+edited piece by piece before the dossier is declared complete, the consent
+gate before a start, equipment delivery, referent assignment and the delay
+from complete dossier to start against the 4-week target (PROGRAMME.md,
+indicator table).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from server.clock import get_clock
+from server.extensions import db
+from server.models import Enrolment, Patient, User
+from server.services import access, auth
+from server.services.audit import record_access
+from server.services.enrolments import apply_transition
+from server.services.errors import Conflict, Forbidden, Invalid
+from shared.enrolment import DOSSIER_PIECES, Action, missing_dossier_pieces
+from shared.enums import EnrolmentState, Role
+
+TARGET_DAYS_TO_START = 28  # indicator table, seed 003 l.5096: 4 weeks
+# Started enrolments stay on the board this long, so the delay indicator covers them.
+RECENT_STARTS = timedelta(days=60)
+EQUIPMENT_KEY = "equipment_delivered_on"
+PENDING_STATES = (EnrolmentState.REQUESTED, EnrolmentState.DOSSIER_COMPLETE,
+                  EnrolmentState.VALIDATED)
+
+
+@dataclass(frozen=True)
+class PipelineRow:
+    """One enrolment on the coordinator's board."""
+
+    enrolment: Enrolment
+    patient: Patient
+    missing: list[str]
+    days_to_start: int | None
+    late: bool
+    equipment_on: str | None
+
+
+def _require_coordinator(actor: User) -> None:
+    if actor.role != Role.COORDINATOR:
+        raise Forbidden(_("Your role may not change this record."), "forbidden")
+
+
+def days_to_start(enrolment: Enrolment, today: date) -> int | None:
+    """Days from complete dossier to start (to today while not started yet)."""
+    if enrolment.dossier_completed_at is None:
+        return None
+    completed = enrolment.dossier_completed_at.astimezone(get_clock().tz).date()
+    end = enrolment.start_date or today
+    return (end - completed).days
+
+
+def board(actor: User, state: EnrolmentState | None = None) -> list[PipelineRow]:
+    """Enrolments not started yet and those started recently, oldest request first; audited."""
+    _require_coordinator(actor)
+    clock = get_clock()
+    today = clock.today()
+    query = (
+        select(Enrolment, Patient).join(Patient, Patient.id == Enrolment.patient_id)
+        .where(or_(Enrolment.state.in_(PENDING_STATES),
+                   Enrolment.start_date >= today - RECENT_STARTS))
+        .order_by(Enrolment.requested_at, Enrolment.id)
+    )
+    if state is not None:
+        query = query.where(Enrolment.state == state)
+    rows = []
+    for enrolment, patient in db.session.execute(query):
+        days = days_to_start(enrolment, today)
+        rows.append(PipelineRow(
+            enrolment=enrolment, patient=patient,
+            missing=missing_dossier_pieces(enrolment.dossier or {}),
+            days_to_start=days, late=days is not None and days > TARGET_DAYS_TO_START,
+            equipment_on=(enrolment.dossier or {}).get(EQUIPMENT_KEY),
+        ))
+    record_access(actor, access.READ, "pipeline", [r.patient.id for r in rows])
+    db.session.commit()
+    return rows
+
+
+def set_dossier_pieces(actor: User, enrolment_id: int, pieces: dict[str, bool]) -> Enrolment:
+    """Tick or untick pieces of a dossier still being gathered."""
+    _require_coordinator(actor)
+    enrolment = access.get_enrolment(actor, enrolment_id, access.WRITE)
+    if enrolment.state != EnrolmentState.REQUESTED:
+        db.session.commit()
+        raise Conflict(_("The dossier is already complete."), "dossier_closed")
+    enrolment.dossier = {**(enrolment.dossier or {}),
+                         **{p: bool(pieces.get(p)) for p in DOSSIER_PIECES}}
+    db.session.commit()
+    return enrolment
+
+
+def transition(actor: User, enrolment_id: int, action: Action,
+               payload: dict[str, Any]) -> Enrolment:
+    """A state-machine move from the pipeline page; the audit row stays even when refused."""
+    enrolment = access.get_enrolment(actor, enrolment_id, access.TRANSITION)
+    db.session.commit()
+    return apply_transition(enrolment, actor, action, payload)
+
+
+def start(actor: User, enrolment_id: int, start_date: date | None, consent: bool,
+          intervention_weeks: int | None = None) -> Enrolment:
+    """Start a validated enrolment: the patient's consent is required first."""
+    _require_coordinator(actor)
+    if not consent:
+        raise Invalid(_("Invalid request:"), "consent_required", {
+            "consent": [_("The patient's consent (acte d'adhésion) must be recorded first.")]})
+    return transition(actor, enrolment_id, Action.START,
+                      {"start_date": start_date, "intervention_weeks": intervention_weeks})
+
+
+def record_equipment(actor: User, enrolment_id: int, delivered_on: date) -> Enrolment:
+    """Record the day the ergocycle was delivered."""
+    _require_coordinator(actor)
+    enrolment = access.get_enrolment(actor, enrolment_id, access.WRITE)
+    today = get_clock().today()
+    if delivered_on > today:
+        db.session.commit()
+        raise Invalid(_("Invalid request:"), "date_in_future", {
+            "delivered_on": [_("This date is in the future.")]})
+    enrolment.dossier = {**(enrolment.dossier or {}), EQUIPMENT_KEY: delivered_on.isoformat()}
+    db.session.commit()
+    return enrolment
+
+
+def assign(actor: User, patient_id: int, referent_id: int | None,
+           physician_id: int | None) -> Patient:
+    """Assign the patient's referent and physician (active accounts of those roles)."""
+    _require_coordinator(actor)
+    patient = access.get_patient(actor, patient_id, access.WRITE)
+    errors: dict[str, list[str]] = {}
+    for field_name, user_id, role in (("referent_id", referent_id, Role.REFERENT),
+                                      ("physician_id", physician_id, Role.PHYSICIAN)):
+        user = db.session.get(User, user_id) if user_id is not None else None
+        if user_id is not None and (user is None or user.role != role or not user.active):
+            errors[field_name] = [_("Choose an active account of this role.")]
+    if errors:
+        db.session.commit()
+        raise Invalid(_("Invalid request:"), "invalid_reference", errors)
+    patient.referent_id, patient.physician_id = referent_id, physician_id
+    db.session.commit()
+    return patient
+
+
+def pairing_code(actor: User, enrolment_id: int) -> tuple[str, Enrolment, Any]:
+    """A fresh one-time tablet pairing code for the enrolment (code, enrolment, record)."""
+    enrolment = access.get_enrolment(actor, enrolment_id, access.WRITE)
+    code, record = auth.create_pairing_code(enrolment, actor)
+    return code, enrolment, record
+
+
+def staff_choices(role: Role) -> list[User]:
+    """Active accounts of ``role``, by name, for the assignment lists."""
+    return list(db.session.scalars(
+        select(User).where(User.role == role, User.active.is_(True)).order_by(User.full_name)))

@@ -1,0 +1,88 @@
+"""Administration of staff accounts: roles, activation, lock-out and second factor.
+
+Only administrators manage accounts; they see no patient data
+(``services.access``). Deactivating an account revokes its live tokens at
+once, so an open session ends on its next request.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from server.clock import utcnow
+from server.extensions import db
+from server.models import ApiToken, User
+from server.services.errors import Forbidden, Invalid, NotFound
+from server.services.users import create_user
+from shared.enums import Role
+
+STAFF_ROLES = (Role.REFERENT, Role.COORDINATOR, Role.PHYSICIAN, Role.ADMIN)
+
+
+def _require_admin(actor: User) -> None:
+    if actor.role != Role.ADMIN:
+        raise Forbidden(_("Only administrators manage staff accounts."), "forbidden")
+
+
+def staff_accounts(actor: User) -> list[User]:
+    """Every staff account, by role then name."""
+    _require_admin(actor)
+    return list(db.session.scalars(
+        select(User).where(User.role != Role.PATIENT).order_by(User.role, User.full_name)))
+
+
+def _account(actor: User, user_id: int) -> User:
+    _require_admin(actor)
+    user = db.session.get(User, user_id)
+    if user is None or user.role == Role.PATIENT:
+        raise NotFound(_("No such account."), "user_not_found")
+    return user
+
+
+def create_staff(actor: User, *, email: str, full_name: str, role: Role, password: str,
+                 locale: str = "fr") -> User:
+    """A new staff account."""
+    _require_admin(actor)
+    if role not in STAFF_ROLES:
+        raise Invalid(_("Invalid request:"), "invalid_role", {"role": [_("Not a staff role.")]})
+    return create_user(email=email, full_name=full_name, role=role, password=password,
+                       locale=locale)
+
+
+def update_staff(actor: User, user_id: int, *, role: Role, active: bool) -> User:
+    """Change an account's role or activation; an administrator cannot lock themself out."""
+    user = _account(actor, user_id)
+    if user.id == actor.id and (role != Role.ADMIN or not active):
+        raise Invalid(_("Invalid request:"), "self_demotion", {
+            "role": [_("You cannot remove your own administrator access.")]})
+    if role not in STAFF_ROLES:
+        raise Invalid(_("Invalid request:"), "invalid_role", {"role": [_("Not a staff role.")]})
+    user.role, user.active = role, active
+    if not active:
+        _revoke_tokens(user)
+    db.session.commit()
+    return user
+
+
+def unlock(actor: User, user_id: int) -> User:
+    """Lift a lock-out after repeated failures."""
+    user = _account(actor, user_id)
+    user.failed_logins, user.locked_until = 0, None
+    db.session.commit()
+    return user
+
+
+def reset_second_factor(actor: User, user_id: int) -> User:
+    """Remove a lost second factor; the person enrols a new one at next log-in."""
+    user = _account(actor, user_id)
+    user.totp_secret = None
+    _revoke_tokens(user)
+    db.session.commit()
+    return user
+
+
+def _revoke_tokens(user: User) -> None:
+    db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()))

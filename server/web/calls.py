@@ -1,0 +1,94 @@
+"""Recording a call: one form per kind of contact, validated by the API's own schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from server.api.messages import translate_message
+from server.api.schemas.contacts import ContactRecordIn
+from server.extensions import db
+from server.models import Enrolment, ScheduledContact
+from server.services import access, calls
+from server.services.errors import ServiceError
+from server.web.forms import ContactForm, FollowUpCallForm, WeeklyCallForm, apply_service_errors
+from server.web.session import current_user, roles_required
+from shared.enums import ContactKind, Role
+from shared.rules import RULES
+
+bp = Blueprint("calls", __name__, url_prefix="/contacts")
+
+FORMS: dict[ContactKind, type[ContactForm]] = {
+    ContactKind.WEEKLY_CALL: WeeklyCallForm,
+    ContactKind.FOLLOW_UP_CALL: FollowUpCallForm,
+    ContactKind.MICRO_PROJECT_CALL: FollowUpCallForm,
+}
+# Where a field of the outcome schema shows its error on the form.
+NESTED_FIELDS = {"health_events": {"kind": "event_kind", "occurred_on": "event_on",
+                                   "description": "event_description"}}
+
+
+def schema_errors(form: ContactForm, errors: dict[str, Any]) -> None:
+    """Marshmallow's errors, translated, next to the form's fields (else at the top)."""
+    for key, value in errors.items():
+        if key == "next_prescription" and isinstance(value, dict):
+            schema_errors(form, value)
+            continue
+        if key in NESTED_FIELDS and isinstance(value, dict):
+            for item in value.values():
+                schema_errors(form, {NESTED_FIELDS[key].get(k, k): v for k, v in item.items()})
+            continue
+        messages = [translate_message(m) for m in (value if isinstance(value, list) else [value])
+                    if isinstance(m, str)]
+        field = getattr(form, key, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors), *messages]
+        else:
+            form.form_errors.extend(messages)
+
+
+def _page(contact: ScheduledContact, form: ContactForm, status: int = 200) -> tuple[str, int]:
+    # The contact came through calls.get_contact, which checked and audited the access.
+    enrolment = db.session.get(Enrolment, contact.enrolment_id)
+    limit = RULES[enrolment.programme_code].unreachable_attempts
+    page = render_template("web/calls/record.html", contact=contact, form=form,
+                           patient=enrolment.patient, attempts_limit=limit,
+                           weekly=isinstance(form, WeeklyCallForm),
+                           follow_up=isinstance(form, FollowUpCallForm))
+    db.session.commit()
+    return page, status
+
+
+@bp.route("/<int:contact_id>/record", methods=["GET", "POST"])
+@roles_required(Role.REFERENT, Role.COORDINATOR)
+def record(contact_id: int) -> Any:
+    """The form for this contact's kind; saving applies the outcome through the service."""
+    user = current_user()
+    contact = calls.get_contact(user, contact_id, access.READ)
+    form = FORMS.get(contact.kind, ContactForm)()
+    if not form.validate_on_submit():
+        return _page(contact, form, 422 if form.errors else 200)
+    try:
+        outcome = ContactRecordIn().load(form.outcome())
+    except ValidationError as exc:
+        schema_errors(form, exc.messages)
+        return _page(contact, form, 422)
+    try:
+        saved = calls.record_contact(user, contact_id, outcome)
+    except ServiceError as exc:
+        # The service stores nothing of a refused outcome.
+        db.session.rollback()
+        if not apply_service_errors(form, exc):
+            form.form_errors.append(exc.message)
+        return _page(calls.get_contact(user, contact_id, access.READ), form, exc.status)
+    if saved.status.value == "done":
+        flash(_("Call recorded."), "ok")
+    elif saved.status.value == "missed":
+        flash(_("Not reached after %(n)d attempts: the contact is marked missed and flagged.",
+                n=saved.attempts), "error")
+    else:
+        flash(_("Attempt %(n)d recorded: the call stays in the queue.", n=saved.attempts), "ok")
+    return redirect(url_for("web.queue.index"))

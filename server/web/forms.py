@@ -1,0 +1,340 @@
+"""The pages' forms: field types, bounds and French messages; the rules stay in services.
+
+Every form is a Flask-WTF form, so it carries the session's CSRF token.
+Errors a service raises (``Invalid.errors``) come back next to the field of
+the same name through :func:`apply_service_errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+# Lazy, and named _ so that extraction with the default keywords finds the strings.
+from flask_babel import lazy_gettext as _
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from server.services.auth import MIN_PASSWORD_LENGTH
+from server.services.errors import ServiceError
+from shared.enrolment import DOSSIER_PIECES
+from shared.programmes import TEMPLATES
+
+
+def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """Options of a select or radio field from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+REQUIRED = _("This field is required.")
+# The shape of an address only: whether it exists is not the form's business.
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_("Not a valid e-mail address."))
+
+DOSSIER_LABELS = {
+    "prescription": _("Prescription and referral form (fiche navette)"),
+    "spirometry": _("Spirometry (EFR)"),
+    "blood_gas": _("Blood gas (gazométrie)"),
+    "exercise_test": _("Exercise test"),
+}
+REFERRAL_SOURCES = choices((
+    ("pneumologist", _("Pneumologist")),
+    ("general_practitioner", _("General practitioner")),
+    ("ssr_stay", _("SSR stay")),
+    ("rheumatologist", _("Rheumatologist")),
+))
+
+
+def apply_service_errors(form: FlaskForm, exc: ServiceError) -> bool:
+    """Put a service's field errors next to the form's fields; False when none matched."""
+    matched = False
+    for name, messages in (exc.errors or {}).items():
+        field = getattr(form, name, None)
+        if field is None or not hasattr(field, "errors"):
+            continue
+        field.errors = [*list(field.errors), *(str(m) for m in messages)]
+        matched = True
+    return matched
+
+
+class LoginForm(FlaskForm):
+    """E-mail and password."""
+
+    email = EmailField(_("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField(_("Password"), validators=[DataRequired(REQUIRED)],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+
+
+class TotpForm(FlaskForm):
+    """The 6-digit code of the authenticator app."""
+
+    code = StringField(_("Code from your authenticator app"),
+                       validators=[DataRequired(REQUIRED), Length(min=6, max=7)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class TotpEnrolForm(TotpForm):
+    """Enrolment: the secret shown to the user travels back with the first code."""
+
+    secret = HiddenField(validators=[DataRequired()])
+
+
+class LanguageForm(FlaskForm):
+    """The language switch in the header."""
+
+    lang = HiddenField(validators=[DataRequired()])
+    next = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: CSRF token only."""
+
+
+class NoteForm(FlaskForm):
+    """A flag action with an optional note."""
+
+    note = TextAreaField(_("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class RequiredNoteForm(FlaskForm):
+    """A flag action whose note is required (resolving, deciding)."""
+
+    note = TextAreaField(_("Note"), validators=[DataRequired(REQUIRED), Length(max=2000)])
+
+
+class PatientRequestForm(FlaskForm):
+    """A new patient and their enrolment request."""
+
+    last_name = StringField(_("Last name"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    first_name = StringField(_("First name"),
+                             validators=[DataRequired(REQUIRED), Length(max=100)])
+    birth_date = DateField(_("Date of birth"), validators=[InputRequired(REQUIRED)])
+    sex = RadioField(_("Sex"), choices=choices([("F", _("Female")), ("M", _("Male"))]),
+                     validators=[InputRequired(REQUIRED)])
+    phone = StringField(_("Phone"), validators=[DataRequired(REQUIRED), Length(min=6, max=30)])
+    email = EmailField(_("E-mail (optional)"), validators=[Optional(), EMAIL, Length(max=254)])
+    external_ref = StringField(_("Hospital identifier (IPP, optional)"),
+                               validators=[Optional(), Length(max=50)])
+    programme_code = SelectField(
+        _("Programme"), choices=choices((code, t.title_fr) for code, t in TEMPLATES.items()),
+        validators=[InputRequired(REQUIRED)])
+    referral_source = SelectField(_("Referred by"), choices=REFERRAL_SOURCES,
+                                  validators=[InputRequired(REQUIRED)])
+    referent_id = SelectField(_("Referent"), coerce=int, validators=[Optional()])
+    physician_id = SelectField(_("Physician"), coerce=int, validators=[Optional()])
+    hr_rest_min = IntegerField(_("Resting heart rate, lower bound (bpm)"),
+                               validators=[Optional(), NumberRange(30, 120)])
+    hr_rest_max = IntegerField(_("Resting heart rate, upper bound (bpm)"),
+                               validators=[Optional(), NumberRange(40, 140)])
+    hr_ceiling = IntegerField(_("Exercise heart-rate ceiling (bpm)"),
+                              validators=[Optional(), NumberRange(60, 220)])
+
+    def patient_data(self) -> dict[str, Any]:
+        """The fields as ``services.enrolments.create_patient`` takes them."""
+        return {
+            "last_name": self.last_name.data.strip(), "first_name": self.first_name.data.strip(),
+            "birth_date": self.birth_date.data, "sex": self.sex.data,
+            "phone": self.phone.data.strip(), "email": self.email.data or None,
+            "external_ref": self.external_ref.data or None,
+            "referent_id": self.referent_id.data or None,
+            "physician_id": self.physician_id.data or None,
+            "hr_rest_min": self.hr_rest_min.data, "hr_rest_max": self.hr_rest_max.data,
+            "hr_ceiling": self.hr_ceiling.data,
+            "enrolment": {"programme_code": self.programme_code.data,
+                          "referral_source": self.referral_source.data},
+        }
+
+
+class DossierForm(FlaskForm):
+    """The dossier checklist, one box per piece (shared.enrolment.DOSSIER_PIECES)."""
+
+    prescription = BooleanField(DOSSIER_LABELS["prescription"])
+    spirometry = BooleanField(DOSSIER_LABELS["spirometry"])
+    blood_gas = BooleanField(DOSSIER_LABELS["blood_gas"])
+    exercise_test = BooleanField(DOSSIER_LABELS["exercise_test"])
+
+    def pieces(self) -> dict[str, bool]:
+        """The checklist as the service takes it."""
+        return {piece: bool(getattr(self, piece).data) for piece in DOSSIER_PIECES}
+
+
+class StartForm(FlaskForm):
+    """Consent and start date."""
+
+    consent = BooleanField(_("The patient signed the consent (acte d'adhésion)"))
+    start_date = DateField(_("Start date (inclusion visit W0)"),
+                           validators=[InputRequired(REQUIRED)])
+    intervention_weeks = IntegerField(
+        _("Intervention length in weeks (10 after an SSR stay; empty: the programme's)"),
+        validators=[Optional(), NumberRange(4, 16)])
+
+
+class EquipmentForm(FlaskForm):
+    """Ergocycle delivery."""
+
+    delivered_on = DateField(_("Ergocycle delivered on"), validators=[InputRequired(REQUIRED)])
+
+
+class AssignForm(FlaskForm):
+    """Referent and physician of a patient."""
+
+    referent_id = SelectField(_("Referent"), coerce=int, validators=[Optional()])
+    physician_id = SelectField(_("Physician"), coerce=int, validators=[Optional()])
+
+
+class ReasonForm(FlaskForm):
+    """An early end of an enrolment, always with its reason."""
+
+    reason = TextAreaField(_("Reason"), validators=[DataRequired(REQUIRED), Length(max=2000)])
+
+
+class StaffCreateForm(FlaskForm):
+    """A new staff account."""
+
+    full_name = StringField(_("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    email = EmailField(_("E-mail"), validators=[DataRequired(REQUIRED), EMAIL, Length(max=254)])
+    role = SelectField(_("Role"), validators=[InputRequired(REQUIRED)])
+    locale = SelectField(_("Language"), choices=choices([("fr", "Français"), ("en", "English")]))
+    password = PasswordField(
+        _("Initial password"),
+        validators=[DataRequired(REQUIRED), Length(min=MIN_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "new-password"})
+
+
+class StaffUpdateForm(FlaskForm):
+    """Role and activation of an account."""
+
+    role = SelectField(_("Role"), validators=[InputRequired(REQUIRED)])
+    active = BooleanField(_("Active"))
+
+
+REACHED_CHOICES = choices([("yes", _("Reached")), ("no", _("Not reached (no answer)"))])
+MODALITY_CHOICES = choices([("continuous", _("continuous")), ("intermittent", _("intermittent")),
+                    ("interval", _("interval"))])
+ADHERENCE_CHOICES = choices([("", _("— not discussed —")), ("good", _("good")),
+                     ("partial", _("partial")), ("poor", _("poor")),
+                     ("no_treatment", _("no treatment"))])
+EVENT_CHOICES = choices([("", _("— none —")), ("hospitalisation", _("Hospitalisation")),
+                 ("unscheduled_consultation", _("Unscheduled consultation")),
+                 ("exacerbation", _("Exacerbation")), ("fall", _("Fall")),
+                 ("chest_pain", _("Chest pain")), ("pain_flare", _("Pain flare")),
+                 ("other", _("Other"))])
+
+
+class ContactForm(FlaskForm):
+    """Any contact: reached or not, and a note."""
+
+    reached = RadioField(_("Outcome"), choices=REACHED_CHOICES, default="yes",
+                         validators=[InputRequired(REQUIRED)])
+    notes = TextAreaField(_("Notes"), validators=[Optional(), Length(max=2000)])
+
+    def outcome(self) -> dict[str, Any]:
+        """The outcome as ``ContactRecordIn`` reads it (blank fields left out)."""
+        data: dict[str, Any] = {"reached": self.reached.data == "yes"}
+        if self.notes.data:
+            data["notes"] = self.notes.data
+        return data
+
+
+class WeeklyCallForm(ContactForm):
+    """Weekly intervention call: the week that passed and next week's prescription."""
+
+    sessions_done = IntegerField(_("Sessions done this week"),
+                                 validators=[Optional(), NumberRange(0, 14)])
+    difficulties = TextAreaField(_("Difficulties"), validators=[Optional(), Length(max=2000)])
+    benefits = TextAreaField(_("Perceived benefits"), validators=[Optional(), Length(max=2000)])
+    session_minutes = IntegerField(_("Duration of a session (min)"),
+                                   validators=[Optional(), NumberRange(5, 120)])
+    watts = IntegerField(_("Intensity (W)"), validators=[Optional(), NumberRange(0, 1000)])
+    modality = RadioField(_("Modality"), choices=MODALITY_CHOICES, default="continuous")
+    work_s = IntegerField(_("Effort per block (s)"), validators=[Optional(), NumberRange(10, 600)])
+    rest_s = IntegerField(_("Recovery per block (s)"),
+                          validators=[Optional(), NumberRange(10, 600)])
+
+    def outcome(self) -> dict[str, Any]:
+        """The call, with next week's prescription when a duration was given."""
+        data = super().outcome()
+        if not data["reached"]:
+            return data
+        for name in ("sessions_done", "difficulties", "benefits"):
+            value = getattr(self, name).data
+            if value not in (None, ""):
+                data[name] = value
+        if self.session_minutes.data is not None:
+            data["next_prescription"] = {
+                "session_minutes": self.session_minutes.data, "watts": self.watts.data,
+                "modality": self.modality.data, "work_s": self.work_s.data,
+                "rest_s": self.rest_s.data}
+        return data
+
+
+class FollowUpCallForm(ContactForm):
+    """Follow-up call: health events, medication, activity against the project."""
+
+    event_kind = SelectField(_("Health event since the last call"), choices=EVENT_CHOICES,
+                             validators=[Optional()])
+    event_on = DateField(_("Date of the event"), validators=[Optional()])
+    event_description = TextAreaField(_("What happened"),
+                                      validators=[Optional(), Length(max=2000)])
+    medication_adherence = SelectField(_("Medication adherence"), choices=ADHERENCE_CHOICES,
+                                       validators=[Optional()])
+    sessions_per_week = IntegerField(_("Activity sessions a week now"),
+                                     validators=[Optional(), NumberRange(0, 14)])
+    project_sessions_per_week = IntegerField(_("Sessions a week in the activity project"),
+                                             validators=[Optional(), NumberRange(0, 14)])
+    encouragement = TextAreaField(_("Encouragement given"),
+                                  validators=[Optional(), Length(max=2000)])
+
+    def validate_event_on(self, field: DateField) -> None:
+        """An event needs its date (the kind alone says too little to the physician)."""
+        if self.reached.data == "yes" and self.event_kind.data and field.data is None:
+            raise ValidationError(str(_("Give the date of the event.")))
+
+    def outcome(self) -> dict[str, Any]:
+        """The call, with the event (if any) as a health event."""
+        data = super().outcome()
+        if not data["reached"]:
+            return data
+        for name in ("medication_adherence", "sessions_per_week", "project_sessions_per_week",
+                     "encouragement"):
+            value = getattr(self, name).data
+            if value not in (None, ""):
+                data[name] = value
+        if self.event_kind.data:
+            event: dict[str, Any] = {"kind": self.event_kind.data,
+                                     "occurred_on": self.event_on.data.isoformat()}
+            if self.event_description.data:
+                event["description"] = self.event_description.data
+            data["health_events"] = [event]
+        return data
+
+
+class DecisionForm(FlaskForm):
+    """The physician's decision on an escalated flag or a committee item."""
+
+    decision = RadioField(_("Decision"), validators=[InputRequired(REQUIRED)])
+    visit_day = DateField(_("Day of the reinforcement visit"), validators=[Optional()])
+    note = TextAreaField(_("Note (required except to continue)"),
+                         validators=[Optional(), Length(max=2000)])

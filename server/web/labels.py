@@ -1,0 +1,115 @@
+"""Words the pages show for the domain's codes (enums stay English in the database)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Lazy, and named _ so that extraction with the default keywords finds the strings.
+from flask_babel import lazy_gettext as _
+from markupsafe import Markup
+
+LABELS: dict[str, dict[str, Any]] = {
+    "state": {
+        "requested": _("Requested"), "dossier_complete": _("Dossier complete"),
+        "validated": _("Validated"), "active": _("Intervention"),
+        "follow_up": _("Follow-up"), "completed": _("Completed"),
+        "declined": _("Declined"), "interrupted": _("Interrupted"),
+        "reoriented": _("Reoriented"),
+    },
+    "phase": {
+        "before_start": _("Before start"), "intervention": _("Intervention"),
+        "follow_up": _("Follow-up"), "ended": _("Ended"),
+    },
+    "contact": {
+        "inclusion_visit": _("Inclusion visit"), "weekly_call": _("Weekly call"),
+        "home_visit": _("Home visit"), "closing_visit": _("Closing visit"),
+        "specialist_consultation": _("Specialist consultation"),
+        "follow_up_call": _("Follow-up call"),
+        "follow_up_consultation": _("Follow-up consultation"),
+        "reinforcement_visit": _("Reinforcement visit"),
+        "micro_project_call": _("Micro-project call"), "synthesis": _("12-month synthesis"),
+    },
+    "contact_state": {
+        "done": _("done"), "missed": _("missed"), "cancelled": _("cancelled"),
+        "upcoming": _("upcoming"), "due": _("due"), "overdue": _("overdue"),
+    },
+    "flag": {
+        "adherence": _("Adherence"), "silence": _("Silence"),
+        "health_event": _("Health event"), "heart_rate": _("Heart rate"),
+        "pain_rise": _("Pain rising"), "dyspnoea": _("Dyspnoea"),
+        "booklet": _("Booklet"), "follow_up_rupture": _("Follow-up rupture"),
+        "missed_contact": _("Missed contact"),
+    },
+    "flag_status": {
+        "open": _("open"), "acknowledged": _("acknowledged"), "escalated": _("escalated"),
+        "committee": _("committee"), "resolved": _("resolved"), "cleared": _("cleared"),
+        "closed": _("closed"),
+    },
+    "decision": {
+        "continue": _("Continue"), "suspend": _("Suspend"), "interrupt": _("Interrupt"),
+        "reinforcement_visit": _("Reinforcement visit"),
+        "reorientation_physio": _("Reorientation: physiotherapy"),
+        "reorientation_ssr": _("Reorientation: SSR stay"),
+    },
+    "role": {
+        "referent": _("Referent"), "coordinator": _("Coordinator"),
+        "physician": _("Physician"), "admin": _("Administrator"), "patient": _("Patient"),
+    },
+    "modality": {
+        "continuous": _("continuous"), "intermittent": _("intermittent"),
+        "interval": _("interval"),
+    },
+    "event": {
+        "hospitalisation": _("Hospitalisation"),
+        "unscheduled_consultation": _("Unscheduled consultation"),
+        "exacerbation": _("Exacerbation"), "fall": _("Fall"), "chest_pain": _("Chest pain"),
+        "pain_flare": _("Pain flare"), "other": _("Other"),
+    },
+    "dossier": {
+        "prescription": _("Prescription and referral form (fiche navette)"),
+        "spirometry": _("Spirometry (EFR)"), "blood_gas": _("Blood gas (gazométrie)"),
+        "exercise_test": _("Exercise test"),
+    },
+}
+
+
+def label(value: Any, group: str) -> str | Markup:
+    """The shown word for an enum value (its code when no label exists)."""
+    key = getattr(value, "value", value)
+    found = LABELS.get(group, {}).get(key)
+    return str(found) if found is not None else str(key)
+
+
+OUTCOME_FIELDS = {
+    "sessions_done": _("Sessions done"), "difficulties": _("Difficulties"),
+    "benefits": _("Benefits"), "next_prescription": _("Next week"),
+    "health_events": _("Health events"), "medication_adherence": _("Medication"),
+    "sessions_per_week": _("Sessions a week"),
+    "project_sessions_per_week": _("Project (sessions a week)"),
+    "activity_kept": _("Activity kept"), "encouragement": _("Encouragement"),
+    "satisfaction_eva": _("Satisfaction (0-10)"),
+}
+
+
+def _outcome_value(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if key == "next_prescription" and isinstance(value, dict):
+        parts = [str(_("%(n)s min", n=value.get("session_minutes")))]
+        if value.get("watts"):
+            parts.append(f"{value['watts']} W")
+        parts.append(label(value.get("modality"), "modality"))
+        if value.get("work_s") and value.get("rest_s"):
+            parts.append(f"{value['work_s']}/{value['rest_s']} s")
+        return ", ".join(parts)
+    if key == "health_events" and isinstance(value, list):
+        return ", ".join(f"{label(e.get('kind'), 'event')} ({e.get('occurred_on')})"
+                         for e in value) or str(_("none"))
+    return str(value)
+
+
+def outcome_lines(outcome: dict[str, Any]) -> list[tuple[str, str]]:
+    """A recorded call's outcome as (label, value) lines, in a fixed order."""
+    return [(str(name), _outcome_value(key, outcome[key]))
+            for key, name in OUTCOME_FIELDS.items()
+            if outcome.get(key) not in (None, "", [])]

@@ -1,0 +1,109 @@
+"""The patient list and the patient file (every view audited through services.access)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from server.extensions import db
+from server.models import Enrolment, Patient
+from server.models.flags import Flag
+from server.services import access, flags
+from server.services.audit import record_access
+from server.services.flag_text import describe
+from server.services.patient_file import PatientFile, load_patient_file
+from server.web.charts import Band, Series, bar_chart, line_chart
+from server.web.session import current_user, roles_required
+from shared.enums import Role, SymptomScore
+
+bp = Blueprint("patients", __name__, url_prefix="/patients")
+READERS = (Role.REFERENT, Role.PHYSICIAN, Role.COORDINATOR)
+
+
+@bp.route("/")
+@roles_required(*READERS)
+def index() -> str:
+    """The patients the user may see, by name."""
+    user = current_user()
+    rows = db.session.execute(
+        access.visible_patients(user)
+        .add_columns(Enrolment)
+        .outerjoin(Enrolment, Enrolment.patient_id == Patient.id)
+        .order_by(Patient.last_name, Patient.first_name, Patient.id, Enrolment.id)
+    ).all()
+    latest: dict[int, tuple[Patient, Enrolment | None]] = {}
+    for patient, enrolment in rows:
+        latest[patient.id] = (patient, enrolment)
+    record_access(user, access.READ, "patient_list", list(latest))
+    db.session.commit()
+    return render_template("web/patients/index.html", rows=list(latest.values()))
+
+
+@bp.route("/<int:patient_id>")
+@roles_required(*READERS)
+def file(patient_id: int) -> str:
+    """The patient file: programme, timeline, charts, flags, call notes."""
+    user = current_user()
+    data = load_patient_file(user, patient_id)
+    page = render_template("web/patients/file.html", f=data, charts=charts(data),
+                           flags=flags.patient_flags(user, patient_id), flag_text=flag_text)
+    db.session.commit()
+    return page
+
+
+def flag_text(flag: Flag) -> str:
+    """A flag's evidence in one line."""
+    return describe(flag.kind, flag.evidence)
+
+
+def charts(data: PatientFile) -> dict[str, tuple[str, Markup]]:
+    """The file's charts as (caption, SVG), in reading order; none before the start."""
+    if not data.weeks or data.template is None:
+        return {}
+    weeks = [w.week for w in data.weeks]
+    template = data.template
+    low, high = template.sessions_per_week_min, template.sessions_per_week_max
+    band = Band(low, high, _("Target band: %(low)d to %(high)d sessions", low=low, high=high))
+    out: dict[str, tuple[str, Markup]] = {}
+    title = _("Sessions per week (target %(low)d to %(high)d)", low=low, high=high)
+    out["sessions"] = (title, bar_chart(
+        title, _("Ergocycle sessions each programme week against the target band."),
+        weeks, Series("sessions", _("Sessions"), [w.sessions for w in data.weeks]),
+        bands=[band], classify=band,
+        y_max=max(high + 2, *(w.sessions for w in data.weeks))))
+    title = _("Minutes per session and mean power (W)")
+    out["duration"] = (title, line_chart(
+        title, _("Mean minutes per session and mean watts each week."), weeks,
+        [Series("minutes", _("Minutes per session"), [w.mean_minutes for w in data.weeks]),
+         Series("watts", _("Mean power (W)"), [w.mean_watts for w in data.weeks])]))
+    rx = data.prescription
+    zone: list[Band] = []
+    if rx is not None and rx.hr_target_low and rx.hr_target_high:
+        zone.append(Band(rx.hr_target_low, rx.hr_target_high, _("Prescribed heart-rate zone")))
+    ceiling = rx.hr_target_high if rx is not None and rx.hr_target_high else (
+        data.patient.hr_ceiling)
+    if ceiling:
+        zone.append(Band(ceiling, ceiling, _("Ceiling: %(bpm)d bpm", bpm=ceiling), "ceiling"))
+    title = _("Heart rate: resting, mean, maximum (bpm)")
+    out["heart_rate"] = (title, line_chart(
+        title, _("Resting, mean and maximum heart rate each week against the prescribed zone."),
+        weeks, [Series("hr-rest", _("Resting"), [w.hr_rest for w in data.weeks]),
+                Series("hr-mean", _("Mean"), [w.hr_mean for w in data.weeks]),
+                Series("hr-max", _("Maximum"), [w.hr_max for w in data.weeks])],
+        bands=zone, y_min=40, y_max=max(180, *(w.hr_max or 0 for w in data.weeks))))
+    title = _("Booklet exercises done (%)")
+    out["booklet"] = (title, bar_chart(
+        title, _("Share of the prescribed booklet exercises done each week; "
+                 "under half is a warning."),
+        weeks, Series("booklet", _("Done (%)"),
+                      [None if w.booklet_share is None else round(100 * w.booklet_share)
+                       for w in data.weeks]),
+        bands=[Band(50, 50, _("50% threshold"), "threshold")], y_max=100,
+        classify=Band(50, 100, "")))
+    title = (_("Pain (EVA 0-10)") if template.symptom_score == SymptomScore.PAIN
+             else _("Dyspnoea (0-10)"))
+    out["symptom"] = (title, line_chart(
+        title, _("Mean score reported after the sessions of each week."),
+        weeks, [Series("symptom", title, [w.symptom for w in data.weeks])], y_max=10))
+    return out

@@ -1,0 +1,120 @@
+"""Log-in, lock-out, second factor, CSRF, cookies and headers of the staff pages."""
+
+from __future__ import annotations
+
+import pyotp
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import ApiToken, User
+from server.services.auth import MAX_FAILED_LOGINS
+from shared.enums import Role
+from tests.conftest import Factories
+from tests.web.conftest import WebClient, csrf_from
+
+
+def test_pages_need_a_session(web: WebClient) -> None:
+    response = web.get("/queue/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=/queue/")
+
+
+def test_login_lands_on_the_role_page_and_logout_revokes_the_session(
+        web: WebClient, factories: Factories) -> None:
+    referent = factories.user(Role.REFERENT)
+    assert web.login(referent).headers["Location"] == "/"
+    assert web.get("/", follow_redirects=True).request.path == "/queue/"
+    token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == referent.id))
+    assert token.label == "web"
+    web.post("/logout")
+    db.session.refresh(token)
+    assert token.revoked_at is not None
+    assert web.get("/queue/").status_code == 302
+
+
+def test_wrong_password_is_refused_in_french_and_locks_the_account(
+        web: WebClient, factories: Factories) -> None:
+    coordinator = factories.user(Role.COORDINATOR)
+    for _ in range(MAX_FAILED_LOGINS):
+        response = web.login(coordinator, password="not the password")
+        assert response.status_code == 400
+        assert "E-mail ou mot de passe incorrect" in response.text
+    response = web.login(coordinator)
+    assert "Compte bloqué" in response.text
+    db.session.refresh(coordinator)
+    assert coordinator.locked_until is not None
+
+
+def test_open_redirects_are_dropped(web: WebClient, factories: Factories) -> None:
+    referent = factories.user(Role.REFERENT)
+    page = web.get("/login?next=//evil.example/")
+    response = web.client.post("/login", data={
+        "email": referent.email, "password": "correct horse battery staple",
+        "next": "//evil.example/", "csrf_token": csrf_from(page.text)})
+    assert response.headers["Location"] == "/"
+
+
+def test_totp_enrolment_then_log_in_with_the_code(web: WebClient, factories: Factories) -> None:
+    physician = factories.user(Role.PHYSICIAN)
+    web.login(physician)
+    page = web.get("/account/second-factor")
+    secret = page.text.split('id="totp-secret">')[1].split("<")[0]
+    refused = web.client.post("/account/second-factor", data={
+        "secret": secret, "code": "000000", "csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 400 and "Code incorrect" in refused.text
+    code = pyotp.TOTP(secret).at(factories.clock.now())
+    web.client.post("/account/second-factor", data={
+        "secret": secret, "code": code, "csrf_token": csrf_from(page.text)})
+    db.session.refresh(physician)
+    assert physician.totp_secret == secret
+    web.post("/logout")
+
+    # The password alone gives no session: the code page comes next.
+    assert web.login(physician).headers["Location"] == "/login/code"
+    assert web.get("/physician/").status_code == 302
+    page = web.get("/login/code")
+    wrong = web.client.post("/login/code", data={"code": "123456",
+                                                 "csrf_token": csrf_from(page.text)})
+    assert "Code incorrect" in wrong.text
+    db.session.refresh(physician)
+    assert physician.failed_logins == 1
+    ok = web.client.post("/login/code", data={"code": code, "csrf_token": csrf_from(page.text)})
+    assert ok.status_code == 302
+    assert web.get("/physician/").status_code == 200
+
+
+def test_a_post_without_the_csrf_token_is_refused(web: WebClient, factories: Factories) -> None:
+    referent = factories.user(Role.REFERENT)
+    web.login(referent)
+    response = web.client.post("/logout")
+    assert response.status_code == 400
+    assert "formulaire a expiré" in response.text
+    assert web.get("/queue/").status_code == 200  # still logged in
+
+
+def test_headers_and_cookie_flags(app: Flask, client: FlaskClient, factories: Factories) -> None:
+    # The production settings (Secure cookie) as server.config gives them.
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    page = client.get("/login", base_url="https://localhost")
+    cookie = page.headers["Set-Cookie"]
+    assert "reprise_session=" in cookie
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_language_switch(web: WebClient, factories: Factories) -> None:
+    assert "Mot de passe" in web.get("/login").text
+    web.post("/language", {"lang": "en"}, form_page="/login")
+    assert "Password" in web.get("/login").text
+    referent = factories.user(Role.REFERENT)
+    web.login(referent)
+    web.post("/language", {"lang": "fr"})
+    assert "File de travail" in web.get("/queue/").text
+    assert db.session.get(User, referent.id).locale == "fr"
