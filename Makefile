@@ -10,7 +10,7 @@ PG_URL ?= postgresql://postgres@$(PG_HOST):$(PG_PORT)/$(PG_TEST_DB)
 PORT ?= 5000
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard server/translations/*/LC_MESSAGES/messages.po mobile/locale/*/LC_MESSAGES/*.po))
 
-.PHONY: run test test-sqlite test-postgres lint system-deps translations mobile bench clean
+.PHONY: run test test-sqlite test-postgres lint system-deps translations messages mobile bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@
 
 translations: $(CATALOGUES)
+
+## Re-extract the server's messages and merge them into the catalogues (then translate)
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F server/translations/babel.cfg -k lazy_gettext \
+		-o server/translations/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel update -i server/translations/messages.pot -d server/translations \
+		--no-fuzzy-matching
 
 ## The server with demo data on SQLite, on http://127.0.0.1:5000
 run: $(VENV)/.installed translations

@@ -42,7 +42,7 @@ def describe(kind: FlagKind | str, evidence: dict[str, Any]) -> str:
     kind = FlagKind(kind)
     e = evidence
     if kind == FlagKind.ADHERENCE:
-        return _("Week %(week)d: %(sessions)d sessions for a minimum of %(minimum)d.",
+        return _("Week %(week)d: %(sessions)d session(s), minimum %(minimum)d.",
                  week=e["week"], sessions=e["sessions"], minimum=e["adherence_min_sessions"])
     if kind == FlagKind.SILENCE:
         return _("Nothing received for %(days)d days (alert from %(limit)d).",

@@ -37,7 +37,8 @@ def physician(factories):
 
 
 def flags_of(patient) -> dict[FlagKind, Flag]:
-    return {f.kind: f for f in db.session.scalars(select(Flag).where(Flag.patient_id == patient.id))}
+    flags = db.session.scalars(select(Flag).where(Flag.patient_id == patient.id))
+    return {f.kind: f for f in flags}
 
 
 def test_a_short_week_opens_one_adherence_flag_with_its_evidence(factories, referent):

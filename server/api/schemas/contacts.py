@@ -53,7 +53,8 @@ class ContactRecordIn(Schema):
     adherence, sessions per week against the activity project, encouragement.
     """
 
-    reached = fields.Boolean(required=True)
+    # JSON true or false only: "yes" or 1 from a buggy client must not count as reached.
+    reached = fields.Boolean(required=True, truthy={True}, falsy={False})
     notes = note()
     sessions_done = Integer(allow_none=True, validate=InRange(SESSIONS_PER_WEEK))
     difficulties = note()
