@@ -30,11 +30,13 @@ messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel update -i server/translations/messages.pot -d server/translations \
 		--no-fuzzy-matching
 
-## The server with demo data on SQLite, on http://127.0.0.1:5000
+## The server with demo data on SQLite, on http://127.0.0.1:5000, and its scheduler
 run: $(VENV)/.installed translations
 	$(REPRISE) db upgrade
 	$(REPRISE) demo-data
-	$(REPRISE) run --host 127.0.0.1 --port $(PORT)
+	@# The scheduler (daily sweep, reminders, digest, outbox) runs beside the web server.
+	$(REPRISE) scheduler & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+		$(REPRISE) run --host 127.0.0.1 --port $(PORT)
 
 ## Everything: lint, the suite on SQLite, then on PostgreSQL
 test: system-deps $(VENV)/.installed translations lint test-sqlite test-postgres

@@ -55,6 +55,8 @@ def test_queue_filters_by_phase(client, auth, team):
     referent = team[0]
     follow_up = client.get("/api/v1/queue?phase=follow_up", headers=auth.staff(referent))
     assert follow_up.get_json()["flags"] == [] and follow_up.get_json()["contacts"] == []
+    limited = client.get("/api/v1/queue?limit=1", headers=auth.staff(referent))
+    assert limited.status_code == 200 and len(limited.get_json()["flags"]) <= 1
     bad = client.get("/api/v1/queue?phase=later", headers=auth.staff(referent))
     assert bad.status_code == 422 and "phase" in bad.get_json()["errors"]["query"]
 

@@ -179,4 +179,5 @@ class QueueArgs(Schema):
     """Filters of the queue."""
 
     phase = fields.String(validate=validate.OneOf(["intervention", "follow_up"]))
-    limit = Integer(load_default=200, validate=InRange(Range(1, 1000, "")))
+    # Query strings are text: the lenient integer field parses "50".
+    limit = fields.Integer(load_default=200, validate=InRange(Range(1, 1000, "")))
