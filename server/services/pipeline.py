@@ -44,7 +44,7 @@ class PipelineRow:
     missing: list[str]
     days_to_start: int | None
     late: bool
-    equipment_on: str | None
+    equipment_on: date | None
 
 
 def _require_coordinator(actor: User) -> None:
@@ -59,6 +59,12 @@ def days_to_start(enrolment: Enrolment, today: date) -> int | None:
     completed = enrolment.dossier_completed_at.astimezone(get_clock().tz).date()
     end = enrolment.start_date or today
     return (end - completed).days
+
+
+def equipment_delivered_on(enrolment: Enrolment) -> date | None:
+    """The day the ergocycle was delivered, once recorded."""
+    day = (enrolment.dossier or {}).get(EQUIPMENT_KEY)
+    return date.fromisoformat(day) if day else None
 
 
 def board(actor: User, state: EnrolmentState | None = None) -> list[PipelineRow]:
@@ -81,7 +87,7 @@ def board(actor: User, state: EnrolmentState | None = None) -> list[PipelineRow]
             enrolment=enrolment, patient=patient,
             missing=missing_dossier_pieces(enrolment.dossier or {}),
             days_to_start=days, late=days is not None and days > TARGET_DAYS_TO_START,
-            equipment_on=(enrolment.dossier or {}).get(EQUIPMENT_KEY),
+            equipment_on=equipment_delivered_on(enrolment),
         ))
     record_access(actor, access.READ, "pipeline", [r.patient.id for r in rows])
     db.session.commit()

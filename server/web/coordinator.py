@@ -98,7 +98,7 @@ def _detail(enrolment_id: int, status: int = 200, **forms: Any) -> tuple[str, in
         missing=missing_dossier_pieces(dossier), history=history,
         days_to_start=pipeline.days_to_start(enrolment, get_clock().today()),
         target=pipeline.TARGET_DAYS_TO_START,
-        equipment_on=dossier.get(pipeline.EQUIPMENT_KEY),
+        equipment_on=pipeline.equipment_delivered_on(enrolment),
         dossier_form=forms.get("dossier") or DossierForm(formdata=None, data=dossier),
         start_form=forms.get("start") or StartForm(formdata=None),
         equipment_form=forms.get("equipment") or EquipmentForm(formdata=None),

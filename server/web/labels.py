@@ -45,6 +45,12 @@ LABELS: dict[str, dict[str, Any]] = {
         "committee": _("committee"), "resolved": _("resolved"), "cleared": _("cleared"),
         "closed": _("closed"),
     },
+    "flag_action": {
+        "opened": _("opened"), "updated": _("updated"), "acknowledge": _("acknowledged"),
+        "escalate": _("escalated"), "escalated": _("escalated"),
+        "committee": _("sent to the committee"), "resolve": _("resolved"),
+        "decide": _("decided"), "cleared": _("cleared by itself"),
+    },
     "decision": {
         "continue": _("Continue"), "suspend": _("Suspend"), "interrupt": _("Interrupt"),
         "reinforcement_visit": _("Reinforcement visit"),
