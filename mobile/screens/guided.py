@@ -126,7 +126,8 @@ class GuidedEndScreen(Screen):
             field.text, field.error = "", ""
 
     def _fields(self) -> list:
-        return [self.ids[name] for name in ("hr_mean", "hr_max", "effort", "dyspnoea", "notes")]
+        return [self.ids[name] for name in ("hr_mean", "hr_max", "effort", "dyspnoea", "pain_eva",
+                                               "notes")]
 
     def save(self) -> None:
         """Check the answers and write the session."""

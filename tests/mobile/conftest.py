@@ -28,6 +28,7 @@ from server.models import Patient, User
 from server.services import auth as auth_service
 from shared.enums import Role
 from tests.conftest import Factories
+from tests.mobile.kivy_harness import VirtualDisplay
 
 
 def free_port() -> int:
@@ -66,6 +67,15 @@ class LiveServer:
             self._server.server_close()
             self._thread.join(5)
             self._server = None
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[None]:
+    """A virtual screen (Xvfb) for the app's window while the module runs."""
+    screen = VirtualDisplay()
+    screen.start()
+    yield
+    screen.stop()
 
 
 @pytest.fixture

@@ -54,3 +54,43 @@ def test_sigkill_during_sync_then_restart_stores_each_item_exactly_once(store, c
     assert count_distinct_client_ids(ErgoSession) == BACKLOG
     assert store.counts()[SENT] == {SESSION: BACKLOG}
     assert {store.get_item(i).state for i in ids} == {SENT}
+
+
+def app_process(data_dir: Path, server_url: str, kivy_home: Path) -> subprocess.Popen:
+    """``python -m mobile``: the whole app, window and all, syncing as it starts."""
+    env = {**os.environ, "KIVY_HOME": str(kivy_home), "KIVY_NO_ARGS": "1",
+           "KIVY_NO_CONSOLELOG": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "mobile", "--server", server_url, "--data-dir", str(data_dir)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def test_sigkill_of_the_app_mid_sync_then_restart_stores_each_item_exactly_once(
+        display, store, clock, live_server, tmp_path):
+    backlog = 1000
+    store.add_many(SESSION, [(session_payload(clock), clock.today())
+                             for _ in range(backlog)], clock.now())
+    data_dir = store.path.parent
+    app = app_process(data_dir, live_server.url, tmp_path / "kivy")
+    deadline = time.monotonic() + 60
+    while count_rows(ErgoSession) < backlog // 5:
+        assert app.poll() is None, app.stderr.read()
+        assert time.monotonic() < deadline, "the app sent nothing"
+        time.sleep(0.005)
+    os.kill(app.pid, signal.SIGKILL)
+    assert app.wait(5) == -signal.SIGKILL
+    app.stderr.close()
+    assert count_rows(ErgoSession) < backlog, "killed too late: the sync had already finished"
+    again = app_process(data_dir, live_server.url, tmp_path / "kivy")
+    try:
+        while store.counts()[PENDING]:
+            assert again.poll() is None, again.stderr.read()
+            assert time.monotonic() < deadline, "the restarted app did not finish the sync"
+            time.sleep(0.05)
+    finally:
+        again.terminate()
+        again.wait(10)
+        again.stderr.close()
+    assert count_rows(ErgoSession) == backlog
+    assert count_distinct_client_ids(ErgoSession) == backlog
+    assert store.counts()[SENT] == {SESSION: backlog}

@@ -25,7 +25,7 @@ from server.services import auth as auth_service
 from server.services import notifications
 from shared.enums import Modality
 from tests.mobile.conftest import count_rows
-from tests.mobile.kivy_harness import Driver, VirtualDisplay, configure_kivy
+from tests.mobile.kivy_harness import Driver, configure_kivy
 
 SCREENSHOTS = Path(__file__).parents[2] / "artifacts" / "screenshots" / "mobile"
 
@@ -51,15 +51,6 @@ class FakeMonotonic:
         self.now += seconds
 
 
-@pytest.fixture(scope="module")
-def display() -> Iterator[None]:
-    screen = VirtualDisplay()
-    screen.start()
-    configure_kivy()
-    yield
-    screen.stop()
-
-
 @pytest.fixture
 def interval_prescription(patient, clock):
     """Week 3 prescribes 20 minutes of 60 s effort / 60 s recovery at 35 W."""
@@ -73,6 +64,7 @@ def interval_prescription(patient, clock):
 
 @pytest.fixture
 def driver(display, tmp_path, live_server, clock) -> Iterator[Driver]:
+    configure_kivy()
     from kivy.metrics import Metrics
 
     from mobile.app import RepriseApp
