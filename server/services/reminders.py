@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, func, select
 
 from server.clock import get_clock
 from server.extensions import db
@@ -39,19 +39,26 @@ def send_patient_reminders(today: date) -> dict[str, Any]:
 
 def _no_session_messages(today: date) -> list[NewMessage]:
     days = min(r.reminder_no_session_days for r in RULES.values())
-    recent = exists().where(ErgoSession.enrolment_id == Enrolment.id,
-                            ErgoSession.day > today - timedelta(days=days))
+    # The day the silence started: the last session, or the start if none yet.
+    last_session = (select(func.max(ErgoSession.day))
+                    .where(ErgoSession.enrolment_id == Enrolment.id)
+                    .correlate(Enrolment).scalar_subquery())
+    since = func.coalesce(last_session, Enrolment.start_date)
     rows = db.session.execute(
-        select(Enrolment.id, Enrolment.patient_id)
+        select(Enrolment.id, Enrolment.patient_id, since.label("since"))
         .where(Enrolment.state == EnrolmentState.ACTIVE,
-               Enrolment.start_date <= today - timedelta(days=days), ~recent))
+               Enrolment.start_date <= today - timedelta(days=days),
+               since <= today - timedelta(days=days)))
     with force_locale(PATIENT_LOCALE):
         body = _("No ergocycle session recorded for %(days)d days. A short session today "
                  "keeps the benefits going. Log it on the tablet once done.", days=days)
-    slot = today.toordinal() // days  # at most one reminder every `days` days
+    # One reminder per `days` days of this silence (on its days 3, 6, 9...): never two
+    # days running, and a new silence (after a session) counts from its own start.
     return [NewMessage(channel=NotificationChannel.IN_APP, kind="reminder_no_session",
                        body=body, patient_id=row.patient_id,
-                       dedupe_key=f"reminder:no_session:{row.id}:{slot}") for row in rows]
+                       dedupe_key=f"reminder:no_session:{row.id}:{row.since.isoformat()}:"
+                                  f"{(today - row.since).days // days}")
+            for row in rows]
 
 
 def _call_tomorrow_messages(today: date) -> list[NewMessage]:
@@ -85,16 +92,19 @@ def send_digests(today: date) -> dict[str, Any]:
     tz = get_clock().tz
     now = get_clock().now()
     tomorrow = local_midnight(today + timedelta(days=1), tz)
-    due = defaultdict(lambda: [0, 0])
-    for referent_id, overdue, count in db.session.execute(
-            select(Patient.referent_id, ScheduledContact.due_at < now, func.count())
+    # [due today, overdue] per referent. Overdue is counted with a CASE, not grouped on
+    # "due_at < :now": PostgreSQL cannot match two bound parameters of SELECT and GROUP BY.
+    due: dict[int, list[int]] = {}
+    for referent_id, count, overdue in db.session.execute(
+            select(Patient.referent_id, func.count(),
+                   func.sum(case((ScheduledContact.due_at < now, 1), else_=0)))
             .join(Enrolment, Enrolment.patient_id == Patient.id)
             .join(ScheduledContact, ScheduledContact.enrolment_id == Enrolment.id)
             .where(ScheduledContact.status == ContactStatus.PLANNED,
                    ScheduledContact.due_at < tomorrow, Enrolment.state.in_(RUNNING),
                    Patient.referent_id.is_not(None))
-            .group_by(Patient.referent_id, ScheduledContact.due_at < now)):
-        due[referent_id][1 if overdue else 0] += count
+            .group_by(Patient.referent_id)):
+        due[referent_id] = [count - int(overdue), int(overdue)]
     flags: dict[int, dict[int, int]] = defaultdict(dict)
     for referent_id, severity, count in db.session.execute(
             select(Patient.referent_id, Flag.severity, func.count())
