@@ -22,7 +22,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
@@ -32,7 +31,6 @@ from server.clock import FixedClock
 from server.extensions import db
 from server.models import Flag, JobRun, Notification
 from server.models.notifications import NotificationChannel
-from server.services import auth as auth_service
 from server.services import jobs
 from server.services.jobs import LEASE, DailyJob, catch_up, claim, owner, run_once
 from server.services.notifications import enqueue
@@ -42,13 +40,6 @@ from tests.conftest import TODAY, Factories
 PARIS = ZoneInfo("Europe/Paris")
 YESTERDAY = TODAY - timedelta(days=1)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Staff accounts are scaffolding here: argon2 at its lowest cost keeps the tests fast."""
-    monkeypatch.setattr(auth_service, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="module")

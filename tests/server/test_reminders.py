@@ -13,8 +13,6 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from server.clock import FixedClock
@@ -22,7 +20,6 @@ from server.extensions import db
 from server.models import Enrolment, ErgoSession, Notification, Patient, ScheduledContact
 from server.models.flags import Flag, open_key
 from server.models.notifications import NotificationChannel, NotificationStatus
-from server.services import auth as auth_service
 from server.services.reminders import send_digests, send_patient_reminders
 from shared.enums import (
     ContactKind,
@@ -37,13 +34,6 @@ from tests.conftest import TODAY, Factories
 
 PARIS = ZoneInfo("Europe/Paris")
 TOMORROW = TODAY + timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Staff accounts are scaffolding here: argon2 at its lowest cost keeps the tests fast."""
-    monkeypatch.setattr(auth_service, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:

@@ -19,7 +19,6 @@ import pytest
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
@@ -30,20 +29,12 @@ from server.clock import FixedClock
 from server.extensions import db
 from server.models import Flag, JobRun
 from server.scheduler import DELIVERY_EVERY_S, build_scheduler, run_scheduler
-from server.services import auth as auth_service
 from server.services.notifications import DeliveryReport
 from shared.enums import Role
 from tests.conftest import TODAY, Factories
 
 PARIS = ZoneInfo("Europe/Paris")
 DAILY = {"sweep": time(6, 0), "digest": time(7, 0), "reminders": time(17, 0)}
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Staff accounts are scaffolding here: argon2 at its lowest cost keeps the tests fast."""
-    monkeypatch.setattr(auth_service, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="module")
