@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 from flask import abort, g, redirect, request, session, url_for
 
-from server.extensions import db
 from server.models import User
 from server.services.auth import resolve_token
 from shared.enums import Role
@@ -39,9 +38,9 @@ def load_user() -> Any:
     if raw:
         token = resolve_token(raw)
         if token is not None and token.user is not None and token.user.role != Role.PATIENT:
+            # The token's new last_used_at is saved with the page's own commit: one
+            # write per request, not two (an error page may lose it, which is harmless).
             g.user, g.token = token.user, token
-            # last_used_at moved: keep it whatever the page does next.
-            db.session.commit()
         else:
             session.pop("token", None)
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:

@@ -1,0 +1,43 @@
+"""Dates as the pages show them, in the reader's language and the programme's time zone.
+
+Babel's formatting costs tens of microseconds a call and a patient file shows
+a few hundred dates, most of them the same from one request to the next:
+results are cached per (day or minute, format, locale).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+
+from babel import dates as babel_dates
+from flask_babel import get_locale
+
+from server.clock import get_clock
+
+
+@lru_cache(maxsize=8192)
+def _day(day: date, style: str, locale: str) -> str:
+    return babel_dates.format_date(day, format=style, locale=locale)
+
+
+@lru_cache(maxsize=8192)
+def _moment(moment: datetime, style: str, locale: str) -> str:
+    return babel_dates.format_datetime(moment, format=style, tzinfo=moment.tzinfo, locale=locale)
+
+
+def format_date(value: date | datetime | None, style: str = "medium") -> str:
+    """A calendar day (a datetime is read as its local day)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(get_clock().tz).date()
+    return _day(value, style, str(get_locale()))
+
+
+def format_datetime(value: datetime | None, style: str = "medium") -> str:
+    """A local date and time, to the minute."""
+    if value is None:
+        return ""
+    local = value.astimezone(get_clock().tz).replace(second=0, microsecond=0)
+    return _moment(local, style, str(get_locale()))
