@@ -14,6 +14,7 @@ from server.extensions import db
 from server.models import Enrolment, ScheduledContact
 from server.services import access, calls
 from server.services.errors import ServiceError
+from server.services.plan import prescription_for_week
 from server.web.forms import ContactForm, FollowUpCallForm, WeeklyCallForm, apply_service_errors
 from server.web.session import current_user, roles_required
 from shared.enums import ContactKind, Role
@@ -54,8 +55,10 @@ def _page(contact: ScheduledContact, form: ContactForm, status: int = 200) -> tu
     # The contact came through calls.get_contact, which checked and audited the access.
     enrolment = db.session.get(Enrolment, contact.enrolment_id)
     limit = RULES[enrolment.programme_code].unreachable_attempts
+    # The referent adjusts next week's prescription from the one in force this week.
+    in_force = prescription_for_week(enrolment, contact.week) if contact.week else None
     page = render_template("web/calls/record.html", contact=contact, form=form,
-                           patient=enrolment.patient, attempts_limit=limit,
+                           patient=enrolment.patient, attempts_limit=limit, in_force=in_force,
                            weekly=isinstance(form, WeeklyCallForm),
                            follow_up=isinstance(form, FollowUpCallForm))
     db.session.commit()

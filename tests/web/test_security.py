@@ -118,3 +118,23 @@ def test_language_switch(web: WebClient, factories: Factories) -> None:
     web.post("/language", {"lang": "fr"})
     assert "File de travail" in web.get("/queue/").text
     assert db.session.get(User, referent.id).locale == "fr"
+
+
+def test_deactivating_an_account_ends_its_open_session(
+        web_app: Flask, web: WebClient, factories: Factories) -> None:
+    admin, referent = factories.user(Role.ADMIN), factories.user(Role.REFERENT)
+    # A second browser, isolated like the first one (the ``client`` fixture's class).
+    as_admin, as_referent = web, WebClient(web_app.test_client())
+    as_referent.login(referent)
+    assert as_referent.get("/queue/").status_code == 200
+    as_admin.login(admin)
+    page = as_admin.get("/admin/").text
+    answer = as_admin.client.post(f"/admin/users/{referent.id}", data={
+        f"u{referent.id}-role": "referent", "csrf_token": csrf_from(page)})
+    assert answer.status_code == 302
+    assert as_referent.get("/queue/").status_code == 302  # back to the log-in page
+    # An administrator cannot take their own administrator access away.
+    refused = as_admin.client.post(f"/admin/users/{admin.id}", data={
+        f"u{admin.id}-role": "referent", f"u{admin.id}-active": "y",
+        "csrf_token": csrf_from(page)})
+    assert refused.status_code == 422 and "propre accès administrateur" in refused.text
