@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 560, 170
 LEFT, RIGHT, TOP, BOTTOM = 34, 8, 24, 22
+MIN_BAR = 2
 ROUND_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8, 10)
 
 
@@ -137,7 +138,8 @@ def bar_chart(title: str, description: str, week_labels: Sequence[int], series: 
         if classify is not None:
             css += (" below" if value < classify.low else
                     " above" if value > classify.high else " within")
-        y = frame.y(value)
+        # A week at zero still shows a sliver: "nothing" must read differently from "no data".
+        y = min(frame.y(value), frame.y(0) - MIN_BAR)
         parts.append(
             f'<rect class="bar {css}" x="{frame.x(i) - width / 2:.1f}" y="{y:.1f}" '
             f'width="{width:.1f}" height="{frame.y(0) - y:.1f}">'
