@@ -22,6 +22,7 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -33,8 +34,8 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
-    ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from server.services.auth import MIN_PASSWORD_LENGTH
 from server.services.errors import ServiceError
@@ -242,6 +243,21 @@ EVENT_CHOICES = choices([("", _("— none —")), ("hospitalisation", _("Hospita
                  ("chest_pain", _("Chest pain")), ("pain_flare", _("Pain flare")),
                  ("other", _("Other"))])
 
+WARNING_SIGN_CHOICES = choices([
+    ("fever", _("Fever")), ("cancer_history", _("History of cancer")), ("trauma", _("Trauma")),
+    ("neurological", _("Neurological signs")),
+    ("saddle_anaesthesia", _("Saddle anaesthesia (cauda equina)")),
+    ("walking_difficulty", _("Walking difficulty")),
+    ("general_decline", _("Declining general health")),
+])
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
 
 class ContactForm(FlaskForm):
     """Any contact: reached or not, and a note."""
@@ -298,6 +314,9 @@ class FollowUpCallForm(ContactForm):
     event_on = DateField(_("Date of the event"), validators=[Optional()])
     event_description = TextAreaField(_("What happened"),
                                       validators=[Optional(), Length(max=2000)])
+    # Seed 001: with one of these, an event is not an ordinary fluctuation.
+    warning_signs = CheckboxesField(_("Warning signs"), choices=WARNING_SIGN_CHOICES,
+                                    validators=[Optional()])
     medication_adherence = SelectField(_("Medication adherence"), choices=ADHERENCE_CHOICES,
                                        validators=[Optional()])
     sessions_per_week = IntegerField(_("Activity sessions a week now"),
@@ -307,10 +326,15 @@ class FollowUpCallForm(ContactForm):
     encouragement = TextAreaField(_("Encouragement given"),
                                   validators=[Optional(), Length(max=2000)])
 
-    def validate_event_on(self, field: DateField) -> None:
-        """An event needs its date (the kind alone says too little to the physician)."""
-        if self.reached.data == "yes" and self.event_kind.data and field.data is None:
-            raise ValidationError(str(_("Give the date of the event.")))
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields, then: an event needs its date (the kind alone tells the physician
+        too little). Checked here because an empty optional field skips its own checks."""
+        valid = super().validate(extra_validators)
+        if (self.reached.data == "yes" and self.event_kind.data
+                and self.event_on.data is None and not self.event_on.errors):
+            self.event_on.errors = [str(_("Give the date of the event."))]
+            valid = False
+        return valid
 
     def outcome(self) -> dict[str, Any]:
         """The call, with the event (if any) as a health event."""
@@ -327,6 +351,8 @@ class FollowUpCallForm(ContactForm):
                                      "occurred_on": self.event_on.data.isoformat()}
             if self.event_description.data:
                 event["description"] = self.event_description.data
+            if self.warning_signs.data:
+                event["warning_signs"] = list(self.warning_signs.data)
             data["health_events"] = [event]
         return data
 

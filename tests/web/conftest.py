@@ -27,7 +27,9 @@ from werkzeug.serving import make_server
 from server.extensions import db
 from server.models import ErgoSession, Patient, User
 from server.services import auth as auth_service
-from shared.enums import SessionSource
+from server.services.enrolments import apply_transition
+from shared.enrolment import Action
+from shared.enums import Role, SessionSource
 from tests.conftest import PASSWORD, Factories
 
 CHROMIUM = "/usr/bin/chromium"
@@ -108,6 +110,17 @@ def add_sessions(patient: Patient, weeks: int, per_week: int = 4, hr_max: int = 
             })
     db.session.execute(insert(ErgoSession), rows)
     db.session.commit()
+
+
+def follow_up_patient(factories: Factories, referent: User, physician: User) -> Patient:
+    """A respiratory patient three months into the follow-up, their +3 month call due."""
+    today = factories.clock.today()
+    patient = factories.active_patient(referent, start=today - timedelta(days=84 + 91),
+                                       physician=physician, first_name="Marc",
+                                       last_name="Petit")
+    apply_transition(patient.enrolments[-1], factories.staff(Role.COORDINATOR),
+                     Action.BEGIN_FOLLOW_UP, {})
+    return patient
 
 
 @pytest.fixture

@@ -17,13 +17,11 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import Enrolment, Patient, Prescription, ScheduledContact, User
 from server.models.flags import Flag
-from server.services.enrolments import apply_transition
 from server.services.sweep import sweep_patients
-from shared.enrolment import Action
 from shared.enums import ContactKind, ContactStatus, EnrolmentState, FlagStatus, Modality, Role
 from shared.rules import FlagKind
 from tests.conftest import Factories
-from tests.web.conftest import add_sessions, browser_login, screenshot
+from tests.web.conftest import add_sessions, browser_login, follow_up_patient, screenshot
 
 
 def _logout(page: Any) -> None:
@@ -80,22 +78,11 @@ def test_referent_works_the_queue_and_records_a_weekly_call(page: Any,
     screenshot(page, "patient_file")
 
 
-def _follow_up_patient(factories: Factories, referent: User, physician: User) -> Patient:
-    """A respiratory patient three months into the follow-up, their +3 month call due."""
-    today = factories.clock.today()
-    patient = factories.active_patient(referent, start=today - timedelta(days=84 + 91),
-                                       physician=physician, first_name="Marc",
-                                       last_name="Petit")
-    apply_transition(patient.enrolments[-1], factories.staff(Role.COORDINATOR),
-                     Action.BEGIN_FOLLOW_UP, {})
-    return patient
-
-
 def test_follow_up_call_with_a_rupture_goes_to_committee_and_the_decision_plans_a_visit(
         page: Any, browser: Any, live_server: str, factories: Factories) -> None:
     referent = factories.user(Role.REFERENT)
     physician = factories.user(Role.PHYSICIAN, full_name="Dr Mercier")
-    patient = _follow_up_patient(factories, referent, physician)
+    patient = follow_up_patient(factories, referent, physician)
     enrolment = patient.enrolments[-1]
     call = db.session.scalar(select(ScheduledContact).where(
         ScheduledContact.enrolment_id == enrolment.id, ScheduledContact.key == "call:m3"))

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.models import AuditEntry, Enrolment, Patient, ScheduledContact
+from server.models import AuditEntry, Enrolment, HealthEvent, Patient, ScheduledContact
 from server.models.flags import Flag
 from server.services.sweep import sweep_patients
 from shared.enums import ContactKind, ContactStatus, EnrolmentState, Role
 from tests.conftest import Factories
-from tests.web.conftest import WebClient, add_sessions
+from tests.web.conftest import WebClient, add_sessions, follow_up_patient
 
 
 @pytest.fixture
@@ -160,3 +160,26 @@ def test_starting_without_consent_changes_nothing(web: WebClient, factories: Fac
     db.session.refresh(enrolment)
     assert enrolment.state == EnrolmentState.VALIDATED and enrolment.start_date is None
     assert not db.session.scalar(select(func.count()).select_from(ScheduledContact))
+
+
+def test_follow_up_call_records_a_health_event_with_its_warning_signs(
+        web: WebClient, factories: Factories) -> None:
+    referent = factories.user(Role.REFERENT)
+    patient = follow_up_patient(factories, referent, factories.staff(Role.PHYSICIAN))
+    call = db.session.scalar(select(ScheduledContact).join(Enrolment).where(
+        Enrolment.patient_id == patient.id, ScheduledContact.key == "call:m3"))
+    web.login(referent)
+    path = f"/contacts/{call.id}/record"
+    data = {"reached": "yes", "event_kind": "fall", "sessions_per_week": "3",
+            "project_sessions_per_week": "3", "warning_signs": ["trauma", "walking_difficulty"]}
+    refused = web.post(path, data, form_page=path)  # an event needs its date
+    assert refused.status_code == 422 and 'id="event_on-error"' in refused.text
+    assert not db.session.scalar(select(HealthEvent.id))
+    answer = web.post(path, {**data, "event_on": "2026-02-20"}, form_page=path)
+    assert answer.status_code == 302
+    event = db.session.scalar(select(HealthEvent))
+    assert (event.kind.value, event.occurred_on.isoformat()) == ("fall", "2026-02-20")
+    assert sorted(event.warning_signs) == ["trauma", "walking_difficulty"]
+    db.session.refresh(call)
+    assert call.status == ContactStatus.DONE
+    assert call.outcome["health_events"][0]["kind"] == "fall"
