@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import insert
@@ -26,7 +25,6 @@ from werkzeug.serving import make_server
 
 from server.extensions import db
 from server.models import ErgoSession, Patient, User
-from server.services import auth as auth_service
 from server.services.enrolments import apply_transition
 from shared.enrolment import Action
 from shared.enums import Role, SessionSource
@@ -67,14 +65,6 @@ class WebClient:
         """POST with the CSRF token of ``form_page`` (default: the home page)."""
         token = csrf_from(self.client.get(form_page or "/", follow_redirects=True).text)
         return self.client.post(path, data={**(data or {}), "csrf_token": token}, **kw)
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    # argon2id at its production cost takes most of a second per account on this machine;
-    # these tests are about pages, not hashing (tests/api covers the real parameters).
-    monkeypatch.setattr(auth_service, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture
