@@ -6,12 +6,14 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from server.api.schemas.staff import LoginIn, PairIn, PairOut, TokenOut
 from server.api.security import require_staff
 from server.clock import utcnow
-from server.services import auth
+from server.services import auth, totp
+from server.services.errors import Unauthorized
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authentication")
 
@@ -21,10 +23,16 @@ class Login(MethodView):
     @blp.arguments(LoginIn)
     @blp.response(200, TokenOut)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Exchange staff credentials for a bearer token."""
-        issued = auth.login(data["email"], data["password"])
-        return {"token": issued.raw, "expires_at": issued.record.expires_at,
-                "user": issued.record.user}
+        """Exchange staff credentials (and the TOTP code when enrolled) for a bearer token."""
+        step = totp.password_step(data["email"], data["password"], label="api")
+        raw = step.token
+        if step.needs_totp:
+            if not data.get("totp"):
+                raise Unauthorized(_("This account needs the code of its authenticator app."),
+                                   "totp_required")
+            raw = totp.totp_step(step.user_id, data["totp"], label="api")
+        record = auth.resolve_token(raw)
+        return {"token": raw, "expires_at": record.expires_at, "user": record.user}
 
 
 @blp.route("/logout")

@@ -42,19 +42,19 @@ class PasswordStep:
         return self.token is None
 
 
-def password_step(email: str, password: str) -> PasswordStep:
+def password_step(email: str, password: str, label: str = WEB_LABEL) -> PasswordStep:
     """Check the password (lock-out included); a token unless a second factor is due."""
     issued = auth.login(email, password)
     user = issued.record.user
     if user.totp_secret:
         auth.revoke(issued.record)
         return PasswordStep(user.id, None)
-    issued.record.label = WEB_LABEL
+    issued.record.label = label
     db.session.commit()
     return PasswordStep(user.id, issued.raw)
 
 
-def totp_step(user_id: int, code: str) -> str:
+def totp_step(user_id: int, code: str, label: str = WEB_LABEL) -> str:
     """A session token once the TOTP code checks out; failures count towards lock-out."""
     user = db.session.get(User, user_id)
     now = utcnow()
@@ -71,7 +71,7 @@ def totp_step(user_id: int, code: str) -> str:
         raise Invalid(_("Wrong code."), "invalid_totp", {"code": [_("Wrong code.")]})
     user.failed_logins, user.locked_until = 0, None
     ttl = timedelta(hours=current_app.config["STAFF_TOKEN_TTL_HOURS"])
-    issued = auth.issue_token(user=user, ttl=ttl, label=WEB_LABEL)
+    issued = auth.issue_token(user=user, ttl=ttl, label=label)
     db.session.commit()
     return issued.raw
 

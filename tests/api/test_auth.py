@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pyotp
 from sqlalchemy import select
 
 from server.extensions import db
@@ -137,3 +138,20 @@ def test_user_create_command_makes_a_staff_account(runner):
                                 "--role", "referent", "--password", "short"])
     assert short.exit_code != 0
     assert "Mot de passe trop court. password: Au moins 12 caractères." in short.output
+
+
+def test_an_account_with_a_second_factor_needs_its_code_over_the_api(client, factories, clock):
+    user = factories.user(Role.PHYSICIAN, email="totp@example.org")
+    user.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    credentials = {"email": "totp@example.org", "password": PASSWORD}
+    missing = client.post("/api/v1/auth/login", json=credentials)
+    assert missing.status_code == 401 and missing.get_json()["code"] == "totp_required"
+    wrong = client.post("/api/v1/auth/login", json={**credentials, "totp": "000000"})
+    assert wrong.status_code == 422 and "code" in wrong.get_json()["errors"]
+    code = pyotp.TOTP(user.totp_secret).at(clock.now())
+    good = client.post("/api/v1/auth/login", json={**credentials, "totp": code})
+    assert good.status_code == 200, good.get_json()
+    me = client.get("/api/v1/patients",
+                    headers={"Authorization": f"Bearer {good.get_json()['token']}"})
+    assert me.status_code == 200

@@ -23,6 +23,8 @@ class LoginIn(Schema):
 
     email = fields.Email(required=True)
     password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+    # The 6-digit code of the authenticator app, for accounts with a second factor.
+    totp = fields.String(load_default=None, validate=validate.Length(max=12))
 
 
 class UserOut(Schema):
