@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from flask_babel import format_date, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 
 from shared.rules import FlagKind
 
@@ -49,11 +50,12 @@ def describe(kind: FlagKind | str, evidence: dict[str, Any]) -> str:
                  days=e["days_silent"], limit=e["silence_days"])
     if kind == FlagKind.HEALTH_EVENT:
         return _("Reported: %(events)s.", events=", ".join(
-            f"{EVENT_LABELS.get(ev['kind'], ev['kind'])} ({ev['day']})" for ev in e["events"]))
+            f"{EVENT_LABELS.get(ev['kind'], ev['kind'])} ({_day(ev['day'])})"
+            for ev in e["events"]))
     if kind == FlagKind.HEART_RATE:
         return _("%(count)d session(s) outside limits, last on %(day)s: max %(hr_max)s bpm "
                  "(ceiling %(ceiling)s), rest %(hr_rest)s bpm.",
-                 count=len(e["sessions"]), day=e["sessions"][-1]["day"],
+                 count=len(e["sessions"]), day=_day(e["sessions"][-1]["day"]),
                  hr_max=_or_dash(e["sessions"][-1]["hr_max"]),
                  ceiling=_or_dash(e["sessions"][-1]["hr_ceiling"]),
                  hr_rest=_or_dash(e["sessions"][-1]["hr_rest"]))
@@ -75,7 +77,12 @@ def describe(kind: FlagKind | str, evidence: dict[str, Any]) -> str:
                  counts=" / ".join(str(c) for c in e["sessions"]),
                  minimum=e["follow_up_min_sessions"], weeks=e["follow_up_weeks"])
     return _("%(count)d contact(s) not recorded, last due %(due)s.",
-             count=len(e["contacts"]), due=e["contacts"][-1]["due"][:10])
+             count=len(e["contacts"]), due=_day(e["contacts"][-1]["due"][:10]))
+
+
+def _day(iso: str) -> str:
+    """An ISO day of the evidence as the reader writes dates (2 mars 2026)."""
+    return format_date(date.fromisoformat(iso), "d MMM yyyy")
 
 
 def _or_dash(value: Any) -> str:
