@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 
 from server.clock import get_clock
 from server.extensions import db
@@ -379,7 +379,8 @@ def _write(firings: dict[int, list[Firing]], enrolments: dict[int, Any], now: da
     for group in _same_keys(updates.values()):
         db.session.execute(update(Flag), group)
     if events:
-        db.session.execute(insert(FlagEvent), events)
+        # Core for the same reason as the flags: one batch, not one per pattern of NULLs.
+        db.session.execute(FlagEvent.__table__.insert(), events)
     ids.update({key: flag.id for (pid, kind), flag in open_flags.items()
                 for key in [open_key(pid, kind)]})
     _link_sources([(ids[key], firing) for key, firing in sources])
@@ -411,8 +412,13 @@ def _insert_flags(rows: list[dict[str, Any]]) -> dict[str, int]:
     """Insert new flags in one statement; their ids by open key."""
     if not rows:
         return {}
+    # Core, not ORM, insert: the ORM bulk insert drops None values, so rows with and
+    # without an escalation go in separate batches whose RETURNING results it splices
+    # one onto the other: quadratic in the number of flags. Core sends every row
+    # with the same columns in one insertmanyvalues run.
+    table = Flag.__table__
     inserted = db.session.execute(
-        insert(Flag).returning(Flag.id, Flag.open_key), rows)
+        table.insert().returning(table.c.id, table.c.open_key), rows)
     return {row.open_key: row.id for row in inserted}
 
 

@@ -1,0 +1,150 @@
+"""Sweep benchmark: the daily sweep over a full cohort against one hand-written SQL query.
+
+Builds (or reuses) the cohort of ``bench/cohort.py`` in PostgreSQL
+(BENCH_SWEEP_URL, default a ``reprise_bench_sweep`` database on 127.0.0.1),
+then, in the same process:
+
+1. times a hand-written query computing the weekly adherence counts the sweep
+   computes (sessions per enrolment and programme week over the last four
+   weeks, for every running enrolment), ``--runs`` times, and keeps the median;
+2. puts the flags state back as generated and times ``sweep(today)``: the
+   first sweep of the day, which opens the flags of the whole file;
+3. times a second ``sweep(today)``: idempotent, it must change nothing.
+
+Targets (issue 3): the sweep takes at most twice the hand-written query and
+under 60 s.
+
+    .venv/bin/python bench/sweep_bench.py [--patients 100000] [--rebuild] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cohort import (  # noqa: E402  (bench/ is the script's own directory)
+    DEFAULT_TODAY,
+    DEFAULT_URL,
+    build_cohort,
+    restore_pristine,
+    sqlalchemy_url,
+)
+
+from server import create_app  # noqa: E402
+from server.clock import FixedClock  # noqa: E402
+from server.extensions import db  # noqa: E402
+from server.services.sweep import SweepSummary, sweep  # noqa: E402
+from shared.enums import EnrolmentState  # noqa: E402
+from shared.rules import LOOKBACK_DAYS  # noqa: E402
+
+# What the sweep's ``_session_weeks`` counts, written by hand: sessions per running
+# enrolment and programme week (1 on the start day) over the last four weeks.
+WEEKLY_COUNTS = """
+SELECT s.enrolment_id, (s.day - e.start_date) / 7 + 1 AS week, count(*) AS sessions
+FROM ergo_sessions s
+JOIN enrolments e ON e.id = s.enrolment_id
+WHERE e.state IN (%(active)s, %(follow_up)s) AND e.start_date <= %(today)s
+  AND s.day BETWEEN %(since)s AND %(today)s
+GROUP BY s.enrolment_id, week
+"""
+TARGET_RATIO = 2.0
+TARGET_SECONDS = 60.0
+
+
+def time_query(url: str, today: date, runs: int) -> tuple[list[float], int]:
+    """Seconds of each run of the hand-written query (rows fetched), and its row count."""
+    params = {"active": EnrolmentState.ACTIVE.value, "follow_up": EnrolmentState.FOLLOW_UP.value,
+              "today": today, "since": today - timedelta(days=LOOKBACK_DAYS)}
+    timings, count = [], 0
+    with psycopg.connect(url) as conn:
+        for _ in range(runs):
+            began = time.perf_counter()
+            count = len(conn.execute(WEEKLY_COUNTS, params).fetchall())
+            timings.append(time.perf_counter() - began)
+    return timings, count
+
+
+def time_sweep(today: date, profile: bool) -> tuple[float, SweepSummary]:
+    """Seconds of one ``sweep(today)`` (committed), and its summary; cProfile it if asked."""
+    db.session.execute(text("SELECT 1"))  # connect before the clock starts, as the query did
+    db.session.commit()
+    profiler = cProfile.Profile() if profile else None
+    began = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    summary = sweep(today)
+    if profiler:
+        profiler.disable()
+    elapsed = time.perf_counter() - began
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    return elapsed, summary
+
+
+def verdict(ok: bool) -> str:
+    """How a target reads in the report."""
+    return "met" if ok else "NOT met"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=3, help="runs of the hand-written query")
+    parser.add_argument("--rebuild", action="store_true", help="regenerate the cohort")
+    parser.add_argument("--profile", action="store_true", help="cProfile the first sweep")
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_SWEEP_URL", DEFAULT_URL)
+    today = DEFAULT_TODAY
+    cohort: dict[str, Any] = build_cohort(url, args.patients, args.seed, today, args.rebuild)
+
+    timings, weeks = time_query(url, today, args.runs)
+    query_s = statistics.median(timings)
+
+    with psycopg.connect(url) as conn:
+        restore_pristine(conn)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "SECRET_KEY": "bench"},
+                     clock=FixedClock.on_day(today))
+    with app.app_context():
+        first_s, first = time_sweep(today, args.profile)
+        second_s, second = time_sweep(today, False)
+        db.engine.dispose()
+
+    rows = cohort["rows"]
+    print(f"cohort: {args.patients:,} patients, {rows['ergo_sessions']:,} sessions, "
+          f"{rows['booklet_entries']:,} booklet entries, {rows['scheduled_contacts']:,} contacts"
+          f" ({'reused; ' if cohort['reused'] else ''}generated in {cohort['generation_s']} s)"
+          f", PostgreSQL, as of {today}")
+    print(f"hand-written weekly counts query: median {query_s:.2f} s over {args.runs} runs "
+          f"({', '.join(f'{t:.2f}' for t in timings)}), {weeks:,} enrolment-weeks")
+    for label, seconds, summary in (("first sweep ", first_s, first),
+                                    ("second sweep", second_s, second)):
+        print(f"{label}: {seconds:6.2f} s, {seconds / query_s:4.1f}x the query; "
+              f"{summary.patients_examined:,} examined, {summary.flags_opened:,} opened, "
+              f"{summary.flags_updated:,} updated, {summary.flags_closed:,} closed, "
+              f"{summary.contacts_missed:,} contacts missed, {summary.escalated:,} escalated")
+    print(f"flags opened by kind: {first.by_kind}")
+    changed = (second.flags_opened + second.flags_updated + second.flags_closed
+               + second.contacts_missed + second.escalated)
+    print(f"second sweep idempotent: {'yes' if changed == 0 else 'NO'}")
+    for label, seconds in (("first", first_s), ("second", second_s)):
+        print(f"targets, {label} sweep: <= {TARGET_RATIO:.0f}x the query "
+              f"{verdict(seconds <= TARGET_RATIO * query_s)}, < {TARGET_SECONDS:.0f} s "
+              f"{verdict(seconds < TARGET_SECONDS)}")
+
+
+if __name__ == "__main__":
+    main()
