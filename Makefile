@@ -62,8 +62,12 @@ system-deps:
 mobile: $(VENV)/.installed translations
 	$(PY) -m mobile --server http://127.0.0.1:5000
 
-bench: $(VENV)/.installed
+## Benchmarks (PostgreSQL on 127.0.0.1; the 100,000-patient cohort is generated once)
+bench: $(VENV)/.installed translations
 	$(PY) bench/ingest_bench.py
+	$(PY) bench/mobile_bench.py
+	$(PY) bench/sweep_bench.py --patients 100000
+	$(PY) bench/web_bench.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis artifacts
