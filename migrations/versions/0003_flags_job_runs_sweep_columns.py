@@ -81,10 +81,11 @@ def upgrade():
 
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_received_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('pain_baseline', sa.Double(), nullable=True))
 
     with op.batch_alter_table('ergo_sessions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('safety_flag_id', sa.Integer(), nullable=True))
-        batch_op.create_index('ix_ergo_sessions_day', ['day'], unique=False)
+        batch_op.create_index('ix_ergo_sessions_day', ['day'], unique=False, postgresql_include=['enrolment_id', 'dyspnoea', 'pain_eva', 'hr_rest', 'hr_max', 'safety_flag_id'])
         batch_op.create_foreign_key(batch_op.f('fk_ergo_sessions_safety_flag_id_flags'), 'flags', ['safety_flag_id'], ['id'])
 
     with op.batch_alter_table('health_events', schema=None) as batch_op:
@@ -106,6 +107,7 @@ def downgrade():
         batch_op.drop_column('safety_flag_id')
 
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
+        batch_op.drop_column('pain_baseline')
         batch_op.drop_column('last_received_at')
 
     with op.batch_alter_table('booklet_entries', schema=None) as batch_op:

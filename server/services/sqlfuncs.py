@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import Integer
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 
@@ -31,7 +30,21 @@ def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str
             f"julianday({compiler.process(earlier, **kw)}) AS INTEGER)")
 
 
-def programme_week(day: ColumnElement[Any], start: ColumnElement[Any]) -> ColumnElement[int]:
-    """The programme week (1 on the start day) of ``day`` for a programme starting ``start``."""
-    # Days are never before the start (ingest refuses them), so integer division is a floor.
-    return days_between(day, start) // 7 + 1
+class add_days(FunctionElement[Any]):  # noqa: N801 - reads as the SQL function it is
+    """A date column plus a whole number of days, comparable with other date columns."""
+
+    inherit_cache = True
+    name = "add_days"
+
+
+@compiles(add_days)
+def _add_days_pg(element: add_days, compiler: Any, **kw: Any) -> str:
+    day, days = list(element.clauses)
+    return f"({compiler.process(day, **kw)} + {compiler.process(days, **kw)})"
+
+
+@compiles(add_days, "sqlite")
+def _add_days_sqlite(element: add_days, compiler: Any, **kw: Any) -> str:
+    day, days = list(element.clauses)
+    return (f"date({compiler.process(day, **kw)}, '+' || {compiler.process(days, **kw)}"
+            " || ' days')")

@@ -21,7 +21,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.sql.expression import ColumnElement
 
 from server.clock import get_clock
 from server.extensions import db
@@ -36,7 +48,7 @@ from server.models import (
 )
 from server.models.flags import Flag, FlagEvent, open_key
 from server.services.escalation import notify_escalations
-from server.services.sqlfuncs import days_between, programme_week
+from server.services.sqlfuncs import add_days, days_between
 from shared.enums import (
     BookletStatus,
     ContactKind,
@@ -59,6 +71,7 @@ from shared.rules import (
 )
 
 RUNNING = (EnrolmentState.ACTIVE, EnrolmentState.FOLLOW_UP)
+MAX_INTERVENTION_WEEKS = 16  # the longest home part a template accepts
 # Kinds whose evidence is a list that grows as new items arrive (events, sessions, contacts).
 ACCUMULATING = {FlagKind.HEALTH_EVENT: "events", FlagKind.HEART_RATE: "sessions",
                 FlagKind.MISSED_CONTACT: "contacts"}
@@ -94,6 +107,9 @@ def sweep_patients(patient_ids: Iterable[int]) -> SweepSummary:
 
 def _run(today: date, only: set[int] | None) -> SweepSummary:
     now = get_clock().now()
+    if only is None and db.session.get_bind().dialect.name == "postgresql":
+        # A batch over the whole file: let its aggregates sort and hash in memory.
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     summary = SweepSummary(as_of=today.isoformat())
     enrolments = _running(today, only)
     summary.patients_examined = len(enrolments)
@@ -124,8 +140,8 @@ def _running(today: date, only: set[int] | None) -> dict[int, Any]:
     query = _scope(
         select(Enrolment.id, Enrolment.patient_id, Enrolment.programme_code,
                Enrolment.intervention_weeks, Enrolment.start_date, Enrolment.last_received_at,
-               Patient.referent_id, Patient.physician_id, Patient.hr_ceiling,
-               Patient.hr_rest_min, Patient.hr_rest_max)
+               Enrolment.pain_baseline, Patient.referent_id, Patient.physician_id,
+               Patient.hr_ceiling, Patient.hr_rest_min, Patient.hr_rest_max)
         .join(Patient, Patient.id == Enrolment.patient_id)
         .where(Enrolment.start_date <= today), only)
     return {row.id: row for row in db.session.execute(query)}
@@ -141,19 +157,34 @@ def _facts(enrolments: dict[int, Any], today: date, now: datetime,
             enrolment_id=e.id, patient_id=e.patient_id,
             template=get_template(e.programme_code, e.intervention_weeks), start=e.start_date,
             today=today, days_silent=(today - max(last_seen, e.start_date)).days)
-    since = today - timedelta(days=LOOKBACK_DAYS)
-    for row in db.session.execute(_session_weeks(since, today, only)):
-        week = facts[row.enrolment_id].weeks.setdefault(row.week, WeekFigures())
-        week.sessions, week.high_dyspnoea = row.sessions, row.high_dyspnoea or 0
-        week.pain_mean = float(row.pain_mean) if row.pain_mean is not None else None
-    for row in db.session.execute(_booklet_weeks(since, today, only)):
-        week = facts[row.enrolment_id].weeks.setdefault(row.week, WeekFigures())
-        week.booklet_done = float(row.done or 0)
-    for row in db.session.execute(_booklet_volume(only)):
+    unsafe: list[int] = []
+    for row in db.session.execute(_session_weeks(today, only)):
+        if row.unsafe:
+            unsafe.append(row.enrolment_id)
+        f = facts[row.enrolment_id]
+        last = f.week - 1
+        f.weeks[last] = WeekFigures(sessions=row.s1, high_dyspnoea=row.high1,
+                                    pain_mean=None if row.pain1 is None else float(row.pain1))
+        f.weeks[last - 1] = WeekFigures(sessions=row.s2)
+        f.weeks[last - 2] = WeekFigures(sessions=row.s3)
+    for row in db.session.execute(_booklet_last_week(today, only)):
+        f = facts[row.enrolment_id]
+        f.weeks.setdefault(f.week - 1, WeekFigures()).booklet_done = float(row.done or 0)
+    for row in db.session.execute(_booklet_volume(today, only)):
         facts[row.enrolment_id].booklet_prescribed = int(row.per_week)
-    for row in db.session.execute(_pain_baselines(today, only)):
-        facts[row.enrolment_id].pain_baseline = float(row.baseline)
-    for row in db.session.execute(_unsafe_sessions(since, only)):
+    missing = [e.id for e in enrolments.values() if e.pain_baseline is None
+               and RULES[e.programme_code].watch_pain
+               and e.start_date <= today - timedelta(days=14)]
+    for e in enrolments.values():
+        facts[e.id].pain_baseline = e.pain_baseline
+    if missing:
+        baselines = [{"id": row.enrolment_id, "pain_baseline": float(row.baseline)}
+                     for row in db.session.execute(_pain_baselines(missing))]
+        for row in baselines:
+            facts[row["id"]].pain_baseline = row["pain_baseline"]
+        if baselines:
+            db.session.execute(update(Enrolment), baselines)
+    for row in db.session.execute(_unsafe_sessions(today, unsafe)) if unsafe else ():
         e = enrolments[row.enrolment_id]
         reasons = unsafe_heart_rate(row.hr_max, row.hr_rest, e.hr_ceiling, e.hr_rest_min,
                                     e.hr_rest_max)
@@ -170,63 +201,95 @@ def _facts(enrolments: dict[int, Any], today: date, now: datetime,
     return facts
 
 
-def _session_weeks(since: date, today: date, only: set[int] | None) -> Select[Any]:
-    high = case(*[(and_(Enrolment.programme_code == code,
-                        ErgoSession.dyspnoea >= rules.dyspnoea_high), 1)
-                  for code, rules in RULES.items()], else_=0)
-    week = programme_week(ErgoSession.day, Enrolment.start_date).label("week")
+def _weeks_ago(day: Any, today: date) -> ColumnElement[int]:
+    """How many programme weeks before the current one ``day`` lies (1: the last whole week)."""
+    return (days_between(literal(today), Enrolment.start_date) // 7
+            - days_between(day, Enrolment.start_date) // 7)
+
+
+def _session_weeks(today: date, only: set[int] | None) -> Select[Any]:
+    """One row per enrolment: its last three whole programme weeks, counted in SQL.
+
+    Only whole weeks count (the current one is under way), so the window is
+    the 27 days before today at most. The same pass counts the sessions over
+    the patient's heart-rate limits not reported yet (today's included).
+    """
+    ago = _weeks_ago(ErgoSession.day, today)
+    high = or_(*[and_(Enrolment.programme_code == code,
+                      ErgoSession.dyspnoea >= rules.dyspnoea_high)
+                 for code, rules in RULES.items() if rules.watch_dyspnoea])
     return _scope(
-        select(ErgoSession.enrolment_id, week, func.count().label("sessions"),
-               func.sum(high).label("high_dyspnoea"),
-               func.avg(ErgoSession.pain_eva).label("pain_mean"))
+        select(ErgoSession.enrolment_id,
+               *[func.sum(case((ago == k, 1), else_=0)).label(f"s{k}") for k in (1, 2, 3)],
+               func.sum(case((and_(ago == 1, high), 1), else_=0)).label("high1"),
+               func.avg(case((ago == 1, ErgoSession.pain_eva))).label("pain1"),
+               func.sum(case((_unsafe(), 1), else_=0)).label("unsafe"))
         .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id)
-        .where(ErgoSession.day >= since, ErgoSession.day <= today)
-        .group_by(ErgoSession.enrolment_id, week), only)
-
-
-def _booklet_weeks(since: date, today: date, only: set[int] | None) -> Select[Any]:
-    credit = case((BookletEntry.status == BookletStatus.DONE, 1.0),
-                  (BookletEntry.status == BookletStatus.PARTIAL, 0.5), else_=0.0)
-    week = programme_week(BookletEntry.day, Enrolment.start_date).label("week")
-    return _scope(
-        select(BookletEntry.enrolment_id, week, func.sum(credit).label("done"))
-        .join(Enrolment, Enrolment.id == BookletEntry.enrolment_id)
-        .where(BookletEntry.day >= since, BookletEntry.day <= today)
-        .group_by(BookletEntry.enrolment_id, week), only)
-
-
-def _booklet_volume(only: set[int] | None) -> Select[Any]:
-    return _scope(
-        select(BookletItem.enrolment_id, func.sum(BookletItem.per_week).label("per_week"))
-        .join(Enrolment, Enrolment.id == BookletItem.enrolment_id)
-        .where(BookletItem.active.is_(True))
-        .group_by(BookletItem.enrolment_id), only)
-
-
-def _pain_baselines(today: date, only: set[int] | None) -> Select[Any]:
-    """Mean pain EVA of programme week 1, for the templates that watch pain."""
-    watched = [code for code, rules in RULES.items() if rules.watch_pain]
-    return _scope(
-        select(ErgoSession.enrolment_id, func.avg(ErgoSession.pain_eva).label("baseline"))
-        .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id)
-        .where(Enrolment.programme_code.in_(watched),
-               Enrolment.start_date <= today - timedelta(days=14),
-               days_between(ErgoSession.day, Enrolment.start_date) < 7,
-               ErgoSession.pain_eva.is_not(None))
+        .join(Patient, Patient.id == Enrolment.patient_id)
+        .where(ErgoSession.day >= today - timedelta(days=LOOKBACK_DAYS - 1),
+               ErgoSession.day <= today)
         .group_by(ErgoSession.enrolment_id), only)
 
 
-def _unsafe_sessions(since: date, only: set[int] | None) -> Select[Any]:
+def _unsafe() -> ColumnElement[bool]:
+    """A session over its patient's limits that no flag reported yet (rows joined to patients)."""
+    return and_(ErgoSession.safety_flag_id.is_(None),
+                or_(ErgoSession.hr_max > Patient.hr_ceiling,
+                    ErgoSession.hr_rest < Patient.hr_rest_min,
+                    ErgoSession.hr_rest > Patient.hr_rest_max))
+
+
+def _in_intervention_range(today: date) -> ColumnElement[bool]:
+    """Enrolments that may still be judged on their intervention weeks (the rules decide)."""
+    return Enrolment.start_date >= today - timedelta(weeks=MAX_INTERVENTION_WEEKS + 1)
+
+
+def _booklet_last_week(today: date, only: set[int] | None) -> Select[Any]:
+    """Booklet credit of the last whole week (partly done counts half), intervention only."""
+    credit = case((BookletEntry.status == BookletStatus.DONE, 1.0),
+                  (BookletEntry.status == BookletStatus.PARTIAL, 0.5), else_=0.0)
     return _scope(
+        select(BookletEntry.enrolment_id, func.sum(credit).label("done"))
+        .join(Enrolment, Enrolment.id == BookletEntry.enrolment_id)
+        .where(BookletEntry.day >= today - timedelta(days=13), BookletEntry.day < today,
+               _in_intervention_range(today), _weeks_ago(BookletEntry.day, today) == 1)
+        .group_by(BookletEntry.enrolment_id), only)
+
+
+def _booklet_volume(today: date, only: set[int] | None) -> Select[Any]:
+    return _scope(
+        select(BookletItem.enrolment_id, func.sum(BookletItem.per_week).label("per_week"))
+        .join(Enrolment, Enrolment.id == BookletItem.enrolment_id)
+        .where(BookletItem.active.is_(True), _in_intervention_range(today))
+        .group_by(BookletItem.enrolment_id), only)
+
+
+def _pain_baselines(enrolment_ids: list[int]) -> Select[Any]:
+    """Mean pain EVA of programme week 1, computed once (then kept on the enrolment).
+
+    Asked from the end of week 2, when the rule first compares a week with it,
+    so that week-1 sessions sent late by an offline tablet still count.
+    """
+    return (
+        select(ErgoSession.enrolment_id, func.avg(ErgoSession.pain_eva).label("baseline"))
+        .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id)
+        .where(Enrolment.id.in_(enrolment_ids),
+               # A range on the day, so that the (enrolment, day) index serves it.
+               ErgoSession.day < add_days(Enrolment.start_date, 7),
+               ErgoSession.pain_eva.is_not(None))
+        .group_by(ErgoSession.enrolment_id))
+
+
+def _unsafe_sessions(today: date, enrolment_ids: list[int]) -> Select[Any]:
+    """The unsafe sessions of the enrolments the weekly pass found some for."""
+    return (
         select(ErgoSession.id, ErgoSession.enrolment_id, ErgoSession.day, ErgoSession.hr_max,
                ErgoSession.hr_rest)
         .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id)
         .join(Patient, Patient.id == Enrolment.patient_id)
-        .where(ErgoSession.day >= since, ErgoSession.safety_flag_id.is_(None),
-               or_(ErgoSession.hr_max > Patient.hr_ceiling,
-                   ErgoSession.hr_rest < Patient.hr_rest_min,
-                   ErgoSession.hr_rest > Patient.hr_rest_max))
-        .order_by(ErgoSession.day, ErgoSession.id), only)
+        .where(ErgoSession.enrolment_id.in_(enrolment_ids),
+               ErgoSession.day >= today - timedelta(days=LOOKBACK_DAYS - 1), _unsafe())
+        .order_by(ErgoSession.day, ErgoSession.id))
 
 
 def _new_events(only: set[int] | None) -> Select[Any]:

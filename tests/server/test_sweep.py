@@ -223,3 +223,19 @@ def test_the_sweep_is_set_based_its_query_count_does_not_grow_with_patients(
     db.session.commit()
     large = count_queries(app, lambda: sweep(TODAY))
     assert large == small
+
+
+def test_pain_rising_two_points_over_the_first_week_flags_a_low_back_pain_patient(
+        factories, referent):
+    rising = factories.active_patient(referent, programme="low_back_pain_home")
+    factories.sessions(rising, week_days(1, 2), pain_eva=3)
+    factories.sessions(rising, week_days(2, 2), pain_eva=5)
+    steady = factories.active_patient(referent, programme="low_back_pain_home",
+                                      first_name="Paul")
+    factories.sessions(steady, week_days(1, 2), pain_eva=3)
+    factories.sessions(steady, week_days(2, 2), pain_eva=4)
+    sweep(TODAY)
+    assert flags_of(rising)[FlagKind.PAIN_RISE].evidence == {
+        "week": 2, "pain_mean": 5.0, "baseline": 3.0, "pain_rise": 2}
+    assert FlagKind.PAIN_RISE not in flags_of(steady)
+    assert FlagKind.ADHERENCE not in flags_of(rising)  # 2 a week is this template's minimum
