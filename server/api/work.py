@@ -62,14 +62,14 @@ class PatientFlags(MethodView):
 
 
 def _note_action(name: str, action: Any, doc: str) -> None:
-    @blp.route(f"/flags/<int:flag_id>/{name}", endpoint=f"flag_{name}")
-    class FlagAction(MethodView):
-        @blp.arguments(FlagNoteIn)
-        @blp.response(200, FlagOut)
-        def post(self, data: dict[str, Any], flag_id: int) -> dict[str, Any]:
-            return flag_out(action(current_user(), flag_id, data.get("note")))
+    """Route POST /flags/<id>/<name> to a flag action that takes an optional note."""
+    def post(self: MethodView, data: dict[str, Any], flag_id: int) -> dict[str, Any]:
+        return flag_out(action(current_user(), flag_id, data.get("note")))
 
-    FlagAction.post.__doc__ = doc
+    post.__doc__ = doc  # before decorating: the OpenAPI summary is read from it
+    view = type(f"Flag{name.title()}", (MethodView,),
+                {"post": blp.arguments(FlagNoteIn)(blp.response(200, FlagOut)(post))})
+    blp.route(f"/flags/<int:flag_id>/{name}", endpoint=f"flag_{name}")(view)
 
 
 _note_action("acknowledge", flags.acknowledge, "Take the flag in hand.")
