@@ -103,7 +103,7 @@ RULES: dict[str, RuleSet] = {
 LOOKBACK_DAYS = 28
 
 
-@dataclass
+@dataclass(slots=True)
 class WeekFigures:
     """What the patient logged in one programme week."""
 
@@ -113,7 +113,7 @@ class WeekFigures:
     booklet_done: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class PatientFacts:
     """Everything the rules read about one running enrolment, as of ``today``."""
 
