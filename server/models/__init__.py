@@ -10,6 +10,7 @@ from server.models.activity import (
 )
 from server.models.audit import AuditEntry
 from server.models.contacts import Prescription, ScheduledContact
+from server.models.documents import Document, DocumentKind
 from server.models.flags import Flag, FlagEvent
 from server.models.jobs import JobRun
 from server.models.notifications import Notification
@@ -21,6 +22,8 @@ __all__ = [
     "AuditEntry",
     "BookletEntry",
     "BookletItem",
+    "Document",
+    "DocumentKind",
     "Enrolment",
     "EnrolmentTransition",
     "ErgoSession",

@@ -17,6 +17,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FileField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -39,6 +40,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from server.services.auth import MIN_PASSWORD_LENGTH
 from server.services.errors import ServiceError
+from server.web.labels import LABELS
 from shared.enrolment import DOSSIER_PIECES
 from shared.programmes import TEMPLATES
 
@@ -117,6 +119,14 @@ class NoteForm(FlaskForm):
     """A flag action with an optional note."""
 
     note = TextAreaField(_("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class DocumentForm(FlaskForm):
+    """A file to attach to the patient's record (its checks are the service's)."""
+
+    kind = SelectField(_("Kind of document"), choices=choices(LABELS["document"].items()))
+    title = StringField(_("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    file = FileField(_("File (PDF, PNG or JPEG, 5 MB at most)"))
 
 
 class RequiredNoteForm(FlaskForm):

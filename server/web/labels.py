@@ -76,6 +76,12 @@ LABELS: dict[str, dict[str, Any]] = {
         "spirometry": _("Spirometry (EFR)"), "blood_gas": _("Blood gas (gazométrie)"),
         "exercise_test": _("Exercise test"),
     },
+    "document": {
+        "referral": _("Referral form (fiche navette)"), "spirometry": _("Spirometry (EFR)"),
+        "blood_gas": _("Blood gas (gazométrie)"), "exercise_test": _("Exercise test"),
+        "consent": _("Consent"), "synthesis": _("Synthesis"), "letter": _("Letter"),
+        "other": _("Other"),
+    },
 }
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from io import BytesIO
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from server.extensions import db
 from server.models import Enrolment, Patient
 from server.models.flags import Flag
-from server.services import access, flags
+from server.services import access, documents, flags
 from server.services.audit import record_access
+from server.services.errors import NotFound, ServiceError
 from server.services.flag_text import describe
 from server.services.patient_file import PatientFile, load_patient_file
 from server.web.charts import Band, Series, bar_chart, line_chart
+from server.web.forms import DocumentForm, apply_service_errors
 from server.web.session import current_user, roles_required
 from shared.enums import Role, SymptomScore
 
@@ -44,12 +49,57 @@ def index() -> str:
 @roles_required(*READERS)
 def file(patient_id: int) -> str:
     """The patient file: programme, timeline, charts, flags, call notes."""
+    return _file_page(patient_id, DocumentForm())
+
+
+def _file_page(patient_id: int, document_form: DocumentForm, status: int = 200) -> Any:
     user = current_user()
     data = load_patient_file(user, patient_id)
     page = render_template("web/patients/file.html", f=data, charts=charts(data),
-                           flags=flags.patient_flags(user, patient_id), flag_text=flag_text)
+                           flags=flags.patient_flags(user, patient_id), flag_text=flag_text,
+                           documents=documents.patient_documents(patient_id),
+                           document_form=document_form,
+                           can_write=access.can_write(user, data.patient))
     db.session.commit()
-    return page
+    return page, status
+
+
+@bp.route("/<int:patient_id>/documents", methods=["POST"])
+@roles_required(Role.REFERENT, Role.COORDINATOR)
+def upload(patient_id: int) -> Any:
+    """Attach a document to the patient's record."""
+    form = DocumentForm()
+    if not form.validate():
+        access.get_patient(current_user(), patient_id)  # 404 before showing any field error
+        return _file_page(patient_id, form, 422)
+    upload = form.file.data
+    try:
+        documents.add_document(
+            current_user(), patient_id, kind=form.kind.data, title=form.title.data,
+            filename=getattr(upload, "filename", "") or "",
+            content=upload.read() if upload else b"")
+    except ServiceError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        if not apply_service_errors(form, exc):
+            form.file.errors = [*form.file.errors, exc.message]
+        return _file_page(patient_id, form, exc.status)
+    flash(_("Document added to the file."), "ok")
+    return redirect(url_for(".file", patient_id=patient_id, _anchor="documents-h"))
+
+
+@bp.route("/<int:patient_id>/documents/<int:document_id>")
+@roles_required(*READERS)
+def download(patient_id: int, document_id: int) -> Any:
+    """A document of the file, as an attachment (never rendered inline)."""
+    document = documents.get_document(current_user(), document_id)
+    if document.patient_id != patient_id:
+        raise NotFound(_("No such document."), "document_not_found")
+    response = send_file(BytesIO(document.content), mimetype=document.content_type,
+                         as_attachment=True, download_name=document.filename)
+    db.session.commit()
+    return response
 
 
 def flag_text(flag: Flag) -> str:
