@@ -63,23 +63,37 @@ def totp_step(user_id: int, code: str, label: str = WEB_LABEL) -> str:
     if user.locked_until is not None and user.locked_until > now:
         raise Unauthorized(_("Account locked after repeated failures; try again later."),
                            "account_locked")
-    if not _code_ok(user.totp_secret, code):
+    step = _code_step(user.totp_secret, code)
+    # A code already used (seen by someone over the shoulder, or replayed) is refused.
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         user.failed_logins += 1
         if user.failed_logins >= auth.MAX_FAILED_LOGINS:
             user.locked_until, user.failed_logins = now + auth.LOCKOUT, 0
         db.session.commit()
         raise Invalid(_("Wrong code."), "invalid_totp", {"code": [_("Wrong code.")]})
-    user.failed_logins, user.locked_until = 0, None
+    user.failed_logins, user.locked_until, user.totp_last_step = 0, None, step
     ttl = timedelta(hours=current_app.config["STAFF_TOKEN_TTL_HOURS"])
     issued = auth.issue_token(user=user, ttl=ttl, label=label)
     db.session.commit()
     return issued.raw
 
 
-def _code_ok(secret: str, code: str) -> bool:
+def _code_step(secret: str, code: str) -> int | None:
+    """The time step whose code this is (one step of drift either side), or None."""
     digits = "".join(ch for ch in code if ch.isdigit())
-    return len(digits) == 6 and pyotp.TOTP(secret).verify(
-        digits, for_time=utcnow(), valid_window=VALID_WINDOW)
+    if len(digits) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    now = utcnow()
+    for drift in range(-VALID_WINDOW, VALID_WINDOW + 1):
+        moment = now + timedelta(seconds=drift * totp.interval)
+        if totp.verify(digits, for_time=moment):
+            return totp.timecode(moment)
+    return None
+
+
+def _code_ok(secret: str, code: str) -> bool:
+    return _code_step(secret, code) is not None
 
 
 def new_secret() -> str:

@@ -155,3 +155,9 @@ def test_an_account_with_a_second_factor_needs_its_code_over_the_api(client, fac
     me = client.get("/api/v1/patients",
                     headers={"Authorization": f"Bearer {good.get_json()['token']}"})
     assert me.status_code == 200
+    replayed = client.post("/api/v1/auth/login", json={**credentials, "totp": code})
+    assert replayed.status_code == 422, "a code works once"
+    clock.set(clock.now() + timedelta(seconds=30))
+    fresh = pyotp.TOTP(user.totp_secret).at(clock.now())
+    assert client.post("/api/v1/auth/login",
+                       json={**credentials, "totp": fresh}).status_code == 200
