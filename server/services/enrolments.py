@@ -105,6 +105,9 @@ def apply_transition(enrolment: Enrolment, actor: User, action: Action,
         enrolment.dossier_completed_at = now
     elif action == Action.VALIDATE:
         enrolment.validated_at, enrolment.validated_by_id = now, actor.id
+        # Escalations need a physician: the one who validates follows the patient if none does.
+        if enrolment.patient.physician_id is None:
+            enrolment.patient.physician_id = actor.id
     elif action == Action.START:
         _start(enrolment, payload, actor)
     elif target in TERMINAL_STATES:

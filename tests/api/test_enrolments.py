@@ -144,3 +144,24 @@ def test_unknown_action_is_422_naming_the_field(client, factories, auth):
     response = _transition(client, auth.staff(factories.user(Role.COORDINATOR)),
                            patient.enrolments[-1].id, action="teleport")
     assert response.status_code == 422 and "action" in response.get_json()["errors"]["json"]
+
+
+def test_the_validating_physician_follows_a_patient_who_had_none(factories):
+    from server.services.enrolments import apply_transition
+    from shared.enrolment import Action
+
+    referent = factories.user(Role.REFERENT)
+    patient = factories.patient(referent)
+    coordinator, physician = factories.staff(Role.COORDINATOR), factories.staff(Role.PHYSICIAN)
+    enrolment = factories.enrolment(patient)
+    apply_transition(enrolment, coordinator, Action.COMPLETE_DOSSIER, {"dossier": {
+        "prescription": True, "spirometry": True, "blood_gas": True, "exercise_test": True}})
+    apply_transition(enrolment, physician, Action.VALIDATE, {})
+    assert patient.physician_id == physician.id
+    other = factories.user(Role.PHYSICIAN)
+    followed = factories.patient(referent, physician=other, first_name="Paul")
+    second = factories.enrolment(followed)
+    apply_transition(second, coordinator, Action.COMPLETE_DOSSIER, {"dossier": {
+        "prescription": True, "spirometry": True, "blood_gas": True, "exercise_test": True}})
+    apply_transition(second, physician, Action.VALIDATE, {})
+    assert followed.physician_id == other.id

@@ -75,7 +75,9 @@ def test_a_physician_reads_the_files_of_their_patients(web: WebClient, factories
                                                         followed: dict) -> None:
     web.login(followed["physician"])
     assert web.get(f"/patients/{followed['mine'].id}").status_code == 200
-    stranger = factories.active_patient(followed["referent"], last_name="Autre")
+    # Followed by another physician (the validating one follows only patients without one).
+    stranger = factories.active_patient(followed["referent"], last_name="Autre",
+                                        physician=factories.user(Role.PHYSICIAN))
     assert web.get(f"/patients/{stranger.id}").status_code == 404
 
 
