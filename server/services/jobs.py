@@ -95,12 +95,17 @@ def run_once(job: DailyJob, day: date) -> dict[str, Any] | None:
         db.session.rollback()
         status, error = "failed", traceback.format_exc(limit=5)
         logger.exception("%s for %s failed", job.name, period)
-    db.session.execute(
-        update(JobRun).where(JobRun.job == job.name, JobRun.period == period)
+    # Only our own claim is closed: a run that outlived its lease may have been taken over.
+    closed = db.session.execute(
+        update(JobRun).where(JobRun.job == job.name, JobRun.period == period,
+                             JobRun.owner == owner(), JobRun.status == "running")
         .values(status=status, summary=summary, error=error,
                 finished_at=get_clock().now())
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
+    if closed != 1:
+        logger.warning("%s for %s: taken over by another process before it ended", job.name,
+                       period)
     return summary
 
 

@@ -440,3 +440,16 @@ def test_two_schedulers_racing_on_postgresql_run_a_job_once(
         assert effects == [f"race:{day}:{winners[0]['by']}"]
     assert db.session.scalar(select(func.count()).select_from(JobRun)) == 3
 
+
+
+def test_a_run_taken_over_while_it_ran_does_not_overwrite_the_new_owners_record(
+        app: Any, clock: FixedClock) -> None:
+    def overran(day: date) -> dict[str, Any]:
+        # Past its lease, another process took the run over while this one still worked.
+        db.session.execute(text("UPDATE job_runs SET owner = 'other:1' WHERE job = 'probe'"))
+        db.session.commit()
+        return {"late": True}
+
+    assert run_once(DailyJob("probe", time(6, 0), overran), TODAY) == {"late": True}
+    row = the_run("probe", TODAY)
+    assert (row.owner, row.status, row.summary) == ("other:1", "running", None)
