@@ -27,6 +27,8 @@ class Patient(db.Model):
     sex: Mapped[str] = mapped_column(String(1))
     phone: Mapped[str] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(254))
+    # Language of the messages the server sends the patient (reminders); the tablet has its own.
+    locale: Mapped[str] = mapped_column(String(5), default="fr", server_default="fr")
     # Hospital identifier (IPP) when the patient has one.
     external_ref: Mapped[str | None] = mapped_column(String(50), unique=True)
     referent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

@@ -26,7 +26,7 @@ from shared.timeline import local_midnight
 
 CALLS = (ContactKind.WEEKLY_CALL, ContactKind.FOLLOW_UP_CALL, ContactKind.MICRO_PROJECT_CALL)
 RUNNING = (EnrolmentState.ACTIVE, EnrolmentState.FOLLOW_UP)
-PATIENT_LOCALE = "fr"
+LOCALES = ("fr", "en")
 
 
 def send_patient_reminders(today: date) -> dict[str, Any]:
@@ -45,17 +45,21 @@ def _no_session_messages(today: date) -> list[NewMessage]:
                     .correlate(Enrolment).scalar_subquery())
     since = func.coalesce(last_session, Enrolment.start_date)
     rows = db.session.execute(
-        select(Enrolment.id, Enrolment.patient_id, since.label("since"))
+        select(Enrolment.id, Enrolment.patient_id, since.label("since"), Patient.locale)
+        .join(Patient, Patient.id == Enrolment.patient_id)
         .where(Enrolment.state == EnrolmentState.ACTIVE,
                Enrolment.start_date <= today - timedelta(days=days),
                since <= today - timedelta(days=days)))
-    with force_locale(PATIENT_LOCALE):
-        body = _("No ergocycle session recorded for %(days)d days. A short session today "
-                 "keeps the benefits going. Log it on the tablet once done.", days=days)
+    bodies = {}
+    for locale in LOCALES:
+        with force_locale(locale):
+            bodies[locale] = _("No ergocycle session recorded for %(days)d days. A short "
+                               "session today keeps the benefits going. Log it on the tablet "
+                               "once done.", days=days)
     # One reminder per `days` days of this silence (on its days 3, 6, 9...): never two
     # days running, and a new silence (after a session) counts from its own start.
     return [NewMessage(channel=NotificationChannel.IN_APP, kind="reminder_no_session",
-                       body=body, patient_id=row.patient_id,
+                       body=bodies.get(row.locale, bodies["fr"]), patient_id=row.patient_id,
                        dedupe_key=f"reminder:no_session:{row.id}:{row.since.isoformat()}:"
                                   f"{(today - row.since).days // days}")
             for row in rows]
@@ -65,7 +69,7 @@ def _call_tomorrow_messages(today: date) -> list[NewMessage]:
     tz = get_clock().tz
     rows = db.session.execute(
         select(ScheduledContact.id, ScheduledContact.due_at, Enrolment.patient_id,
-               Patient.phone)
+               Patient.phone, Patient.locale)
         .join(Enrolment, Enrolment.id == ScheduledContact.enrolment_id)
         .join(Patient, Patient.id == Enrolment.patient_id)
         .where(ScheduledContact.status == ContactStatus.PLANNED,
@@ -74,7 +78,7 @@ def _call_tomorrow_messages(today: date) -> list[NewMessage]:
                ScheduledContact.due_at < local_midnight(today + timedelta(days=2), tz)))
     messages = []
     for row in rows:
-        with force_locale(PATIENT_LOCALE):
+        with force_locale(row.locale if row.locale in LOCALES else "fr"):
             body = _("Your referent will call you tomorrow, %(day)s, around %(hour)s.",
                      day=row.due_at.astimezone(tz).strftime("%d/%m"),
                      hour=row.due_at.astimezone(tz).strftime("%Hh%M"))

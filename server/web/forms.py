@@ -146,6 +146,8 @@ class PatientRequestForm(FlaskForm):
                      validators=[InputRequired(REQUIRED)])
     phone = StringField(_("Phone"), validators=[DataRequired(REQUIRED), Length(min=6, max=30)])
     email = EmailField(_("E-mail (optional)"), validators=[Optional(), EMAIL, Length(max=254)])
+    locale = SelectField(_("Language of the messages"),
+                         choices=choices([("fr", "Français"), ("en", "English")]), default="fr")
     external_ref = StringField(_("Hospital identifier (IPP, optional)"),
                                validators=[Optional(), Length(max=50)])
     programme_code = SelectField(
@@ -168,6 +170,7 @@ class PatientRequestForm(FlaskForm):
             "last_name": self.last_name.data.strip(), "first_name": self.first_name.data.strip(),
             "birth_date": self.birth_date.data, "sex": self.sex.data,
             "phone": self.phone.data.strip(), "email": self.email.data or None,
+            "locale": self.locale.data,
             "external_ref": self.external_ref.data or None,
             "referent_id": self.referent_id.data or None,
             "physician_id": self.physician_id.data or None,

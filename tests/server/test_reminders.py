@@ -343,3 +343,16 @@ def test_digest_ignores_patients_whose_enrolment_is_not_running(
 
     assert send_digests(TODAY) == {"digests": 0, "enqueued": 0}
     assert count_outbox() == 0
+
+
+def test_reminders_speak_the_patients_language(factories: Factories) -> None:
+    referent = factories.user(Role.REFERENT)
+    french = factories.active_patient(referent, start=TODAY - timedelta(days=3))
+    english = factories.active_patient(referent, start=TODAY - timedelta(days=3),
+                                       first_name="John", locale="en")
+
+    send_patient_reminders(TODAY)
+
+    bodies = {n.patient_id: n.body for n in outbox(kind="reminder_no_session")}
+    assert bodies[french.id].startswith("Aucune séance d'ergocycle enregistrée depuis 3 jours")
+    assert bodies[english.id].startswith("No ergocycle session recorded for 3 days")

@@ -90,6 +90,7 @@ class PatientIn(Schema):
     phone = fields.String(required=True, validate=validate.Regexp(
         r"^\+?[0-9 .-]{6,20}$", error="Not a valid phone number."))
     email = fields.Email(allow_none=True)
+    locale = fields.String(load_default="fr", validate=validate.OneOf(("fr", "en")))
     external_ref = fields.String(allow_none=True, validate=validate.Length(max=50))
     referent_id = Integer(allow_none=True)
     physician_id = Integer(allow_none=True)
@@ -135,6 +136,7 @@ class PatientOut(Schema):
     sex = fields.String()
     phone = fields.String()
     email = fields.String(allow_none=True)
+    locale = fields.String()
     external_ref = fields.String(allow_none=True)
     referent_id = fields.Integer(allow_none=True)
     physician_id = fields.Integer(allow_none=True)
