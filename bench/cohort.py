@@ -211,10 +211,18 @@ def restore_pristine(conn: psycopg.Connection) -> None:
 
 
 def _stored_cohort(url: str) -> dict[str, Any] | None:
+    """The stored cohort's figures, unless there is none or its schema is not the models'."""
     try:
         with psycopg.connect(url) as conn:
             row = conn.execute("SELECT figures FROM bench_cohort").fetchone()
+            columns = set(conn.execute(
+                "SELECT table_name, column_name FROM information_schema.columns"
+                " WHERE table_schema = 'public'").fetchall())
     except (psycopg.OperationalError, psycopg.errors.UndefinedTable):
+        return None
+    wanted = {(t.name, c.name) for t in db.metadata.sorted_tables for c in t.columns}
+    if not wanted <= columns:
+        print("the stored cohort predates the current schema: rebuilding it")
         return None
     return row[0] if row else None
 

@@ -46,7 +46,7 @@ from cohort import (  # noqa: E402  (bench/ is the script's own directory)
 from server import create_app  # noqa: E402
 from server.clock import FixedClock  # noqa: E402
 from server.extensions import db  # noqa: E402
-from server.services.sweep import SweepSummary, sweep  # noqa: E402
+from server.services.sweep import SweepSummary, _session_weeks, sweep  # noqa: E402
 from shared.enums import EnrolmentState  # noqa: E402
 from shared.rules import LOOKBACK_DAYS  # noqa: E402
 
@@ -75,6 +75,21 @@ def time_query(url: str, today: date, runs: int) -> tuple[list[float], int]:
             count = len(conn.execute(WEEKLY_COUNTS, params).fetchall())
             timings.append(time.perf_counter() - began)
     return timings, count
+
+
+def time_sweep_pass(today: date, runs: int) -> list[float]:
+    """Seconds of each run of the sweep's own weekly-counts pass (rows fetched), as it runs it.
+
+    The part of the sweep that computes what the hand-written query computes: how
+    close the ORM-built, set-based query comes to the hand-written one.
+    """
+    timings = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        db.session.execute(_session_weeks(today, None)).all()
+        timings.append(time.perf_counter() - began)
+        db.session.rollback()
+    return timings
 
 
 def time_sweep(today: date, profile: bool) -> tuple[float, SweepSummary]:
@@ -119,6 +134,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "SECRET_KEY": "bench"},
                      clock=FixedClock.on_day(today))
     with app.app_context():
+        pass_s = statistics.median(time_sweep_pass(today, args.runs))
         first_s, first = time_sweep(today, args.profile)
         second_s, second = time_sweep(today, False)
         db.engine.dispose()
@@ -130,6 +146,8 @@ def main() -> None:
           f", PostgreSQL, as of {today}")
     print(f"hand-written weekly counts query: median {query_s:.2f} s over {args.runs} runs "
           f"({', '.join(f'{t:.2f}' for t in timings)}), {weeks:,} enrolment-weeks")
+    print(f"the sweep's own weekly-counts pass (one row per enrolment, with its heart-rate "
+          f"check): median {pass_s:.2f} s, {pass_s / query_s:.1f}x the query")
     for label, seconds, summary in (("first sweep ", first_s, first),
                                     ("second sweep", second_s, second)):
         print(f"{label}: {seconds:6.2f} s, {seconds / query_s:4.1f}x the query; "
