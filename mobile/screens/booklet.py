@@ -5,12 +5,13 @@ from __future__ import annotations
 from kivy.app import App
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
 from mobile.forms import booklet_entry
 from mobile.i18n import _
 from mobile.store import BOOKLET_ENTRY
 from mobile.summary import booklet_today
+from mobile.widgets.card_list import CardListScreen
 from shared.enums import BookletStatus
 
 
@@ -37,30 +38,20 @@ class ExerciseCard(BoxLayout):
         self.message = _("Saved.")
 
 
-class BookletScreen(Screen):
+class BookletScreen(CardListScreen):
     """Fills the list from the cached plan."""
 
-    empty_text = StringProperty("")
-
-    def on_pre_enter(self, *_args: object) -> None:
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Rebuild the cards with today's ticks."""
-        app = App.get_running_app()
-        box = self.ids.cards
-        box.clear_widgets()
+    def cards(self, app: App) -> list[Widget]:
         plan = app.cached("plan")
-        exercises = booklet_today(plan, app.store.items(BOOKLET_ENTRY), app.today()) if plan \
-            else []
-        self.empty_text = "" if exercises else _(
-            "Your booklet will appear after the first connection.")
-        for item, status in exercises:
-            box.add_widget(ExerciseCard(
-                item_id=item["id"],
-                title=item["title_fr"] if app.language == "fr" else item["title_en"],
-                description=item["description_fr"],
-                dose=_("{sets} x {repetitions} repetitions, {per_week} times a week").format(
-                    sets=item["sets"], repetitions=item["repetitions"],
-                    per_week=item["per_week"]),
-                status=status or ""))
+        exercises = (booklet_today(plan, app.store.items(BOOKLET_ENTRY), app.today())
+                     if plan else [])
+        return [ExerciseCard(
+            item_id=item["id"],
+            title=item["title_fr"] if app.language == "fr" else item["title_en"],
+            description=item["description_fr"],
+            dose=_("{sets} x {repetitions} repetitions, {per_week} times a week").format(
+                sets=item["sets"], repetitions=item["repetitions"], per_week=item["per_week"]),
+            status=status or "") for item, status in exercises]
+
+    def empty_message(self) -> str:
+        return _("Your booklet will appear after the first connection.")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from kivy.app import App
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
 from mobile.forms import readable_reason
 from mobile.i18n import N_, _
 from mobile.store import BOOKLET_ENTRY, HEALTH_EVENT, QUESTIONNAIRE, REFUSED, SESSION, OutboxItem
 from mobile.summary import long_date
+from mobile.widgets.card_list import CardListScreen
 
 KIND_NAMES = {
     SESSION: N_("Ergocycle session"),
@@ -31,25 +32,17 @@ class CorrectionCard(BoxLayout):
     editable = BooleanProperty(False)
 
 
-class CorrectionsScreen(Screen):
+class CorrectionsScreen(CardListScreen):
     """Lists what waits for correction."""
 
-    empty_text = StringProperty("")
+    def cards(self, app: App) -> list[Widget]:
+        return [CorrectionCard(
+            item_id=item.id, title=f"{_(KIND_NAMES[item.kind])}, {long_date(item.day)}",
+            reason=readable_reason(item.error or ""), editable=item.kind in EDIT_SCREENS)
+            for item in app.store.items(states=[REFUSED])]
 
-    def on_pre_enter(self, *_args: object) -> None:
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Rebuild the list."""
-        app = App.get_running_app()
-        box = self.ids.cards
-        box.clear_widgets()
-        items = app.store.items(states=[REFUSED])
-        self.empty_text = "" if items else _("Nothing to correct.")
-        for item in items:
-            box.add_widget(CorrectionCard(
-                item_id=item.id, title=f"{_(KIND_NAMES[item.kind])}, {long_date(item.day)}",
-                reason=readable_reason(item.error or ""), editable=item.kind in EDIT_SCREENS))
+    def empty_message(self) -> str:
+        return _("Nothing to correct.")
 
     def correct(self, item_id: str) -> None:
         """Open the entry's form, filled in, to correct it."""

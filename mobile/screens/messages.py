@@ -7,10 +7,11 @@ from datetime import datetime
 from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
 from mobile.i18n import _
 from mobile.summary import long_date
+from mobile.widgets.card_list import CardListScreen
 from shared.timeline import PARIS
 
 
@@ -24,23 +25,16 @@ class MessageCard(BoxLayout):
     read = BooleanProperty(False)
 
 
-class MessagesScreen(Screen):
+class MessagesScreen(CardListScreen):
     """Newest first; "I have read it" marks a message read."""
 
-    empty_text = StringProperty("")
-
-    def on_pre_enter(self, *_args: object) -> None:
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Rebuild the list from the cache."""
-        app = App.get_running_app()
-        box = self.ids.cards
-        box.clear_widgets()
+    def cards(self, app: App) -> list[Widget]:
         items = (app.cached("notifications") or {}).get("items", [])
-        self.empty_text = "" if items else _("No message.")
-        for item in items:
-            created = datetime.fromisoformat(item["created_at"]).astimezone(PARIS)
-            box.add_widget(MessageCard(
-                message_id=item["id"], subject=item["subject"], body=item["body"],
-                when=long_date(created.date()), read=item["read"]))
+        return [MessageCard(
+            message_id=item["id"], subject=item["subject"], body=item["body"],
+            when=long_date(datetime.fromisoformat(item["created_at"]).astimezone(PARIS).date()),
+            read=item["read"]) for item in items]
+
+    def empty_message(self) -> str:
+        return _("No message.")
+
