@@ -28,7 +28,7 @@ messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F server/translations/babel.cfg -k lazy_gettext \
 		-o server/translations/messages.pot --no-location --sort-output .
 	$(VENV)/bin/pybabel update -i server/translations/messages.pot -d server/translations \
-		--no-fuzzy-matching
+		--no-fuzzy-matching --ignore-obsolete
 
 ## The server with demo data on SQLite, on http://127.0.0.1:5000, and its scheduler
 run: $(VENV)/.installed translations

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from shared.rules import FlagKind
 
+# Flags by kind: one name wherever a flag is shown (queue, file, e-mail).
 KIND_LABELS = {
     FlagKind.ADHERENCE: lazy_gettext("Sessions below target"),
     FlagKind.SILENCE: lazy_gettext("No data from the tablet"),
@@ -22,14 +23,15 @@ KIND_LABELS = {
     FlagKind.MISSED_CONTACT: lazy_gettext("Missed contact"),
 }
 
+# Health events by kind, for the evidence line and the staff pages alike.
 EVENT_LABELS = {
-    "hospitalisation": lazy_gettext("hospitalisation"),
-    "unscheduled_consultation": lazy_gettext("unscheduled consultation"),
-    "exacerbation": lazy_gettext("exacerbation"),
-    "fall": lazy_gettext("fall"),
-    "chest_pain": lazy_gettext("chest pain"),
-    "pain_flare": lazy_gettext("pain flare"),
-    "other": lazy_gettext("other event"),
+    "hospitalisation": lazy_gettext("Hospitalisation"),
+    "unscheduled_consultation": lazy_gettext("Unscheduled consultation"),
+    "exacerbation": lazy_gettext("Exacerbation"),
+    "fall": lazy_gettext("Fall"),
+    "chest_pain": lazy_gettext("Chest pain"),
+    "pain_flare": lazy_gettext("Pain flare"),
+    "other": lazy_gettext("Other"),
 }
 
 

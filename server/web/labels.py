@@ -8,6 +8,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _
 from markupsafe import Markup
 
+from server.services.flag_text import EVENT_LABELS, KIND_LABELS
+
 LABELS: dict[str, dict[str, Any]] = {
     "state": {
         "requested": _("Requested"), "dossier_complete": _("Dossier complete"),
@@ -33,13 +35,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "done": _("done"), "missed": _("missed"), "cancelled": _("cancelled"),
         "upcoming": _("upcoming"), "due": _("due"), "overdue": _("overdue"),
     },
-    "flag": {
-        "adherence": _("Adherence"), "silence": _("Silence"),
-        "health_event": _("Health event"), "heart_rate": _("Heart rate"),
-        "pain_rise": _("Pain rising"), "dyspnoea": _("Dyspnoea"),
-        "booklet": _("Booklet"), "follow_up_rupture": _("Follow-up rupture"),
-        "missed_contact": _("Missed contact"),
-    },
+    "flag": KIND_LABELS,
     "flag_status": {
         "open": _("open"), "acknowledged": _("acknowledged"), "escalated": _("escalated"),
         "committee": _("committee"), "resolved": _("resolved"), "cleared": _("cleared"),
@@ -65,12 +61,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "continuous": _("continuous"), "intermittent": _("intermittent"),
         "interval": _("interval"),
     },
-    "event": {
-        "hospitalisation": _("Hospitalisation"),
-        "unscheduled_consultation": _("Unscheduled consultation"),
-        "exacerbation": _("Exacerbation"), "fall": _("Fall"), "chest_pain": _("Chest pain"),
-        "pain_flare": _("Pain flare"), "other": _("Other"),
-    },
+    "event": EVENT_LABELS,
     "dossier": {
         "prescription": _("Prescription and referral form (fiche navette)"),
         "spirometry": _("Spirometry (EFR)"), "blood_gas": _("Blood gas (gazométrie)"),

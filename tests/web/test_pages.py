@@ -105,7 +105,7 @@ def test_patient_file_shows_programme_charts_timeline_and_flags(web: WebClient,
     assert "Semaine 3 sur 12" in html
     assert html.count('<svg class="chart"') == 5
     assert html.count('class="week ') == 52
-    assert "Observance" in html  # the adherence flag, with its history
+    assert "Séances sous l&#39;objectif" in html  # the adherence flag, with its history
     assert "Historique" in html
 
 
