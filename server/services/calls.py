@@ -9,7 +9,6 @@ Three unreached attempts mark the call missed and raise a flag.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from typing import Any
@@ -22,6 +21,7 @@ from server.extensions import db
 from server.models import Enrolment, HealthEvent, Prescription, ScheduledContact, User
 from server.services.access import WRITE, get_enrolment
 from server.services.errors import Conflict, NotFound
+from server.services.ingest import payload_digest
 from server.services.sweep import missed_contact_evidence, raise_flags, sweep_patients
 from shared.enums import ContactKind, ContactStatus
 from shared.rules import RULES, Firing, FlagKind, Severity, rupture_firing
@@ -118,9 +118,8 @@ def _store_events(enrolment: Enrolment, events: list[dict[str, Any]]) -> list[He
     now = utcnow()
     rows = []
     for event in events:
-        payload = json.dumps(event, default=str, sort_keys=True)
         rows.append(HealthEvent(
-            client_id=uuid.uuid4(), payload_digest=hashlib.sha256(payload.encode()).hexdigest(),
+            client_id=uuid.uuid4(), payload_digest=payload_digest(event),
             received_at=now, patient_id=enrolment.patient_id, enrolment_id=enrolment.id,
             kind=event["kind"], occurred_on=event["occurred_on"],
             description=event.get("description"),

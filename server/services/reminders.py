@@ -20,12 +20,13 @@ from server.models import Enrolment, ErgoSession, Patient, ScheduledContact, Use
 from server.models.flags import OPEN_STATUSES, Flag
 from server.models.notifications import NotificationChannel
 from server.services.notifications import NewMessage, enqueue_many
+from shared.enrolment import RUNNING_STATES
 from shared.enums import ContactKind, ContactStatus, EnrolmentState, Role
 from shared.rules import RULES
 from shared.timeline import local_midnight
 
 CALLS = (ContactKind.WEEKLY_CALL, ContactKind.FOLLOW_UP_CALL, ContactKind.MICRO_PROJECT_CALL)
-RUNNING = (EnrolmentState.ACTIVE, EnrolmentState.FOLLOW_UP)
+RUNNING = sorted(RUNNING_STATES)  # a stable order keeps the statements cacheable
 LOCALES = ("fr", "en")
 
 

@@ -49,11 +49,11 @@ from server.models import (
 from server.models.flags import Flag, FlagEvent, open_key
 from server.services.escalation import notify_escalations
 from server.services.sqlfuncs import add_days, days_between
+from shared.enrolment import RUNNING_STATES
 from shared.enums import (
     BookletStatus,
     ContactKind,
     ContactStatus,
-    EnrolmentState,
     FlagStatus,
 )
 from shared.programmes import get_template
@@ -70,11 +70,12 @@ from shared.rules import (
     unsafe_heart_rate,
 )
 
-RUNNING = (EnrolmentState.ACTIVE, EnrolmentState.FOLLOW_UP)
+RUNNING = sorted(RUNNING_STATES)  # a stable order keeps the statements cacheable
 MAX_INTERVENTION_WEEKS = 16  # the longest home part a template accepts
 # Kinds whose evidence is a list that grows as new items arrive (events, sessions, contacts).
-ACCUMULATING = {FlagKind.HEALTH_EVENT: "events", FlagKind.HEART_RATE: "sessions",
-                FlagKind.MISSED_CONTACT: "contacts"}
+ACCUMULATING = {FlagKind.HEALTH_EVENT: ("events", "event_id"),
+                FlagKind.HEART_RATE: ("sessions", "session_id"),
+                FlagKind.MISSED_CONTACT: ("contacts", "contact_id")}
 
 
 @dataclass
@@ -381,11 +382,9 @@ def raise_flags(patient_id: int, firings: list[Firing]) -> list[Flag]:
 
 def _merge(kind: FlagKind, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """New evidence for an open flag: lists of items grow, figures are replaced."""
-    key = ACCUMULATING.get(kind)
-    if key is None:
+    if kind not in ACCUMULATING:
         return new
-    ident = {FlagKind.HEALTH_EVENT: "event_id", FlagKind.HEART_RATE: "session_id",
-             FlagKind.MISSED_CONTACT: "contact_id"}[kind]
+    key, ident = ACCUMULATING[kind]
     known = {item[ident] for item in old.get(key, [])}
     return {**new, key: old.get(key, []) + [i for i in new[key] if i[ident] not in known]}
 
