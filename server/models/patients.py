@@ -48,7 +48,12 @@ class Patient(db.Model):
     @property
     def display_name(self) -> str:
         """Name as staff read it in lists."""
-        return f"{self.last_name.upper()} {self.first_name}"
+        return display_name(self.first_name, self.last_name)
+
+
+def display_name(first_name: str, last_name: str) -> str:
+    """A patient's name as staff read it in lists (for queries that select the columns)."""
+    return f"{last_name.upper()} {first_name}"
 
 
 class Enrolment(db.Model):

@@ -22,7 +22,12 @@ from server.models import Enrolment, HealthEvent, Prescription, ScheduledContact
 from server.services.access import WRITE, get_enrolment
 from server.services.errors import Conflict, NotFound
 from server.services.ingest import payload_digest
-from server.services.sweep import missed_contact_evidence, raise_flags, sweep_patients
+from server.services.sweep import (
+    missed_contact_evidence,
+    raise_flags,
+    reinforced_enrolments,
+    sweep_patients,
+)
 from shared.enums import ContactKind, ContactStatus
 from shared.rules import RULES, Firing, FlagKind, Severity, rupture_firing
 
@@ -137,10 +142,8 @@ def _follow_up_rupture(enrolment: Enrolment, outcome: dict[str, Any]) -> Firing 
                                   or (project is not None and done < project))
     if not below and not outcome.get("health_events"):
         return None
-    reinforced = db.session.scalar(select(ScheduledContact.id).where(
-        ScheduledContact.enrolment_id == enrolment.id,
-        ScheduledContact.kind == ContactKind.REINFORCEMENT_VISIT,
-        ScheduledContact.status == ContactStatus.DONE).limit(1)) is not None
+    reinforced = enrolment.id in db.session.scalars(
+        reinforced_enrolments({enrolment.patient_id})).all()
     return rupture_firing(enrolment.template, enrolment.start_date, get_clock().today(),
                           reinforced, {
                               "source": "call", "sessions_per_week": done,

@@ -17,6 +17,7 @@ from server.clock import get_clock
 from server.extensions import db
 from server.models import Enrolment, Patient, ScheduledContact, User
 from server.models.flags import OPEN_STATUSES, Flag
+from server.models.patients import display_name
 from server.services.access import READ, visible_patients
 from server.services.audit import record_access
 from server.services.flag_text import describe, kind_label
@@ -67,7 +68,7 @@ def _contacts(user: User, today: date, now: datetime, state: EnrolmentState | No
     if state is not None:
         query = query.where(Enrolment.state == state)
     return [{
-        "id": c.id, "patient_id": pid, "patient_name": f"{last.upper()} {first}",
+        "id": c.id, "patient_id": pid, "patient_name": display_name(first, last),
         "kind": c.kind.value, "channel": c.channel.value, "phase": c.phase.value,
         "due_at": c.due_at, "window_closes": c.window_closes, "overdue": c.due_at < now,
         "attempts": c.attempts,
@@ -88,7 +89,7 @@ def _flags(user: User, state: EnrolmentState | None, limit: int) -> list[dict[st
     if state is not None:
         query = query.where(Enrolment.state == state)
     return [{
-        "id": f.id, "patient_id": f.patient_id, "patient_name": f"{last.upper()} {first}",
+        "id": f.id, "patient_id": f.patient_id, "patient_name": display_name(first, last),
         "kind": f.kind.value, "label": kind_label(f.kind), "summary": describe(f.kind, f.evidence),
         "severity": f.severity, "status": f.status.value, "opened_at": f.opened_at,
         "phase": "follow_up" if st == EnrolmentState.FOLLOW_UP else "intervention",

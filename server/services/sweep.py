@@ -216,7 +216,7 @@ def _facts(enrolments: dict[int, _Running], today: date, now: datetime,
         facts[row.enrolment_id].new_events.append({
             "event_id": row.id, "kind": row.kind.value, "day": row.occurred_on.isoformat(),
             "warning_signs": list(row.warning_signs or [])})
-    for enrolment_id in db.session.scalars(_reinforcements_done(only)):
+    for enrolment_id in db.session.scalars(reinforced_enrolments(only)):
         facts[enrolment_id].reinforcement_done = True
     return facts
 
@@ -321,7 +321,8 @@ def _new_events(only: set[int] | None) -> Select[Any]:
         .order_by(HealthEvent.occurred_on, HealthEvent.id), only)
 
 
-def _reinforcements_done(only: set[int] | None) -> Select[Any]:
+def reinforced_enrolments(only: set[int] | None) -> Select[Any]:
+    """The running enrolments (of some patients) whose reinforcement visit took place."""
     return _scope(
         select(ScheduledContact.enrolment_id).distinct()
         .join(Enrolment, Enrolment.id == ScheduledContact.enrolment_id)
