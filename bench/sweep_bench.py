@@ -5,8 +5,9 @@ Builds (or reuses) the cohort of ``bench/cohort.py`` in PostgreSQL
 then, in the same process:
 
 1. times a hand-written query computing the weekly adherence counts the sweep
-   computes (sessions per enrolment and programme week over the last four
-   weeks, for every running enrolment), ``--runs`` times, and keeps the median;
+   judges (sessions per enrolment and programme week over the last four weeks,
+   for every running enrolment, from the raw sessions), ``--runs`` times, and
+   keeps the median; likewise the sweep's own read of the active file;
 2. puts the flags state back as generated and times ``sweep(today)``: the
    first sweep of the day, which opens the flags of the whole file;
 3. times a second ``sweep(today)``: idempotent, it must change nothing.
@@ -46,12 +47,13 @@ from cohort import (  # noqa: E402  (bench/ is the script's own directory)
 from server import create_app  # noqa: E402
 from server.clock import FixedClock  # noqa: E402
 from server.extensions import db  # noqa: E402
-from server.services.sweep import SweepSummary, _session_weeks, sweep  # noqa: E402
+from server.services.sweep import SweepSummary, _active_file, sweep  # noqa: E402
 from shared.enums import EnrolmentState  # noqa: E402
 from shared.rules import LOOKBACK_DAYS  # noqa: E402
 
-# What the sweep's ``_session_weeks`` counts, written by hand: sessions per running
-# enrolment and programme week (1 on the start day) over the last four weeks.
+# The weekly adherence counts the sweep judges, written by hand over the raw sessions:
+# sessions per running enrolment and programme week (1 on the start day) over the last
+# four weeks. (The sweep itself reads them from ``activity_weeks``, kept at ingest.)
 WEEKLY_COUNTS = """
 SELECT s.enrolment_id, (s.day - e.start_date) / 7 + 1 AS week, count(*) AS sessions
 FROM ergo_sessions s
@@ -77,16 +79,16 @@ def time_query(url: str, today: date, runs: int) -> tuple[list[float], int]:
     return timings, count
 
 
-def time_sweep_pass(today: date, runs: int) -> list[float]:
-    """Seconds of each run of the sweep's own weekly-counts pass (rows fetched), as it runs it.
+def time_sweep_read(today: date, runs: int) -> list[float]:
+    """Seconds of each run of the sweep's read of the active file (rows fetched), as it runs it.
 
-    The part of the sweep that computes what the hand-written query computes: how
-    close the ORM-built, set-based query comes to the hand-written one.
+    One row per running enrolment with its patient's limits and its last weeks'
+    figures: what the rules need, less the rare unsafe sessions and new events.
     """
     timings = []
     for _ in range(runs):
         began = time.perf_counter()
-        db.session.execute(_session_weeks(today, None)).all()
+        db.session.execute(_active_file(today, None)).all()
         timings.append(time.perf_counter() - began)
         db.session.rollback()
     return timings
@@ -134,7 +136,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "SECRET_KEY": "bench"},
                      clock=FixedClock.on_day(today))
     with app.app_context():
-        pass_s = statistics.median(time_sweep_pass(today, args.runs))
+        read_s = statistics.median(time_sweep_read(today, args.runs))
         first_s, first = time_sweep(today, args.profile)
         second_s, second = time_sweep(today, False)
         db.engine.dispose()
@@ -146,8 +148,8 @@ def main() -> None:
           f", PostgreSQL, as of {today}")
     print(f"hand-written weekly counts query: median {query_s:.2f} s over {args.runs} runs "
           f"({', '.join(f'{t:.2f}' for t in timings)}), {weeks:,} enrolment-weeks")
-    print(f"the sweep's own weekly-counts pass (one row per enrolment, with its heart-rate "
-          f"check): median {pass_s:.2f} s, {pass_s / query_s:.1f}x the query")
+    print(f"the sweep's read of the active file (one row per running enrolment, its limits "
+          f"and weekly figures): median {read_s:.2f} s, {read_s / query_s:.1f}x the query")
     for label, seconds, summary in (("first sweep ", first_s, first),
                                     ("second sweep", second_s, second)):
         print(f"{label}: {seconds:6.2f} s, {seconds / query_s:4.1f}x the query; "

@@ -129,11 +129,11 @@ class PatientFacts:
     unsafe_sessions: list[dict[str, Any]] = field(default_factory=list)
     new_events: list[dict[str, Any]] = field(default_factory=list)
     reinforcement_done: bool = False
+    week: int = field(init=False)  # the current programme week (1 on the start day)
 
-    @property
-    def week(self) -> int:
-        """The current programme week (1 on the start day)."""
-        return (self.today - self.start).days // 7 + 1
+    def __post_init__(self) -> None:
+        # A field, not a property: the rules read it many times per patient.
+        self.week = (self.today - self.start).days // 7 + 1
 
     @property
     def phase(self) -> Phase:

@@ -26,6 +26,7 @@ from server.clock import FixedClock
 from server.config import _database_url
 from server.extensions import db
 from server.models import Enrolment, ErgoSession, Patient, User
+from server.services import activity_weeks
 from server.services import auth as auth_service
 from server.services.enrolments import apply_transition
 from server.services.users import create_user
@@ -184,6 +185,8 @@ class Factories:
             pain_eva=kw.get("pain_eva"), source=SessionSource.MANUAL) for day in days]
         enrolment.last_received_at = self.clock.now()
         db.session.add_all(rows)
+        db.session.flush()
+        activity_weeks.refresh(enrolment, days)
         db.session.commit()
         return rows
 

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per area; importing this package registers them all."""
 
 from server.models.activity import (
+    ActivityWeek,
     BookletEntry,
     BookletItem,
     ErgoSession,
@@ -18,6 +19,7 @@ from server.models.patients import Enrolment, EnrolmentTransition, Patient
 from server.models.users import ApiToken, PairingCode, User
 
 __all__ = [
+    "ActivityWeek",
     "ApiToken",
     "AuditEntry",
     "BookletEntry",

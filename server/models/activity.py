@@ -137,3 +137,33 @@ class QuestionnaireResponse(_FromTablet, db.Model):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     score: Mapped[float | None]
+
+
+class ActivityWeek(db.Model):
+    """What one enrolment logged in one programme week, kept up to date at ingest.
+
+    Derived from ``ergo_sessions`` and ``booklet_entries`` (recomputed, never
+    incremented, by ``services.activity_weeks``), so that the daily sweep reads
+    three rows per patient instead of re-counting four weeks of raw sessions.
+    """
+
+    __tablename__ = "activity_weeks"
+    __table_args__ = (
+        # The sweep reads the last weeks of the whole file by their start day.
+        Index("ix_activity_weeks_week_start", "week_start",
+              postgresql_include=["enrolment_id", "sessions", "high_dyspnoea", "pain_sum",
+                                  "pain_count", "booklet_credit", "hr_max_peak",
+                                  "hr_rest_low", "hr_rest_high"]),
+    )
+
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), primary_key=True)
+    week: Mapped[int] = mapped_column(primary_key=True)  # programme week, 1 on the start day
+    week_start: Mapped[date]
+    sessions: Mapped[int] = mapped_column(default=0)
+    high_dyspnoea: Mapped[int] = mapped_column(default=0)  # at or over the template's threshold
+    pain_sum: Mapped[int] = mapped_column(default=0)
+    pain_count: Mapped[int] = mapped_column(default=0)
+    booklet_credit: Mapped[float] = mapped_column(default=0.0)  # done 1, partly done 0.5
+    hr_max_peak: Mapped[int | None] = mapped_column(SmallInteger)
+    hr_rest_low: Mapped[int | None] = mapped_column(SmallInteger)
+    hr_rest_high: Mapped[int | None] = mapped_column(SmallInteger)

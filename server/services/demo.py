@@ -47,6 +47,7 @@ from server.models import (
     ScheduledContact,
     User,
 )
+from server.services import activity_weeks
 from server.services.bulk import copy_rows
 from server.services.enrolments import _lay_out_booklet, add_contacts, default_prescription
 from server.services.users import create_user
@@ -382,6 +383,7 @@ class _CohortBuilder:
             self._sessions(plan)
         self._write_sessions(started)
         self._write_booklet(started, items)
+        activity_weeks.rebuild()
         self._write_events(started)
         self._write_questionnaires(started)
         self._record_contacts(started)

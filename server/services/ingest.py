@@ -30,6 +30,7 @@ from server.models import (
     HeartRateSample,
     QuestionnaireResponse,
 )
+from server.services import activity_weeks
 from server.services.bulk import copy_rows
 from server.services.enrolments import current_enrolment
 from server.services.errors import Conflict, Invalid
@@ -184,6 +185,8 @@ def _store(kind: ItemKind, patient_id: int, enrolment: Enrolment, items: list[Ro
                  for cid, (item, _dig) in fresh.items()
                  for offset, bpm in item.get("hr_samples") or ()],
             )
+        if kind is SESSIONS or kind is BOOKLET_ENTRIES:
+            activity_weeks.refresh(enrolment, [row["day"] for row in rows])
         enrolment.last_received_at = now
     db.session.commit()
     if kind is HEALTH_EVENTS and fresh or kind is SESSIONS and _any_unsafe(enrolment, fresh):

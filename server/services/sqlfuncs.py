@@ -46,5 +46,6 @@ def _add_days_pg(element: add_days, compiler: Any, **kw: Any) -> str:
 @compiles(add_days, "sqlite")
 def _add_days_sqlite(element: add_days, compiler: Any, **kw: Any) -> str:
     day, days = list(element.clauses)
-    return (f"date({compiler.process(day, **kw)}, '+' || {compiler.process(days, **kw)}"
+    # Parenthesised: SQLite's || binds tighter than arithmetic.
+    return (f"date({compiler.process(day, **kw)}, '+' || ({compiler.process(days, **kw)})"
             " || ' days')")

@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
-    and_,
     bindparam,
     case,
     func,
@@ -38,7 +37,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from server.clock import get_clock
 from server.extensions import db
 from server.models import (
-    BookletEntry,
+    ActivityWeek,
     BookletItem,
     Enrolment,
     ErgoSession,
@@ -48,10 +47,9 @@ from server.models import (
 )
 from server.models.flags import Flag, FlagEvent, open_key
 from server.services.escalation import notify_escalations
-from server.services.sqlfuncs import add_days, days_between
+from server.services.sqlfuncs import days_between
 from shared.enrolment import RUNNING_STATES
 from shared.enums import (
-    BookletStatus,
     ContactKind,
     ContactStatus,
     FlagStatus,
@@ -112,13 +110,16 @@ def _run(today: date, only: set[int] | None) -> SweepSummary:
         # A batch over the whole file: let its aggregates sort and hash in memory.
         db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     summary = SweepSummary(as_of=today.isoformat())
-    enrolments = _running(today, only)
+    enrolments, facts = _read(today, only)
     summary.patients_examined = len(enrolments)
     if not enrolments:
         db.session.commit()
         return summary
-    facts = _facts(enrolments, today, now, only)
-    firings: dict[int, list[Firing]] = {e: evaluate(f) for e, f in facts.items()}
+    firings: dict[int, list[Firing]] = {}
+    for enrolment_id, f in facts.items():
+        found = evaluate(f)
+        if found:
+            firings[enrolment_id] = found
     missed = _mark_missed_contacts(now, only)
     summary.contacts_missed = len(missed)
     for enrolment_id, firing in _missed_firings(missed).items():
@@ -139,15 +140,10 @@ def _scope(query: Select[Any], only: set[int] | None) -> Select[Any]:
 
 @dataclass(slots=True)
 class _Running:
-    """A running enrolment with what the rules and the flags need of its patient."""
+    """A running enrolment with what the flags need of its patient."""
 
     id: int
     patient_id: int
-    programme_code: str
-    intervention_weeks: int | None
-    start_date: date
-    last_received_at: datetime | None
-    pain_baseline: float | None
     referent_id: int | None
     physician_id: int | None
     hr_ceiling: int | None
@@ -157,54 +153,52 @@ class _Running:
 
 def _running(today: date, only: set[int] | None) -> dict[int, _Running]:
     query = _scope(
-        select(Enrolment.id, Enrolment.patient_id, Enrolment.programme_code,
-               Enrolment.intervention_weeks, Enrolment.start_date, Enrolment.last_received_at,
-               Enrolment.pain_baseline, Patient.referent_id, Patient.physician_id,
+        select(Enrolment.id, Enrolment.patient_id, Patient.referent_id, Patient.physician_id,
                Patient.hr_ceiling, Patient.hr_rest_min, Patient.hr_rest_max)
         .join(Patient, Patient.id == Enrolment.patient_id)
         .where(Enrolment.start_date <= today), only)
-    # Plain objects, not rows: the sweep reads their fields a few hundred thousand times.
     return {row[0]: _Running(*row) for row in db.session.execute(query)}
 
 
-def _facts(enrolments: dict[int, _Running], today: date, now: datetime,
-           only: set[int] | None) -> dict[int, PatientFacts]:
+def _read(today: date, only: set[int] | None) -> tuple[dict[int, _Running],
+                                                       dict[int, PatientFacts]]:
+    """The running enrolments and the facts the rules read about each, in a few queries."""
     tz = get_clock().tz
+    enrolments: dict[int, _Running] = {}
     facts: dict[int, PatientFacts] = {}
-    for e in enrolments.values():
-        last_seen = e.last_received_at.astimezone(tz).date() if e.last_received_at else e.start_date
-        facts[e.id] = PatientFacts(
-            enrolment_id=e.id, patient_id=e.patient_id,
-            template=get_template(e.programme_code, e.intervention_weeks), start=e.start_date,
-            today=today, days_silent=(today - max(last_seen, e.start_date)).days)
-    unsafe: list[int] = []
-    for enrolment_id, s1, s2, s3, high1, pain1, unsafe_count in db.session.execute(
-            _session_weeks(today, only)):
-        if unsafe_count:
-            unsafe.append(enrolment_id)
-        f = facts[enrolment_id]
-        last = f.week - 1
-        f.weeks[last] = WeekFigures(s1, high1, None if pain1 is None else float(pain1))
-        f.weeks[last - 1] = WeekFigures(s2)
-        f.weeks[last - 2] = WeekFigures(s3)
-    for enrolment_id, done in db.session.execute(_booklet_last_week(today, only)):
-        f = facts[enrolment_id]
-        f.weeks.setdefault(f.week - 1, WeekFigures()).booklet_done = float(done or 0)
-    for enrolment_id, per_week in db.session.execute(_booklet_volume(today, only)):
-        facts[enrolment_id].booklet_prescribed = int(per_week)
-    missing = [e.id for e in enrolments.values() if e.pain_baseline is None
-               and RULES[e.programme_code].watch_pain
-               and e.start_date <= today - timedelta(days=14)]
-    for e in enrolments.values():
-        facts[e.id].pain_baseline = e.pain_baseline
-    if missing:
-        baselines = [{"id": row.enrolment_id, "pain_baseline": float(row.baseline)}
-                     for row in db.session.execute(_pain_baselines(missing))]
-        for row in baselines:
-            facts[row["id"]].pain_baseline = row["pain_baseline"]
-        if baselines:
-            db.session.execute(update(Enrolment), baselines)
-    for row in db.session.execute(_unsafe_sessions(today, unsafe)) if unsafe else ():
+    candidates: list[int] = []
+    need_baseline = False
+    # Plain objects, not rows: the rules read their fields a few hundred thousand times.
+    for (enrolment_id, patient_id, code, weeks, start, last_received, baseline, referent,
+         physician, ceiling, rest_min, rest_max, s1, s2, s3, high1, pain_sum1, pain_count1,
+         credit1, peak, rest_low, rest_high, prescribed, reinforced) in db.session.execute(
+            _active_file(today, only)):
+        enrolments[enrolment_id] = _Running(enrolment_id, patient_id, referent, physician,
+                                            ceiling, rest_min, rest_max)
+        last_seen = last_received.astimezone(tz).date() if last_received else start
+        f = PatientFacts(
+            enrolment_id=enrolment_id, patient_id=patient_id,
+            template=get_template(code, weeks), start=start, today=today,
+            days_silent=(today - max(last_seen, start)).days,
+            booklet_prescribed=int(prescribed or 0), pain_baseline=baseline,
+            reinforcement_done=bool(reinforced))
+        facts[enrolment_id] = f
+        if s1 is not None:
+            last = f.week - 1
+            f.weeks[last] = WeekFigures(s1, high1, pain_sum1 / pain_count1 if pain_count1
+                                        else None, float(credit1))
+            f.weeks[last - 1] = WeekFigures(s2)
+            f.weeks[last - 2] = WeekFigures(s3)
+        if peak is not None and (
+                ceiling is not None and peak > ceiling
+                or rest_min is not None and rest_low is not None and rest_low < rest_min
+                or rest_max is not None and rest_high is not None and rest_high > rest_max):
+            candidates.append(enrolment_id)
+        if baseline is None and f.week > 2 and RULES[code].watch_pain:
+            need_baseline = True
+    if need_baseline:
+        _pain_baselines(today, only, facts)
+    for row in db.session.execute(_unsafe_sessions(today, candidates)) if candidates else ():
         e = enrolments[row.enrolment_id]
         reasons = unsafe_heart_rate(row.hr_max, row.hr_rest, e.hr_ceiling, e.hr_rest_min,
                                     e.hr_rest_max)
@@ -216,47 +210,57 @@ def _facts(enrolments: dict[int, _Running], today: date, now: datetime,
         facts[row.enrolment_id].new_events.append({
             "event_id": row.id, "kind": row.kind.value, "day": row.occurred_on.isoformat(),
             "warning_signs": list(row.warning_signs or [])})
-    for enrolment_id in db.session.scalars(reinforced_enrolments(only)):
-        facts[enrolment_id].reinforcement_done = True
-    return facts
+    return enrolments, facts
 
 
-def _weeks_ago(day: Any, today: date) -> ColumnElement[int]:
-    """How many programme weeks before the current one ``day`` lies (1: the last whole week)."""
-    return (days_between(literal(today), Enrolment.start_date) // 7
-            - days_between(day, Enrolment.start_date) // 7)
+def _active_file(today: date, only: set[int] | None) -> Select[Any]:
+    """One row per running enrolment: its patient's limits and its last weeks' figures.
 
-
-def _session_weeks(today: date, only: set[int] | None) -> Select[Any]:
-    """One row per enrolment: its last three whole programme weeks, counted in SQL.
-
-    Only whole weeks count (the current one is under way), so the window is
-    the 27 days before today at most. The same pass counts the sessions over
-    the patient's heart-rate limits not reported yet (today's included).
+    The figures come from ``activity_weeks`` (kept at ingest): the three whole
+    programme weeks before the current one, and the heart-rate extremes of the
+    last five weeks, which tell which enrolments may hold an unsafe session.
     """
-    ago = _weeks_ago(ErgoSession.day, today)
-    high = or_(*[and_(Enrolment.programme_code == code,
-                      ErgoSession.dyspnoea >= rules.dyspnoea_high)
-                 for code, rules in RULES.items() if rules.watch_dyspnoea])
+    weeks = _recent_weeks(today)
+    volume = _booklet_volume(today)
+    reinforced = _reinforcement_visits().scalar_subquery()
     return _scope(
-        select(ErgoSession.enrolment_id,
-               *[func.sum(case((ago == k, 1), else_=0)).label(f"s{k}") for k in (1, 2, 3)],
-               func.sum(case((and_(ago == 1, high), 1), else_=0)).label("high1"),
-               func.avg(case((ago == 1, ErgoSession.pain_eva))).label("pain1"),
-               func.sum(case((_unsafe(), 1), else_=0)).label("unsafe"))
-        .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id)
+        select(Enrolment.id, Enrolment.patient_id, Enrolment.programme_code,
+               Enrolment.intervention_weeks, Enrolment.start_date, Enrolment.last_received_at,
+               Enrolment.pain_baseline, Patient.referent_id, Patient.physician_id,
+               Patient.hr_ceiling, Patient.hr_rest_min, Patient.hr_rest_max,
+               weeks.c.s1, weeks.c.s2, weeks.c.s3, weeks.c.high1, weeks.c.pain_sum1,
+               weeks.c.pain_count1, weeks.c.credit1, weeks.c.peak, weeks.c.rest_low,
+               weeks.c.rest_high, volume.c.per_week, Enrolment.id.in_(reinforced))
         .join(Patient, Patient.id == Enrolment.patient_id)
-        .where(ErgoSession.day >= today - timedelta(days=LOOKBACK_DAYS - 1),
-               ErgoSession.day <= today)
-        .group_by(ErgoSession.enrolment_id), only)
+        .outerjoin(weeks, weeks.c.enrolment_id == Enrolment.id)
+        .outerjoin(volume, volume.c.enrolment_id == Enrolment.id)
+        .where(Enrolment.start_date <= today), only)
 
 
-def _unsafe() -> ColumnElement[bool]:
-    """A session over its patient's limits that no flag reported yet (rows joined to patients)."""
-    return and_(ErgoSession.safety_flag_id.is_(None),
-                or_(ErgoSession.hr_max > Patient.hr_ceiling,
-                    ErgoSession.hr_rest < Patient.hr_rest_min,
-                    ErgoSession.hr_rest > Patient.hr_rest_max))
+def _recent_weeks(today: date) -> Any:
+    """Per enrolment, its last three whole weeks side by side, from ``activity_weeks``.
+
+    A week that started ``7k`` to ``7k + 6`` days ago is the ``k``-th whole
+    week before the current one, whatever the enrolment's start day.
+    """
+    a = ActivityWeek
+    ago = days_between(literal(today), a.week_start) // 7
+
+    def in_week(k: int, column: Any) -> Any:
+        return func.sum(case((ago == k, column), else_=0))
+
+    return (
+        select(a.enrolment_id, *[in_week(k, a.sessions).label(f"s{k}") for k in (1, 2, 3)],
+               in_week(1, a.high_dyspnoea).label("high1"),
+               in_week(1, a.pain_sum).label("pain_sum1"),
+               in_week(1, a.pain_count).label("pain_count1"),
+               in_week(1, a.booklet_credit).label("credit1"),
+               func.max(a.hr_max_peak).label("peak"), func.min(a.hr_rest_low).label("rest_low"),
+               func.max(a.hr_rest_high).label("rest_high"))
+        # Five weeks: the 28-day look-back for unsafe sessions starts in the fourth one.
+        .where(a.week_start > today - timedelta(days=LOOKBACK_DAYS + 7), a.week_start <= today)
+        .group_by(a.enrolment_id)
+        .subquery())
 
 
 def _in_intervention_range(today: date) -> ColumnElement[bool]:
@@ -264,51 +268,52 @@ def _in_intervention_range(today: date) -> ColumnElement[bool]:
     return Enrolment.start_date >= today - timedelta(weeks=MAX_INTERVENTION_WEEKS + 1)
 
 
-def _booklet_last_week(today: date, only: set[int] | None) -> Select[Any]:
-    """Booklet credit of the last whole week (partly done counts half), intervention only."""
-    credit = case((BookletEntry.status == BookletStatus.DONE, 1.0),
-                  (BookletEntry.status == BookletStatus.PARTIAL, 0.5), else_=0.0)
-    return _scope(
-        select(BookletEntry.enrolment_id, func.sum(credit).label("done"))
-        .join(Enrolment, Enrolment.id == BookletEntry.enrolment_id)
-        .where(BookletEntry.day >= today - timedelta(days=13), BookletEntry.day < today,
-               _in_intervention_range(today), _weeks_ago(BookletEntry.day, today) == 1)
-        .group_by(BookletEntry.enrolment_id), only)
-
-
-def _booklet_volume(today: date, only: set[int] | None) -> Select[Any]:
-    return _scope(
+def _booklet_volume(today: date) -> Any:
+    """Exercises prescribed per week, for the enrolments still in reach of the intervention."""
+    return (
         select(BookletItem.enrolment_id, func.sum(BookletItem.per_week).label("per_week"))
         .join(Enrolment, Enrolment.id == BookletItem.enrolment_id)
-        .where(BookletItem.active.is_(True), _in_intervention_range(today))
-        .group_by(BookletItem.enrolment_id), only)
+        .where(BookletItem.active.is_(True), _in_intervention_range(today),
+               Enrolment.state.in_(RUNNING))
+        .group_by(BookletItem.enrolment_id)
+        .subquery())
 
 
-def _pain_baselines(enrolment_ids: list[int]) -> Select[Any]:
+def _pain_baselines(today: date, only: set[int] | None, facts: dict[int, PatientFacts]) -> None:
     """Mean pain EVA of programme week 1, computed once (then kept on the enrolment).
 
     Asked from the end of week 2, when the rule first compares a week with it,
     so that week-1 sessions sent late by an offline tablet still count.
     """
-    return (
-        select(ErgoSession.enrolment_id, func.avg(ErgoSession.pain_eva).label("baseline"))
-        .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id)
-        .where(Enrolment.id.in_(enrolment_ids),
-               # A range on the day, so that the (enrolment, day) index serves it.
-               ErgoSession.day < add_days(Enrolment.start_date, 7),
-               ErgoSession.pain_eva.is_not(None))
-        .group_by(ErgoSession.enrolment_id))
+    a = ActivityWeek
+    query = _scope(
+        select(a.enrolment_id, a.pain_sum, a.pain_count)
+        .join(Enrolment, Enrolment.id == a.enrolment_id)
+        .where(a.week == 1, a.pain_count > 0, Enrolment.pain_baseline.is_(None),
+               Enrolment.programme_code.in_(
+                   sorted(code for code, rules in RULES.items() if rules.watch_pain)),
+               Enrolment.start_date <= today - timedelta(days=14)), only)
+    baselines = [{"id": enrolment_id, "pain_baseline": pain_sum / pain_count}
+                 for enrolment_id, pain_sum, pain_count in db.session.execute(query)]
+    for row in baselines:
+        facts[row["id"]].pain_baseline = row["pain_baseline"]
+    if baselines:
+        db.session.execute(update(Enrolment), baselines)
 
 
 def _unsafe_sessions(today: date, enrolment_ids: list[int]) -> Select[Any]:
-    """The unsafe sessions of the enrolments the weekly pass found some for."""
+    """The sessions over their patient's limits that no flag reported yet (28 days)."""
     return (
         select(ErgoSession.id, ErgoSession.enrolment_id, ErgoSession.day, ErgoSession.hr_max,
                ErgoSession.hr_rest)
         .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id)
         .join(Patient, Patient.id == Enrolment.patient_id)
         .where(ErgoSession.enrolment_id.in_(enrolment_ids),
-               ErgoSession.day >= today - timedelta(days=LOOKBACK_DAYS - 1), _unsafe())
+               ErgoSession.day >= today - timedelta(days=LOOKBACK_DAYS - 1),
+               ErgoSession.day <= today, ErgoSession.safety_flag_id.is_(None),
+               or_(ErgoSession.hr_max > Patient.hr_ceiling,
+                   ErgoSession.hr_rest < Patient.hr_rest_min,
+                   ErgoSession.hr_rest > Patient.hr_rest_max))
         .order_by(ErgoSession.day, ErgoSession.id))
 
 
@@ -321,13 +326,16 @@ def _new_events(only: set[int] | None) -> Select[Any]:
         .order_by(HealthEvent.occurred_on, HealthEvent.id), only)
 
 
+def _reinforcement_visits() -> Select[Any]:
+    return select(ScheduledContact.enrolment_id).where(
+        ScheduledContact.kind == ContactKind.REINFORCEMENT_VISIT,
+        ScheduledContact.status == ContactStatus.DONE)
+
+
 def reinforced_enrolments(only: set[int] | None) -> Select[Any]:
     """The running enrolments (of some patients) whose reinforcement visit took place."""
-    return _scope(
-        select(ScheduledContact.enrolment_id).distinct()
-        .join(Enrolment, Enrolment.id == ScheduledContact.enrolment_id)
-        .where(ScheduledContact.kind == ContactKind.REINFORCEMENT_VISIT,
-               ScheduledContact.status == ContactStatus.DONE), only)
+    return _scope(_reinforcement_visits().distinct()
+                  .join(Enrolment, Enrolment.id == ScheduledContact.enrolment_id), only)
 
 
 # --- Contacts ----------------------------------------------------------------------------
@@ -343,6 +351,8 @@ def _mark_missed_contacts(now: datetime, only: set[int] | None) -> list[Any]:
         update(ScheduledContact)
         .where(ScheduledContact.status == ContactStatus.PLANNED,
                ScheduledContact.window_closes < now,
+               # Implied (a contact is due inside its window), and what the index is on.
+               ScheduledContact.due_at < now,
                ScheduledContact.enrolment_id.in_(_running_ids(only)))
         .values(status=ContactStatus.MISSED)
         .returning(ScheduledContact.id, ScheduledContact.enrolment_id, ScheduledContact.key,

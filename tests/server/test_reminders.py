@@ -20,6 +20,7 @@ from server.extensions import db
 from server.models import Enrolment, ErgoSession, Notification, Patient, ScheduledContact
 from server.models.flags import Flag, open_key
 from server.models.notifications import NotificationChannel, NotificationStatus
+from server.services import activity_weeks
 from server.services.reminders import send_digests, send_patient_reminders
 from shared.enums import (
     ContactKind,
@@ -49,6 +50,8 @@ def log_session(patient: Patient, day: date) -> ErgoSession:
         patient_id=patient.id, enrolment_id=enrolment.id, started_at=at(day, 18), day=day,
         duration_s=1800, source=SessionSource.MANUAL)
     db.session.add(session)
+    db.session.flush()
+    activity_weeks.refresh(enrolment, [day])
     db.session.commit()
     return session
 

@@ -1,0 +1,117 @@
+"""Weekly activity per enrolment (``ActivityWeek``), recomputed from the raw rows.
+
+Whoever stores sessions or booklet entries calls ``refresh`` for the days
+they touched, in the same transaction; bulk loaders call ``rebuild``. A row
+is always recomputed from the raw data, never incremented, so a late item, a
+retried batch or a second refresh gives the same row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Delete,
+    Insert,
+    Select,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.sql.expression import ColumnElement
+
+from server.extensions import db
+from server.models import ActivityWeek, BookletEntry, Enrolment, ErgoSession
+from server.services.sqlfuncs import add_days, days_between
+from shared.enums import BookletStatus
+from shared.rules import RULES
+
+COLUMNS = ("enrolment_id", "week", "week_start", "sessions", "high_dyspnoea", "pain_sum",
+           "pain_count", "booklet_credit", "hr_max_peak", "hr_rest_low", "hr_rest_high")
+
+
+def week_of(start: date, day: date) -> int:
+    """The programme week ``day`` falls in (1 from the start day)."""
+    return (day - start).days // 7 + 1
+
+
+def _week(day: Any) -> ColumnElement[int]:
+    return days_between(day, Enrolment.start_date) // 7 + 1
+
+
+def _high_dyspnoea() -> ColumnElement[bool]:
+    """A session at or over its template's dyspnoea threshold (templates that watch it)."""
+    return or_(*[and_(Enrolment.programme_code == code,
+                      ErgoSession.dyspnoea >= rules.dyspnoea_high)
+                 for code, rules in RULES.items() if rules.watch_dyspnoea])
+
+
+def _week_rows(sessions: ColumnElement[bool], entries: ColumnElement[bool]) -> Select[Any]:
+    """One row per enrolment and week of the sessions and booklet entries selected."""
+    session_week = _week(ErgoSession.day)
+    entry_week = _week(BookletEntry.day)
+    credit = case((BookletEntry.status == BookletStatus.DONE, literal_column("1.0")),
+                  (BookletEntry.status == BookletStatus.PARTIAL, literal_column("0.5")),
+                  else_=literal_column("0.0"))
+    raw = union_all(
+        select(ErgoSession.enrolment_id.label("enrolment_id"), session_week.label("week"),
+               add_days(Enrolment.start_date, (session_week - 1) * 7).label("week_start"),
+               literal_column("1").label("session"),
+               case((_high_dyspnoea(), 1), else_=0).label("high"),
+               ErgoSession.pain_eva.label("pain"), ErgoSession.hr_max.label("hr_max"),
+               ErgoSession.hr_rest.label("hr_rest"), literal_column("0.0").label("credit"))
+        .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id).where(sessions),
+        select(BookletEntry.enrolment_id, entry_week,
+               add_days(Enrolment.start_date, (entry_week - 1) * 7), literal_column("0"),
+               literal_column("0"), null(), null(), null(), credit)
+        .join(Enrolment, Enrolment.id == BookletEntry.enrolment_id).where(entries),
+    ).subquery()
+    return (
+        select(raw.c.enrolment_id, raw.c.week, raw.c.week_start, func.sum(raw.c.session),
+               func.sum(raw.c.high), func.coalesce(func.sum(raw.c.pain), 0),
+               func.count(raw.c.pain), func.sum(raw.c.credit), func.max(raw.c.hr_max),
+               func.min(raw.c.hr_rest), func.max(raw.c.hr_rest))
+        .group_by(raw.c.enrolment_id, raw.c.week, raw.c.week_start))
+
+
+def _insert(rows: Select[Any]) -> Insert:
+    return insert(ActivityWeek).from_select(list(COLUMNS), rows)
+
+
+def refresh(enrolment: Enrolment, days: Iterable[date]) -> None:
+    """Recompute the weeks of ``enrolment`` that hold ``days`` (after items were stored)."""
+    weeks = {week_of(enrolment.start_date, day) for day in days}
+    if not weeks:
+        return
+    first, last = min(weeks), max(weeks)
+    since = enrolment.start_date + timedelta(weeks=first - 1)
+    until = enrolment.start_date + timedelta(weeks=last)
+    db.session.execute(delete(ActivityWeek).where(ActivityWeek.enrolment_id == enrolment.id,
+                                                  ActivityWeek.week.between(first, last)))
+    db.session.execute(_insert(_week_rows(
+        and_(ErgoSession.enrolment_id == enrolment.id, ErgoSession.day >= since,
+             ErgoSession.day < until),
+        and_(BookletEntry.enrolment_id == enrolment.id, BookletEntry.day >= since,
+             BookletEntry.day < until))))
+
+
+def rebuild_statements() -> tuple[Delete, Insert]:
+    """Every row recomputed from scratch: for bulk loaders and the migration that adds them."""
+    return (delete(ActivityWeek),
+            _insert(_week_rows(ErgoSession.day >= Enrolment.start_date,
+                               BookletEntry.day >= Enrolment.start_date)))
+
+
+def rebuild() -> None:
+    """Recompute every row in the session's transaction (after a bulk load)."""
+    for statement in rebuild_statements():
+        db.session.execute(statement)
