@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import JSON, Table, insert, text
 from sqlalchemy.orm import Session
 
 
@@ -24,3 +27,43 @@ def copy_rows(session: Session, table: Table, columns: Sequence[str],
                 copy.write_row(row)
         return
     connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
+                ids_by: str | None = None) -> dict[Any, int]:
+    """Insert rows given as dictionaries (same keys each).
+
+    With ``ids_by`` (a unique column), answers the new ids by that column's
+    values. On PostgreSQL the ids are drawn from the table's sequence first and
+    the rows go through COPY, which bypasses SQLAlchemy's column types: enums
+    are sent as their values and JSON columns as JSON text here.
+    """
+    if not rows:
+        return {}
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        if ids_by is None:
+            connection.execute(insert(table), list(rows))
+            return {}
+        # Unordered RETURNING: one batch, where asking for parameter order may not be.
+        inserted = connection.execute(
+            insert(table).returning(table.c.id, table.c[ids_by]), list(rows))
+        return {key: row_id for row_id, key in inserted}
+    columns = list(rows[0])
+    as_json = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    values = [[_copy_value(row[name], name in as_json) for name in columns] for row in rows]
+    if ids_by is None:
+        copy_rows(session, table, columns, values)
+        return {}
+    ids = connection.execute(
+        text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+        {"table": table.name, "n": len(rows)}).scalars().all()
+    copy_rows(session, table, ["id", *columns],
+              [[row_id, *value] for row_id, value in zip(ids, values, strict=True)])
+    return {row[ids_by]: row_id for row, row_id in zip(rows, ids, strict=True)}
+
+
+def _copy_value(value: Any, as_json: bool) -> Any:
+    if as_json:
+        return None if value is None else json.dumps(value)
+    return value.value if isinstance(value, StrEnum) else value

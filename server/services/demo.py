@@ -25,7 +25,6 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,7 +47,7 @@ from server.models import (
     User,
 )
 from server.services import activity_weeks
-from server.services.bulk import copy_rows
+from server.services.bulk import copy_rows, insert_rows
 from server.services.enrolments import _lay_out_booklet, add_contacts, default_prescription
 from server.services.users import create_user
 from shared.enrolment import DOSSIER_PIECES, Action
@@ -294,20 +293,6 @@ def _insert_rows(model: Any, rows: list[dict[str, Any]]) -> None:
     """
     if rows:
         db.session.execute(model.__table__.insert(), rows)
-
-
-def _copy_rows(model: Any, rows: list[dict[str, Any]]) -> None:
-    """The big tables go through COPY on PostgreSQL (``copy_rows``).
-
-    COPY bypasses SQLAlchemy's column types, so enums go as their values; the
-    rows must hold no JSON.
-    """
-    if not rows:
-        return
-    columns = list(rows[0])
-    copy_rows(db.session, model.__table__, columns,
-              [tuple(v.value if isinstance(v, StrEnum) else v for v in row.values())
-               for row in rows])
 
 
 def _ascii(text: str) -> str:
@@ -832,7 +817,7 @@ class _CohortBuilder:
                 samples.append(curve)
         if not rows:
             return
-        _copy_rows(ErgoSession, rows)
+        insert_rows(db.session, ErgoSession.__table__, rows)
         # Read the ids back by client id: on PostgreSQL, COPY and one SELECT take a
         # fraction of the time of an INSERT ... RETURNING in parameter order.
         ids = dict(db.session.execute(
@@ -879,7 +864,7 @@ class _CohortBuilder:
                             "client_id": client_id, "payload_digest": _digest(client_id),
                             "received_at": self.before_cutoff(self.daytime(day, 18, 22)),
                         })
-        _copy_rows(BookletEntry, rows)
+        insert_rows(db.session, BookletEntry.__table__, rows)
 
     def _write_events(self, plans: list[_Plan]) -> None:
         rows = []

@@ -46,6 +46,7 @@ from server.models import (
     ScheduledContact,
 )
 from server.models.flags import Flag, FlagEvent, open_key
+from server.services.bulk import insert_rows
 from server.services.escalation import notify_escalations
 from server.services.sqlfuncs import days_between
 from shared.enrolment import RUNNING_STATES
@@ -470,9 +471,7 @@ def _write(firings: dict[int, list[Firing]], enrolments: dict[int, _Running], no
             escalated.append(flag_id)
     for group in _same_keys(updates.values()):
         db.session.execute(update(Flag), group)
-    if events:
-        # Core for the same reason as the flags: one batch, not one per pattern of NULLs.
-        db.session.execute(FlagEvent.__table__.insert(), events)
+    insert_rows(db.session, FlagEvent.__table__, events)
     ids.update({key: flag.id for (pid, kind), flag in open_flags.items()
                 for key in [open_key(pid, kind)]})
     _link_sources([(ids[key], firing) for key, firing in sources])
@@ -501,17 +500,8 @@ def _new_flag(e: _Running, firing: Firing, now: datetime) -> dict[str, Any]:
 
 
 def _insert_flags(rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert new flags in one statement; their ids by open key."""
-    if not rows:
-        return {}
-    # Core, not ORM, insert: the ORM bulk insert drops None values, so rows with and
-    # without an escalation go in separate batches whose RETURNING results it splices
-    # one onto the other: quadratic in the number of flags. Core sends every row
-    # with the same columns in one insertmanyvalues run.
-    table = Flag.__table__
-    inserted = db.session.execute(
-        table.insert().returning(table.c.id, table.c.open_key), rows)
-    return {row.open_key: row.id for row in inserted}
+    """Insert new flags in one go; their ids by open key."""
+    return insert_rows(db.session, Flag.__table__, rows, ids_by="open_key")
 
 
 def _event(flag_id: int, action: str, from_status: FlagStatus | None, to_status: FlagStatus,
