@@ -189,7 +189,7 @@ def build_cohort(url: str = DEFAULT_URL, patients: int = 100_000, seed: int = 7,
 
 
 def restore_pristine(conn: psycopg.Connection) -> None:
-    """Put the sweep's state back as generated: no flag, nothing reported, no pain baseline,
+    """Put the sweep's state back as generated: no flag, nothing reported,
     overdue contacts planned.
 
     Lets a benchmark run the first sweep of a day again on the same cohort.
@@ -197,7 +197,6 @@ def restore_pristine(conn: psycopg.Connection) -> None:
     conn.execute("UPDATE ergo_sessions SET safety_flag_id = NULL"
                  " WHERE safety_flag_id IS NOT NULL")
     conn.execute("UPDATE health_events SET flag_id = NULL WHERE flag_id IS NOT NULL")
-    conn.execute("UPDATE enrolments SET pain_baseline = NULL WHERE pain_baseline IS NOT NULL")
     # Nothing refers to the flags any more, but the foreign key check of each deleted
     # flag would scan ergo_sessions (safety_flag_id has no index): skip the checks.
     conn.execute("SET session_replication_role = replica")

@@ -80,7 +80,7 @@ class Enrolment(db.Model):
     end_reason: Mapped[str | None] = mapped_column(Text)
     # Last time the tablet sent anything for this enrolment: the silence rule reads it.
     last_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Mean pain EVA of week 1, set by the sweep once week 2 is over (templates watching pain).
+    # Mean pain EVA of week 1, kept with its activity week (the pain rule reads it).
     pain_baseline: Mapped[float | None]
 
     patient: Mapped[Patient] = relationship(back_populates="enrolments")

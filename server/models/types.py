@@ -39,9 +39,11 @@ class StrEnumType(TypeDecorator[StrEnum]):
     def __init__(self, enum: type[StrEnum], length: int = 32) -> None:
         super().__init__(length)
         self.enum = enum
+        # A dictionary lookup per value read: calling the enum costs several times more.
+        self.members = {member.value: member for member in enum}
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
         return None if value is None else self.enum(value).value
 
     def process_result_value(self, value: str | None, dialect: Any) -> StrEnum | None:
-        return None if value is None else self.enum(value)
+        return None if value is None else self.members.get(value) or self.enum(value)

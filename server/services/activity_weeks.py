@@ -3,7 +3,8 @@
 Whoever stores sessions or booklet entries calls ``refresh`` for the days
 they touched, in the same transaction; bulk loaders call ``rebuild``. A row
 is always recomputed from the raw data, never incremented, so a late item, a
-retried batch or a second refresh gives the same row.
+retried batch or a second refresh gives the same row. The enrolment's pain
+baseline (its week-1 mean) is kept with week 1's row.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Delete,
+    Executable,
     Insert,
     Select,
+    Update,
     and_,
     case,
     delete,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     union_all,
+    update,
 )
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -102,13 +105,30 @@ def refresh(enrolment: Enrolment, days: Iterable[date]) -> None:
              ErgoSession.day < until),
         and_(BookletEntry.enrolment_id == enrolment.id, BookletEntry.day >= since,
              BookletEntry.day < until))))
+    if first == 1:
+        db.session.execute(_set_pain_baseline(Enrolment.id == enrolment.id))
 
 
-def rebuild_statements() -> tuple[Delete, Insert]:
+def _set_pain_baseline(which: ColumnElement[bool]) -> Update:
+    """The pain baseline of enrolments: the mean pain EVA of their programme week 1.
+
+    Kept with week 1's row, so that week-1 sessions sent late by an offline
+    tablet still count.
+    """
+    week_one = ActivityWeek.__table__.alias("week_one")
+    mean = (select(week_one.c.pain_sum * 1.0 / week_one.c.pain_count)
+            .where(week_one.c.enrolment_id == Enrolment.id, week_one.c.week == 1,
+                   week_one.c.pain_count > 0)
+            .scalar_subquery())
+    return update(Enrolment).where(which).values(pain_baseline=mean)
+
+
+def rebuild_statements() -> tuple[Executable, ...]:
     """Every row recomputed from scratch: for bulk loaders and the migration that adds them."""
     return (delete(ActivityWeek),
             _insert(_week_rows(ErgoSession.day >= Enrolment.start_date,
-                               BookletEntry.day >= Enrolment.start_date)))
+                               BookletEntry.day >= Enrolment.start_date)),
+            _set_pain_baseline(Enrolment.start_date.is_not(None)))
 
 
 def rebuild() -> None:

@@ -15,18 +15,21 @@ once, not the next morning.
 
 from __future__ import annotations
 
+import gc
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     Select,
+    Text,
     bindparam,
-    case,
+    cast,
     func,
-    literal,
     or_,
     select,
     text,
@@ -48,18 +51,16 @@ from server.models import (
 from server.models.flags import Flag, FlagEvent, open_key
 from server.services.bulk import insert_rows
 from server.services.escalation import notify_escalations
-from server.services.sqlfuncs import days_between
 from shared.enrolment import RUNNING_STATES
 from shared.enums import (
     ContactKind,
     ContactStatus,
     FlagStatus,
 )
-from shared.programmes import get_template
+from shared.programmes import ProgrammeTemplate, get_template
 from shared.rules import (
     AUTO_CLOSING,
     LOOKBACK_DAYS,
-    RULES,
     Firing,
     FlagKind,
     PatientFacts,
@@ -97,7 +98,24 @@ class SweepSummary:
 
 def sweep(today: date | None = None) -> SweepSummary:
     """Run every rule over the whole active file as of ``today``; commit; return figures."""
-    return _run(today or get_clock().today(), None)
+    with _cyclic_gc_paused():
+        return _run(today or get_clock().today(), None)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Hold the cycle collector while the sweep builds a few hundred thousand objects.
+
+    They hold no cycles (reference counting frees them), but each collection
+    would walk all of them again: it took a third of the sweep's Python time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def sweep_patients(patient_ids: Iterable[int]) -> SweepSummary:
@@ -168,7 +186,7 @@ def _read(today: date, only: set[int] | None) -> tuple[dict[int, _Running],
     enrolments: dict[int, _Running] = {}
     facts: dict[int, PatientFacts] = {}
     candidates: list[int] = []
-    need_baseline = False
+    templates: dict[tuple[str, int | None], ProgrammeTemplate] = {}
     # Plain objects, not rows: the rules read their fields a few hundred thousand times.
     for (enrolment_id, patient_id, code, weeks, start, last_received, baseline, referent,
          physician, ceiling, rest_min, rest_max, s1, s2, s3, high1, pain_sum1, pain_count1,
@@ -177,28 +195,28 @@ def _read(today: date, only: set[int] | None) -> tuple[dict[int, _Running],
         enrolments[enrolment_id] = _Running(enrolment_id, patient_id, referent, physician,
                                             ceiling, rest_min, rest_max)
         last_seen = last_received.astimezone(tz).date() if last_received else start
+        template = templates.get((code, weeks))
+        if template is None:
+            template = templates[code, weeks] = get_template(code, weeks)
         f = PatientFacts(
-            enrolment_id=enrolment_id, patient_id=patient_id,
-            template=get_template(code, weeks), start=start, today=today,
+            enrolment_id=enrolment_id, patient_id=patient_id, template=template, start=start,
+            today=today,
             days_silent=(today - max(last_seen, start)).days,
             booklet_prescribed=int(prescribed or 0), pain_baseline=baseline,
             reinforcement_done=bool(reinforced))
         facts[enrolment_id] = f
-        if s1 is not None:
+        if peak is not None or s1 is not None:  # some rows in the last five weeks
+            # A week with no row reads NULL: nothing logged.
             last = f.week - 1
-            f.weeks[last] = WeekFigures(s1, high1, pain_sum1 / pain_count1 if pain_count1
-                                        else None, float(credit1))
-            f.weeks[last - 1] = WeekFigures(s2)
-            f.weeks[last - 2] = WeekFigures(s3)
+            f.weeks[last] = WeekFigures(s1 or 0, high1 or 0, pain_sum1 / pain_count1
+                                        if pain_count1 else None, float(credit1 or 0))
+            f.weeks[last - 1] = WeekFigures(s2 or 0)
+            f.weeks[last - 2] = WeekFigures(s3 or 0)
         if peak is not None and (
                 ceiling is not None and peak > ceiling
                 or rest_min is not None and rest_low is not None and rest_low < rest_min
                 or rest_max is not None and rest_high is not None and rest_high > rest_max):
             candidates.append(enrolment_id)
-        if baseline is None and f.week > 2 and RULES[code].watch_pain:
-            need_baseline = True
-    if need_baseline:
-        _pain_baselines(today, only, facts)
     for row in db.session.execute(_unsafe_sessions(today, candidates)) if candidates else ():
         e = enrolments[row.enrolment_id]
         reasons = unsafe_heart_rate(row.hr_max, row.hr_rest, e.hr_ceiling, e.hr_rest_min,
@@ -241,14 +259,15 @@ def _active_file(today: date, only: set[int] | None) -> Select[Any]:
 def _recent_weeks(today: date) -> Any:
     """Per enrolment, its last three whole weeks side by side, from ``activity_weeks``.
 
-    A week that started ``7k`` to ``7k + 6`` days ago is the ``k``-th whole
-    week before the current one, whatever the enrolment's start day.
+    Weeks are told apart by their start day alone, whatever the enrolment's
+    start: no date arithmetic per row.
     """
     a = ActivityWeek
-    ago = days_between(literal(today), a.week_start) // 7
 
     def in_week(k: int, column: Any) -> Any:
-        return func.sum(case((ago == k, column), else_=0))
+        # The k-th whole week before the current one started 7k to 7k + 6 days ago.
+        return func.sum(column).filter(a.week_start > today - timedelta(days=7 * k + 7),
+                                       a.week_start <= today - timedelta(days=7 * k))
 
     return (
         select(a.enrolment_id, *[in_week(k, a.sessions).label(f"s{k}") for k in (1, 2, 3)],
@@ -278,28 +297,6 @@ def _booklet_volume(today: date) -> Any:
                Enrolment.state.in_(RUNNING))
         .group_by(BookletItem.enrolment_id)
         .subquery())
-
-
-def _pain_baselines(today: date, only: set[int] | None, facts: dict[int, PatientFacts]) -> None:
-    """Mean pain EVA of programme week 1, computed once (then kept on the enrolment).
-
-    Asked from the end of week 2, when the rule first compares a week with it,
-    so that week-1 sessions sent late by an offline tablet still count.
-    """
-    a = ActivityWeek
-    query = _scope(
-        select(a.enrolment_id, a.pain_sum, a.pain_count)
-        .join(Enrolment, Enrolment.id == a.enrolment_id)
-        .where(a.week == 1, a.pain_count > 0, Enrolment.pain_baseline.is_(None),
-               Enrolment.programme_code.in_(
-                   sorted(code for code, rules in RULES.items() if rules.watch_pain)),
-               Enrolment.start_date <= today - timedelta(days=14)), only)
-    baselines = [{"id": enrolment_id, "pain_baseline": pain_sum / pain_count}
-                 for enrolment_id, pain_sum, pain_count in db.session.execute(query)]
-    for row in baselines:
-        facts[row["id"]].pain_baseline = row["pain_baseline"]
-    if baselines:
-        db.session.execute(update(Enrolment), baselines)
 
 
 def _unsafe_sessions(today: date, enrolment_ids: list[int]) -> Select[Any]:
@@ -401,6 +398,26 @@ def _merge(kind: FlagKind, old: dict[str, Any], new: dict[str, Any]) -> dict[str
     return {**new, key: old.get(key, []) + [i for i in new[key] if i[ident] not in known]}
 
 
+@dataclass(slots=True)
+class _OpenFlag:
+    """An open flag as the sweep compares it, its evidence left as stored until needed."""
+
+    id: int
+    patient_id: int
+    kind: FlagKind
+    status: FlagStatus
+    severity: int
+    evidence_text: str
+
+    def evidence(self) -> dict[str, Any]:
+        """The stored evidence, decoded."""
+        return dict(json.loads(self.evidence_text))
+
+    def same_evidence(self, evidence: dict[str, Any]) -> bool:
+        """Whether ``evidence`` is what is stored (decoding only when the texts differ)."""
+        return json.dumps(evidence) == self.evidence_text or evidence == self.evidence()
+
+
 def _write(firings: dict[int, list[Firing]], enrolments: dict[int, _Running], now: datetime,
            summary: SweepSummary, *, close_cleared: bool) -> None:
     """Open, update and (when ``close_cleared``) clear flags in bulk; record every change.
@@ -412,12 +429,12 @@ def _write(firings: dict[int, list[Firing]], enrolments: dict[int, _Running], no
     scope = ([*patient_ids] if len(patient_ids) < 100
              else _scope(select(Enrolment.patient_id), None))
     open_flags = {
-        (row.patient_id, row.kind): row
-        for row in db.session.execute(
+        (flag.patient_id, flag.kind): flag
+        for flag in (_OpenFlag(*row) for row in db.session.execute(
             select(Flag.id, Flag.patient_id, Flag.kind, Flag.status, Flag.severity,
-                   Flag.evidence)
-            .where(Flag.open_key.is_not(None), Flag.patient_id.in_(scope)))
-        if row.patient_id in patient_ids
+                   cast(Flag.evidence, Text))
+            .where(Flag.open_key.is_not(None), Flag.patient_id.in_(scope))))
+        if flag.patient_id in patient_ids
     }
     fired: set[tuple[int, FlagKind]] = set()
     new_rows: list[dict[str, Any]] = []
@@ -435,11 +452,16 @@ def _write(firings: dict[int, list[Firing]], enrolments: dict[int, _Running], no
                 new_rows.append(_new_flag(e, firing, now))
                 summary.by_kind[firing.kind.value] = summary.by_kind.get(firing.kind.value, 0) + 1
                 continue
-            evidence = _merge(firing.kind, flag.evidence, firing.evidence)
-            severity = (max(flag.severity, firing.severity) if firing.kind in ACCUMULATING
-                        else firing.severity)
+            if firing.kind in ACCUMULATING:
+                old = flag.evidence()
+                evidence = _merge(firing.kind, old, firing.evidence)
+                severity = max(flag.severity, firing.severity)
+                same = evidence == old
+            else:
+                evidence, severity = firing.evidence, firing.severity
+                same = flag.same_evidence(evidence)
             change: dict[str, Any] = {}
-            if evidence != flag.evidence or severity != flag.severity:
+            if not same or severity != flag.severity:
                 change = {"evidence": evidence, "severity": severity}
             if firing.escalate and flag.status in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED):
                 change.update(status=FlagStatus.ESCALATED, escalated_to_id=e.physician_id)
