@@ -58,6 +58,7 @@ from server import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.services import activity_weeks  # noqa: E402
 from server.services.auth import hash_password  # noqa: E402
+from server.services.enrolments import booklet_volume_update  # noqa: E402
 from shared.enums import (  # noqa: E402
     BookletStatus,
     ContactKind,
@@ -166,6 +167,7 @@ def build_cohort(url: str = DEFAULT_URL, patients: int = 100_000, seed: int = 7,
         with app.app_context():
             # What ingest keeps up to date as items arrive, computed once for the load.
             activity_weeks.rebuild()
+            db.session.execute(booklet_volume_update())
             db.session.commit()
             db.engine.dispose()
         indexed = time.perf_counter()

@@ -103,7 +103,7 @@ RULES: dict[str, RuleSet] = {
 LOOKBACK_DAYS = 28
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class WeekFigures:
     """What the patient logged in one programme week."""
 
@@ -111,6 +111,9 @@ class WeekFigures:
     high_dyspnoea: int = 0
     pain_mean: float | None = None
     booklet_done: float = 0.0
+
+
+NOTHING_LOGGED = WeekFigures()
 
 
 @dataclass(slots=True)
@@ -144,7 +147,7 @@ class PatientFacts:
 
     def figures(self, week: int) -> WeekFigures:
         """The figures of a programme week (zeros when nothing was logged)."""
-        return self.weeks.get(week, WeekFigures())
+        return self.weeks.get(week) or NOTHING_LOGGED
 
 
 @dataclass(frozen=True)

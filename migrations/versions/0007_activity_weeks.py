@@ -1,4 +1,4 @@
-"""activity weeks kept at ingest; index for reinforcement visits
+"""activity weeks kept at ingest; booklet volume per enrolment; index for reinforcement visits
 
 Revision ID: 0007
 Revises: 0006
@@ -9,6 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 from server.services.activity_weeks import rebuild_statements
+from server.services.enrolments import booklet_volume_update
 
 # revision identifiers, used by Alembic.
 revision = '0007'
@@ -41,13 +42,18 @@ def upgrade():
                                         'hr_rest_low', 'hr_rest_high'])
     op.create_index('ix_scheduled_contacts_kind_status', 'scheduled_contacts',
                     ['kind', 'status'])
-    # The weeks of what is already stored.
+    with op.batch_alter_table('enrolments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('booklet_per_week', sa.Integer(), server_default='0',
+                                      nullable=False))
+    # The weeks and booklet volumes of what is already stored.
     bind = op.get_bind()
-    for statement in rebuild_statements():
+    for statement in (*rebuild_statements(), booklet_volume_update()):
         bind.execute(statement)
 
 
 def downgrade():
+    with op.batch_alter_table('enrolments', schema=None) as batch_op:
+        batch_op.drop_column('booklet_per_week')
     op.drop_index('ix_scheduled_contacts_kind_status', table_name='scheduled_contacts')
     op.drop_index('ix_activity_weeks_week_start', table_name='activity_weeks')
     op.drop_table('activity_weeks')

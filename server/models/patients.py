@@ -82,6 +82,9 @@ class Enrolment(db.Model):
     last_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Mean pain EVA of week 1, kept with its activity week (the pain rule reads it).
     pain_baseline: Mapped[float | None]
+    # Booklet exercises prescribed per week (its active items), set when the booklet is laid
+    # out: the booklet rule reads it for the whole file every day.
+    booklet_per_week: Mapped[int] = mapped_column(default=0, server_default="0")
 
     patient: Mapped[Patient] = relationship(back_populates="enrolments")
 

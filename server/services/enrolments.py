@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import Update, func, insert, select, update
 
 from server.clock import get_clock, utcnow
 from server.extensions import db
@@ -176,6 +176,15 @@ def _lay_out_booklet(enrolment: Enrolment, template: ProgrammeTemplate) -> None:
         )
         for e in template.booklet
     )
+    enrolment.booklet_per_week = sum(e.per_week for e in template.booklet)
+
+
+def booklet_volume_update() -> Update:
+    """Every enrolment's ``booklet_per_week`` from its active items (after a bulk load)."""
+    volume = (select(func.coalesce(func.sum(BookletItem.per_week), 0))
+              .where(BookletItem.enrolment_id == Enrolment.id, BookletItem.active.is_(True))
+              .scalar_subquery())
+    return update(Enrolment).values(booklet_per_week=volume)
 
 
 def default_prescription(enrolment: Enrolment, template: ProgrammeTemplate,

@@ -1,10 +1,10 @@
 """The daily sweep: every running enrolment through the rules, in a bounded number of queries.
 
-Reads (one query each, whatever the number of patients): running enrolments,
-weekly session figures over the last four weeks, booklet figures, prescribed
-booklet volume, pain baselines, unsafe heart rates not yet reported, health
-events not yet reported, done reinforcement visits, open flags. Contacts
-whose window closed unrecorded are marked missed in one UPDATE. The rules
+Reads, whatever the number of patients: one row per running enrolment with
+its last three weeks' figures from ``activity_weeks`` (kept at ingest), its
+booklet volume, pain baseline and reinforcement visit; then the unsafe heart
+rates and health events not reported yet, and the open flags. Contacts whose
+window closed unrecorded are marked missed in one UPDATE. The rules
 (``shared.rules``) then run in memory and the flags are written in bulk.
 
 Running it twice for the same day changes nothing the second time. The same
@@ -35,13 +35,11 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.sql.expression import ColumnElement
 
 from server.clock import get_clock
 from server.extensions import db
 from server.models import (
     ActivityWeek,
-    BookletItem,
     Enrolment,
     ErgoSession,
     HealthEvent,
@@ -71,7 +69,6 @@ from shared.rules import (
 )
 
 RUNNING = sorted(RUNNING_STATES)  # a stable order keeps the statements cacheable
-MAX_INTERVENTION_WEEKS = 16  # the longest home part a template accepts
 # Kinds whose evidence is a list that grows as new items arrive (events, sessions, contacts).
 ACCUMULATING = {FlagKind.HEALTH_EVENT: ("events", "event_id"),
                 FlagKind.HEART_RATE: ("sessions", "session_id"),
@@ -159,21 +156,17 @@ def _scope(query: Select[Any], only: set[int] | None) -> Select[Any]:
 
 @dataclass(slots=True)
 class _Running:
-    """A running enrolment with what the flags need of its patient."""
+    """A running enrolment with what new flags need of its patient."""
 
     id: int
     patient_id: int
     referent_id: int | None
     physician_id: int | None
-    hr_ceiling: int | None
-    hr_rest_min: int | None
-    hr_rest_max: int | None
 
 
 def _running(today: date, only: set[int] | None) -> dict[int, _Running]:
     query = _scope(
-        select(Enrolment.id, Enrolment.patient_id, Patient.referent_id, Patient.physician_id,
-               Patient.hr_ceiling, Patient.hr_rest_min, Patient.hr_rest_max)
+        select(Enrolment.id, Enrolment.patient_id, Patient.referent_id, Patient.physician_id)
         .join(Patient, Patient.id == Enrolment.patient_id)
         .where(Enrolment.start_date <= today), only)
     return {row[0]: _Running(*row) for row in db.session.execute(query)}
@@ -188,43 +181,37 @@ def _read(today: date, only: set[int] | None) -> tuple[dict[int, _Running],
     candidates: list[int] = []
     templates: dict[tuple[str, int | None], ProgrammeTemplate] = {}
     # Plain objects, not rows: the rules read their fields a few hundred thousand times.
+    # Core, not ORM, execution: the ORM's row loading costs more than the rules here.
     for (enrolment_id, patient_id, code, weeks, start, last_received, baseline, referent,
-         physician, ceiling, rest_min, rest_max, s1, s2, s3, high1, pain_sum1, pain_count1,
-         credit1, peak, rest_low, rest_high, prescribed, reinforced) in db.session.execute(
-            _active_file(today, only)):
-        enrolments[enrolment_id] = _Running(enrolment_id, patient_id, referent, physician,
-                                            ceiling, rest_min, rest_max)
+         physician, s1, s2, s3, high1, pain_sum1, pain_count1, credit1, heart_rate_over,
+         prescribed, reinforced) in db.session.connection().execute(
+            _active_file(today, only)).all():
+        enrolments[enrolment_id] = _Running(enrolment_id, patient_id, referent, physician)
         last_seen = last_received.astimezone(tz).date() if last_received else start
         template = templates.get((code, weeks))
         if template is None:
             template = templates[code, weeks] = get_template(code, weeks)
-        f = PatientFacts(
+        f = facts[enrolment_id] = PatientFacts(
             enrolment_id=enrolment_id, patient_id=patient_id, template=template, start=start,
-            today=today,
-            days_silent=(today - max(last_seen, start)).days,
-            booklet_prescribed=int(prescribed or 0), pain_baseline=baseline,
+            today=today, days_silent=(today - max(last_seen, start)).days,
+            booklet_prescribed=prescribed or 0, pain_baseline=baseline,
             reinforcement_done=bool(reinforced))
-        facts[enrolment_id] = f
-        if peak is not None or s1 is not None:  # some rows in the last five weeks
+        if s1 is not None or s2 is not None or s3 is not None:
             # A week with no row reads NULL: nothing logged.
             last = f.week - 1
             f.weeks[last] = WeekFigures(s1 or 0, high1 or 0, pain_sum1 / pain_count1
                                         if pain_count1 else None, float(credit1 or 0))
             f.weeks[last - 1] = WeekFigures(s2 or 0)
             f.weeks[last - 2] = WeekFigures(s3 or 0)
-        if peak is not None and (
-                ceiling is not None and peak > ceiling
-                or rest_min is not None and rest_low is not None and rest_low < rest_min
-                or rest_max is not None and rest_high is not None and rest_high > rest_max):
+        if heart_rate_over:
             candidates.append(enrolment_id)
     for row in db.session.execute(_unsafe_sessions(today, candidates)) if candidates else ():
-        e = enrolments[row.enrolment_id]
-        reasons = unsafe_heart_rate(row.hr_max, row.hr_rest, e.hr_ceiling, e.hr_rest_min,
-                                    e.hr_rest_max)
+        reasons = unsafe_heart_rate(row.hr_max, row.hr_rest, row.hr_ceiling, row.hr_rest_min,
+                                    row.hr_rest_max)
         facts[row.enrolment_id].unsafe_sessions.append({
             "session_id": row.id, "day": row.day.isoformat(), "hr_max": row.hr_max,
-            "hr_rest": row.hr_rest, "reasons": reasons, "hr_ceiling": e.hr_ceiling,
-            "hr_rest_min": e.hr_rest_min, "hr_rest_max": e.hr_rest_max})
+            "hr_rest": row.hr_rest, "reasons": reasons, "hr_ceiling": row.hr_ceiling,
+            "hr_rest_min": row.hr_rest_min, "hr_rest_max": row.hr_rest_max})
     for row in db.session.execute(_new_events(only)):
         facts[row.enrolment_id].new_events.append({
             "event_id": row.id, "kind": row.kind.value, "day": row.occurred_on.isoformat(),
@@ -233,26 +220,27 @@ def _read(today: date, only: set[int] | None) -> tuple[dict[int, _Running],
 
 
 def _active_file(today: date, only: set[int] | None) -> Select[Any]:
-    """One row per running enrolment: its patient's limits and its last weeks' figures.
+    """One row per running enrolment, with what the rules read about it.
 
     The figures come from ``activity_weeks`` (kept at ingest): the three whole
-    programme weeks before the current one, and the heart-rate extremes of the
-    last five weeks, which tell which enrolments may hold an unsafe session.
+    programme weeks before the current one, and whether the heart-rate extremes
+    of the last five weeks break the patient's limits (then it may hold an
+    unsafe session not reported yet).
     """
     weeks = _recent_weeks(today)
-    volume = _booklet_volume(today)
     reinforced = _reinforcement_visits().scalar_subquery()
+    heart_rate_over = or_(weeks.c.peak > Patient.hr_ceiling,
+                          weeks.c.rest_low < Patient.hr_rest_min,
+                          weeks.c.rest_high > Patient.hr_rest_max)
     return _scope(
         select(Enrolment.id, Enrolment.patient_id, Enrolment.programme_code,
                Enrolment.intervention_weeks, Enrolment.start_date, Enrolment.last_received_at,
                Enrolment.pain_baseline, Patient.referent_id, Patient.physician_id,
-               Patient.hr_ceiling, Patient.hr_rest_min, Patient.hr_rest_max,
                weeks.c.s1, weeks.c.s2, weeks.c.s3, weeks.c.high1, weeks.c.pain_sum1,
-               weeks.c.pain_count1, weeks.c.credit1, weeks.c.peak, weeks.c.rest_low,
-               weeks.c.rest_high, volume.c.per_week, Enrolment.id.in_(reinforced))
+               weeks.c.pain_count1, weeks.c.credit1, heart_rate_over,
+               Enrolment.booklet_per_week, Enrolment.id.in_(reinforced))
         .join(Patient, Patient.id == Enrolment.patient_id)
         .outerjoin(weeks, weeks.c.enrolment_id == Enrolment.id)
-        .outerjoin(volume, volume.c.enrolment_id == Enrolment.id)
         .where(Enrolment.start_date <= today), only)
 
 
@@ -283,27 +271,12 @@ def _recent_weeks(today: date) -> Any:
         .subquery())
 
 
-def _in_intervention_range(today: date) -> ColumnElement[bool]:
-    """Enrolments that may still be judged on their intervention weeks (the rules decide)."""
-    return Enrolment.start_date >= today - timedelta(weeks=MAX_INTERVENTION_WEEKS + 1)
-
-
-def _booklet_volume(today: date) -> Any:
-    """Exercises prescribed per week, for the enrolments still in reach of the intervention."""
-    return (
-        select(BookletItem.enrolment_id, func.sum(BookletItem.per_week).label("per_week"))
-        .join(Enrolment, Enrolment.id == BookletItem.enrolment_id)
-        .where(BookletItem.active.is_(True), _in_intervention_range(today),
-               Enrolment.state.in_(RUNNING))
-        .group_by(BookletItem.enrolment_id)
-        .subquery())
-
-
 def _unsafe_sessions(today: date, enrolment_ids: list[int]) -> Select[Any]:
     """The sessions over their patient's limits that no flag reported yet (28 days)."""
     return (
         select(ErgoSession.id, ErgoSession.enrolment_id, ErgoSession.day, ErgoSession.hr_max,
-               ErgoSession.hr_rest)
+               ErgoSession.hr_rest, Patient.hr_ceiling, Patient.hr_rest_min,
+               Patient.hr_rest_max)
         .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id)
         .join(Patient, Patient.id == Enrolment.patient_id)
         .where(ErgoSession.enrolment_id.in_(enrolment_ids),
