@@ -221,7 +221,7 @@ def _follow_up(f: PatientFacts, rules: RuleSet) -> Firing | None:
     if first <= f.template.intervention_weeks:
         return None
     counts = [f.figures(w).sessions for w in range(first, last + 1)]
-    if any(c >= rules.follow_up_min_sessions for c in counts):
+    if max(counts) >= rules.follow_up_min_sessions:
         return None
     return rupture_firing(f.template, f.start, f.today, f.reinforcement_done, {
         "source": "self_logged", "weeks": list(range(first, last + 1)), "sessions": counts,
@@ -296,8 +296,16 @@ def unsafe_heart_rate(hr_max: int | None, hr_rest: int | None, ceiling: int | No
 def evaluate(f: PatientFacts) -> list[Firing]:
     """Every flag the rules raise for one enrolment on ``f.today``."""
     rules = RULES[f.template.code]
-    found = [
-        _adherence(f, rules), _silence(f, rules), _booklet(f, rules), _follow_up(f, rules),
-        _heart_rate(f), _health_events(f), *_symptoms(f, rules),
-    ]
+    # Each rule checks its own phase too; asking only those that can fire keeps the daily
+    # sweep over the whole file cheap.
+    found = [_silence(f, rules)]
+    if 1 <= f.week - 1 <= f.template.intervention_weeks:
+        found += (_adherence(f, rules), _booklet(f, rules))
+    else:
+        found.append(_follow_up(f, rules))
+    if f.unsafe_sessions:
+        found.append(_heart_rate(f))
+    if f.new_events:
+        found.append(_health_events(f))
+    found += _symptoms(f, rules)
     return [firing for firing in found if firing is not None]

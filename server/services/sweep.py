@@ -73,6 +73,8 @@ RUNNING = sorted(RUNNING_STATES)  # a stable order keeps the statements cacheabl
 ACCUMULATING = {FlagKind.HEALTH_EVENT: ("events", "event_id"),
                 FlagKind.HEART_RATE: ("sessions", "session_id"),
                 FlagKind.MISSED_CONTACT: ("contacts", "contact_id")}
+# Kinds whose sources (sessions, events) are marked with the flag that reported them.
+LINKED = frozenset({FlagKind.HEALTH_EVENT, FlagKind.HEART_RATE})
 
 
 @dataclass
@@ -414,13 +416,15 @@ def _write(firings: dict[int, list[Firing]], enrolments: dict[int, _Running], no
     updates: dict[int, dict[str, Any]] = {}
     events: list[dict[str, Any]] = []
     escalated: list[int] = []
-    sources: list[tuple[str, Firing]] = []
+    sources: list[tuple[tuple[int, FlagKind], Firing]] = []
     for enrolment_id, found in firings.items():
         e = enrolments[enrolment_id]
         for firing in found:
-            fired.add((e.patient_id, firing.kind))
-            sources.append((open_key(e.patient_id, firing.kind), firing))
-            flag = open_flags.get((e.patient_id, firing.kind))
+            key = (e.patient_id, firing.kind)
+            fired.add(key)
+            if firing.kind in LINKED:
+                sources.append((key, firing))
+            flag = open_flags.get(key)
             if flag is None:
                 new_rows.append(_new_flag(e, firing, now))
                 summary.by_kind[firing.kind.value] = summary.by_kind.get(firing.kind.value, 0) + 1
@@ -467,9 +471,9 @@ def _write(firings: dict[int, list[Firing]], enrolments: dict[int, _Running], no
     for group in _same_keys(updates.values()):
         db.session.execute(update(Flag), group)
     insert_rows(db.session, FlagEvent.__table__, events)
-    ids.update({key: flag.id for (pid, kind), flag in open_flags.items()
-                for key in [open_key(pid, kind)]})
-    _link_sources([(ids[key], firing) for key, firing in sources])
+    flag_ids = {key: flag.id for key, flag in open_flags.items()}
+    flag_ids.update({(row["patient_id"], row["kind"]): ids[row["open_key"]] for row in new_rows})
+    _link_sources([(flag_ids[key], firing) for key, firing in sources])
     summary.escalated += len(escalated)
     if escalated:
         notify_escalations(list(db.session.scalars(select(Flag).where(Flag.id.in_(escalated)))))
