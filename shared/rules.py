@@ -218,7 +218,8 @@ def _booklet(f: PatientFacts, rules: RuleSet) -> Firing | None:
 def _follow_up(f: PatientFacts, rules: RuleSet) -> Firing | None:
     last = f.week - 1
     first = last - rules.follow_up_weeks + 1
-    if first <= f.template.intervention_weeks:
+    if (first <= f.template.intervention_weeks
+            or f.figures(last).sessions >= rules.follow_up_min_sessions):
         return None
     counts = [f.figures(w).sessions for w in range(first, last + 1)]
     if max(counts) >= rules.follow_up_min_sessions:

@@ -1,4 +1,4 @@
-"""activity weeks kept at ingest; booklet volume per enrolment; index for reinforcement visits
+"""activity weeks kept at ingest; booklet volume per enrolment; contact indexes for the sweep
 
 Revision ID: 0007
 Revises: 0006
@@ -42,6 +42,8 @@ def upgrade():
                                         'hr_rest_low', 'hr_rest_high'])
     op.create_index('ix_scheduled_contacts_kind_status', 'scheduled_contacts',
                     ['kind', 'status'])
+    op.create_index('ix_scheduled_contacts_status_closes', 'scheduled_contacts',
+                    ['status', 'window_closes'])
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('booklet_per_week', sa.Integer(), server_default='0',
                                       nullable=False))
@@ -54,6 +56,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.drop_column('booklet_per_week')
+    op.drop_index('ix_scheduled_contacts_status_closes', table_name='scheduled_contacts')
     op.drop_index('ix_scheduled_contacts_kind_status', table_name='scheduled_contacts')
     op.drop_index('ix_activity_weeks_week_start', table_name='activity_weeks')
     op.drop_table('activity_weeks')

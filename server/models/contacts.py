@@ -20,8 +20,10 @@ class ScheduledContact(db.Model):
     __table_args__ = (
         UniqueConstraint("enrolment_id", "key", name="uq_scheduled_contacts_enrolment_key"),
         Index("ix_scheduled_contacts_status_due", "status", "due_at"),
-        # The sweep asks which enrolments had their (rare) reinforcement visit.
+        # The sweep asks which enrolments had their (rare) reinforcement visit, and which
+        # planned contacts saw their window close.
         Index("ix_scheduled_contacts_kind_status", "kind", "status"),
+        Index("ix_scheduled_contacts_status_closes", "status", "window_closes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
