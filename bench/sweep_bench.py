@@ -107,7 +107,7 @@ def time_sweep(today: date, profile: bool) -> tuple[float, SweepSummary]:
         profiler.disable()
     elapsed = time.perf_counter() - began
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
     return elapsed, summary
 
 

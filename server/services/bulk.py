@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import JSON, Table, insert, text
 from sqlalchemy.orm import Session
 
+from server.models.types import StrEnumType
+
 
 def copy_rows(session: Session, table: Table, columns: Sequence[str],
               rows: Sequence[Sequence[object]]) -> None:
@@ -50,8 +52,15 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
             insert(table).returning(table.c.id, table.c[ids_by]), list(rows))
         return {key: row_id for row_id, key in inserted}
     columns = list(rows[0])
-    as_json = {name for name in columns if isinstance(table.c[name].type, JSON)}
-    values = [[_copy_value(row[name], name in as_json) for name in columns] for row in rows]
+    # Converted by column type, and only the columns that need it: rows may number tens
+    # of thousands.
+    convert = {index: _as_json if isinstance(table.c[name].type, JSON) else _enum_value
+               for index, name in enumerate(columns)
+               if isinstance(table.c[name].type, JSON | StrEnumType)}
+    values = [[row[name] for name in columns] for row in rows]
+    for value in values:
+        for index, function in convert.items():
+            value[index] = function(value[index])
     if ids_by is None:
         copy_rows(session, table, columns, values)
         return {}
@@ -63,7 +72,9 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
     return {row[ids_by]: row_id for row, row_id in zip(rows, ids, strict=True)}
 
 
-def _copy_value(value: Any, as_json: bool) -> Any:
-    if as_json:
-        return None if value is None else json.dumps(value)
+def _as_json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _enum_value(value: Any) -> Any:
     return value.value if isinstance(value, StrEnum) else value
