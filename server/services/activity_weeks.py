@@ -92,7 +92,9 @@ def _insert(rows: Select[Any]) -> Insert:
 
 def refresh(enrolment: Enrolment, days: Iterable[date]) -> None:
     """Recompute the weeks of ``enrolment`` that hold ``days`` (after items were stored)."""
-    weeks = {week_of(enrolment.start_date, day) for day in days}
+    # Ingest refuses days before the start; nothing before week 1 is counted anyway.
+    weeks = {week for week in (week_of(enrolment.start_date, day) for day in days)
+             if week >= 1}
     if not weeks:
         return
     first, last = min(weeks), max(weeks)

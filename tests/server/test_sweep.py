@@ -239,3 +239,19 @@ def test_pain_rising_two_points_over_the_first_week_flags_a_low_back_pain_patien
         "week": 2, "pain_mean": 5.0, "baseline": 3.0, "pain_rise": 2}
     assert FlagKind.PAIN_RISE not in flags_of(steady)
     assert FlagKind.ADHERENCE not in flags_of(rising)  # 2 a week is this template's minimum
+
+
+def test_a_ceiling_lowered_later_flags_the_recent_sessions_now_above_it(factories, referent):
+    start = TODAY - timedelta(days=42)  # today is the first day of week 7
+    patient = factories.active_patient(referent, start=start)
+    recent = week_days(6, 2, start)
+    factories.sessions(patient, recent, hr_max=125)
+    factories.sessions(patient, week_days(2, 1, start), hr_max=128)  # over 28 days ago
+    sweep(TODAY)
+    assert FlagKind.HEART_RATE not in flags_of(patient)
+    patient.hr_ceiling = 120
+    db.session.commit()
+    sweep(TODAY)
+    flag = flags_of(patient)[FlagKind.HEART_RATE]
+    assert [s["day"] for s in flag.evidence["sessions"]] == [d.isoformat() for d in recent]
+    assert {s["hr_ceiling"] for s in flag.evidence["sessions"]} == {120}
