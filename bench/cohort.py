@@ -217,6 +217,18 @@ def restore_pristine(conn: psycopg.Connection) -> None:
     conn.autocommit = False
 
 
+def keep_pristine_until(conn: psycopg.Connection, instant: datetime) -> None:
+    """Let ``restore_pristine`` also undo the contacts a sweep at ``instant`` marks missed.
+
+    A benchmark sweeping the next day closes more windows than the generated
+    overdue ones: the planned contacts closed by then are remembered too.
+    """
+    conn.execute("INSERT INTO bench_overdue_contacts SELECT id FROM scheduled_contacts"
+                 " WHERE status = %s AND window_closes < %s ON CONFLICT DO NOTHING",
+                 (ContactStatus.PLANNED.value, instant))
+    conn.commit()
+
+
 def _stored_cohort(url: str) -> dict[str, Any] | None:
     """The stored cohort's figures, unless there is none or its schema is not the models'."""
     try:
