@@ -180,8 +180,11 @@ def _silence(f: PatientFacts, rules: RuleSet) -> Firing | None:
     if f.days_silent < rules.silence_days:
         return None
     severity = Severity.HIGH if f.days_silent >= 2 * rules.silence_days else Severity.MODERATE
+    # The day it started, not its length: the evidence stays the same from one day to the
+    # next, and the flag changes only when its severity does.
+    since = f.today - timedelta(days=f.days_silent)
     return Firing(FlagKind.SILENCE, severity, {
-        "days_silent": f.days_silent, **rules.as_evidence("silence_days")})
+        "silent_since": since.isoformat(), **rules.as_evidence("silence_days")})
 
 
 def _symptoms(f: PatientFacts, rules: RuleSet) -> list[Firing]:

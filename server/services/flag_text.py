@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import format_date, lazy_gettext
 from flask_babel import gettext as _
 
+from server.clock import get_clock
 from shared.rules import FlagKind
 
 # Flags by kind: one name wherever a flag is shown (queue, file, e-mail).
@@ -48,8 +49,10 @@ def describe(kind: FlagKind | str, evidence: dict[str, Any]) -> str:
         return _("Week %(week)d: %(sessions)d session(s), minimum %(minimum)d.",
                  week=e["week"], sessions=e["sessions"], minimum=e["adherence_min_sessions"])
     if kind == FlagKind.SILENCE:
-        return _("Nothing received for %(days)d days (alert from %(limit)d).",
-                 days=e["days_silent"], limit=e["silence_days"])
+        since = date.fromisoformat(e["silent_since"])
+        return _("Nothing received since %(day)s: %(days)d days (alert from %(limit)d).",
+                 day=_day(e["silent_since"]), days=(get_clock().today() - since).days,
+                 limit=e["silence_days"])
     if kind == FlagKind.HEALTH_EVENT:
         return _("Reported: %(events)s.", events=", ".join(
             f"{EVENT_LABELS.get(ev['kind'], ev['kind'])} ({_day(ev['day'])})"

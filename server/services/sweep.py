@@ -437,7 +437,9 @@ def _write(firings: dict[int, list[Firing]], enrolments: dict[int, _Running], no
                 evidence, severity = firing.evidence, firing.severity
                 same = flag.same_evidence(evidence)
             change: dict[str, Any] = {}
-            if not same or severity != flag.severity:
+            # A flag under committee review keeps the evidence (and proposal) it was sent
+            # with, instead of one that moves every day until the committee meets.
+            if (not same or severity != flag.severity) and flag.status != FlagStatus.COMMITTEE:
                 change = {"evidence": evidence, "severity": severity}
             if firing.escalate and flag.status in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED):
                 change.update(status=FlagStatus.ESCALATED, escalated_to_id=e.physician_id)

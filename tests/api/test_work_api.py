@@ -170,6 +170,24 @@ def test_follow_up_call_below_the_project_opens_the_committee_and_a_visit_is_pla
     assert added[0].due_at.astimezone(clock.tz).date() == visit_day
 
 
+def test_a_rupture_under_committee_review_keeps_its_proposal_while_days_pass(
+        client, auth, factories, clock):
+    referent, physician = factories.user(Role.REFERENT), factories.user(Role.PHYSICIAN)
+    _patient, call = follow_up_patient(factories, referent, physician, clock)
+    client.post(f"/api/v1/contacts/{call.id}/record", headers=auth.staff(referent),
+                json={"reached": True, "sessions_per_week": 1, "project_sessions_per_week": 3,
+                      "medication_adherence": "good"})
+    rupture = db.session.scalars(select(Flag).where(
+        Flag.kind == FlagKind.FOLLOW_UP_RUPTURE)).one()
+    sent = dict(rupture.evidence)
+    for days in (1, 8, 15):  # no session logged: the sweep sees the rupture too, daily
+        clock.set(call.due_at + timedelta(days=days))
+        sweep(clock.today())
+    db.session.expire_all()
+    assert (rupture.status, rupture.evidence) == (FlagStatus.COMMITTEE, sent)
+    assert [e.action for e in rupture.events] == ["opened", "committee"]
+
+
 def test_a_follow_up_call_on_target_opens_nothing(client, auth, factories, clock):
     referent, physician = factories.user(Role.REFERENT), factories.user(Role.PHYSICIAN)
     _patient, call = follow_up_patient(factories, referent, physician, clock)

@@ -11,6 +11,7 @@ from sqlalchemy import event, func, select
 from server.extensions import db
 from server.models import HealthEvent, Notification, ScheduledContact
 from server.models.flags import Flag, FlagEvent
+from server.services.flag_text import describe
 from server.services.sweep import sweep
 from shared.enums import ContactStatus, FlagStatus, Role
 from shared.rules import FlagKind
@@ -178,7 +179,14 @@ def test_silence_counts_days_since_the_tablet_last_sent_anything(factories, refe
     factories.sessions(patient, week_days(1, 5) + week_days(2, 5))
     clock.set(datetime.combine(TODAY, time(6), PARIS))
     sweep(TODAY)
-    assert flags_of(patient)[FlagKind.SILENCE].evidence["days_silent"] == 5
+    flag = flags_of(patient)[FlagKind.SILENCE]
+    assert flag.evidence["silent_since"] == (TODAY - timedelta(days=5)).isoformat()
+    assert describe(flag.kind, flag.evidence) == (
+        "Rien reçu depuis le 25 févr. 2026 : 5 jours (alerte à partir de 5).")
+    clock.set(datetime.combine(TODAY + timedelta(days=1), time(6), PARIS))
+    assert sweep(TODAY + timedelta(days=1)).flags_updated == 0  # one more day, same flag
+    assert "6 jours" in describe(flag.kind, flag.evidence)
+    clock.set(datetime.combine(TODAY, time(6), PARIS))
     other = factories.active_patient(referent, first_name="Paul")
     clock.set(datetime.combine(TODAY - timedelta(days=4), time(20), PARIS))
     factories.sessions(other, week_days(1, 5) + week_days(2, 5))

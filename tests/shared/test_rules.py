@@ -93,7 +93,9 @@ def test_silence_fires_after_five_days_without_data(days, severity):
         assert FlagKind.SILENCE not in found
     else:
         assert found[FlagKind.SILENCE].severity == severity
-        assert found[FlagKind.SILENCE].evidence == {"days_silent": days, "silence_days": 5}
+        since = START + timedelta(days=14 - days)  # today is the first day of week 3
+        assert found[FlagKind.SILENCE].evidence == {"silent_since": since.isoformat(),
+                                                    "silence_days": 5}
 
 
 # --- Symptoms --------------------------------------------------------------------------
