@@ -33,6 +33,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     update,
 )
 
@@ -231,7 +232,7 @@ def _active_file(today: date, only: set[int] | None) -> Select[Any]:
     of the last five weeks break the patient's limits (then it may hold an
     unsafe session not reported yet).
     """
-    weeks = _recent_weeks(today)
+    weeks = _recent_weeks(today, only)
     reinforced = _reinforcement_visits().scalar_subquery()
     heart_rate_over = or_(weeks.c.peak > Patient.hr_ceiling,
                           weeks.c.rest_low < Patient.hr_rest_min,
@@ -248,13 +249,16 @@ def _active_file(today: date, only: set[int] | None) -> Select[Any]:
         .where(Enrolment.start_date <= today), only)
 
 
-def _recent_weeks(today: date) -> Any:
+def _recent_weeks(today: date, only: set[int] | None) -> Any:
     """Per enrolment, its last three whole weeks side by side, from ``activity_weeks``.
 
     Weeks are told apart by their start day alone, whatever the enrolment's
     start: no date arithmetic per row.
     """
     a = ActivityWeek
+    # For a few patients (at ingest), aggregate only their rows, not the whole file's.
+    mine = (a.enrolment_id.in_(select(Enrolment.id).where(Enrolment.patient_id.in_(only)))
+            if only is not None else true())
 
     def in_week(k: int, column: Any) -> Any:
         # The k-th whole week before the current one started 7k to 7k + 6 days ago.
@@ -270,7 +274,8 @@ def _recent_weeks(today: date) -> Any:
                func.max(a.hr_max_peak).label("peak"), func.min(a.hr_rest_low).label("rest_low"),
                func.max(a.hr_rest_high).label("rest_high"))
         # Five weeks: the 28-day look-back for unsafe sessions starts in the fourth one.
-        .where(a.week_start > today - timedelta(days=LOOKBACK_DAYS + 7), a.week_start <= today)
+        .where(a.week_start > today - timedelta(days=LOOKBACK_DAYS + 7), a.week_start <= today,
+               mine)
         .group_by(a.enrolment_id)
         .subquery())
 
