@@ -412,7 +412,7 @@ def _write(firings: dict[int, list[Firing]], enrolments: dict[int, _Running], no
         for flag in (_OpenFlag(*row) for row in db.session.connection().execute(
             select(Flag.id, Flag.patient_id, Flag.kind, Flag.status, Flag.severity,
                    cast(Flag.evidence, Text))
-            .where(Flag.open_key.is_not(None), Flag.patient_id.in_(scope))))
+            .where(Flag.open_key.is_not(None), Flag.patient_id.in_(scope))).all())
         if flag.patient_id in patient_ids
     }
     fired: set[tuple[int, FlagKind]] = set()
