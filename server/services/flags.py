@@ -25,6 +25,7 @@ from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.escalation import notify_escalations
 from shared.enrolment import Action
 from shared.enums import FlagDecision, FlagStatus, Role
+from shared.rules import reinforcement_visit_day
 from shared.timeline import reinforcement_contacts
 
 ACTIONABLE = {
@@ -170,12 +171,16 @@ def decide(user: User, flag_id: int, decision: FlagDecision | str, note: str | N
 
 
 def _plan_reinforcement(enrolment: Enrolment, flag: Flag, visit_day: date | None) -> None:
+    today = get_clock().today()
     proposed = flag.evidence.get("visit_day")
     day = visit_day or (date.fromisoformat(proposed) if proposed else None)
+    if visit_day is None and day is not None and day < today:
+        # The committee met after the day the rupture proposed: the rule proposes again.
+        day = reinforcement_visit_day(enrolment.template, enrolment.start_date, today)
     if day is None:
         raise Invalid(_("Invalid request:"), "visit_day_required",
                       {"visit_day": [_("Give the day of the reinforcement visit.")]})
-    if day < get_clock().today():
+    if day < today:
         raise Invalid(_("Invalid request:"), "visit_day_past",
                       {"visit_day": [_("The visit cannot be planned in the past.")]})
     try:

@@ -188,6 +188,25 @@ def test_a_rupture_under_committee_review_keeps_its_proposal_while_days_pass(
     assert [e.action for e in rupture.events] == ["opened", "committee"]
 
 
+def test_a_committee_meeting_after_the_proposed_day_plans_the_visit_on_a_new_proposal(
+        client, auth, factories, clock):
+    referent, physician = factories.user(Role.REFERENT), factories.user(Role.PHYSICIAN)
+    _patient, call = follow_up_patient(factories, referent, physician, clock)
+    client.post(f"/api/v1/contacts/{call.id}/record", headers=auth.staff(referent),
+                json={"reached": True, "sessions_per_week": 1, "project_sessions_per_week": 3,
+                      "medication_adherence": "good"})
+    rupture = db.session.scalars(select(Flag).where(
+        Flag.kind == FlagKind.FOLLOW_UP_RUPTURE)).one()
+    proposed = date.fromisoformat(rupture.evidence["visit_day"])
+    clock.set(datetime.combine(proposed + timedelta(days=2), time(9), clock.tz))
+    decided = client.post(f"/api/v1/flags/{rupture.id}/decide", headers=auth.staff(physician),
+                          json={"decision": "reinforcement_visit", "note": "Comité tardif."})
+    assert decided.status_code == 200, decided.get_json()
+    visit = db.session.scalars(select(ScheduledContact).where(
+        ScheduledContact.kind == ContactKind.REINFORCEMENT_VISIT)).one()
+    assert visit.due_at.astimezone(clock.tz).date() == clock.today() + timedelta(days=7)
+
+
 def test_a_follow_up_call_on_target_opens_nothing(client, auth, factories, clock):
     referent, physician = factories.user(Role.REFERENT), factories.user(Role.PHYSICIAN)
     _patient, call = follow_up_patient(factories, referent, physician, clock)
