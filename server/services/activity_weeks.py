@@ -37,14 +37,10 @@ from server.models import ActivityWeek, BookletEntry, Enrolment, ErgoSession
 from server.services.sqlfuncs import add_days, days_between
 from shared.enums import BookletStatus
 from shared.rules import RULES
+from shared.timeline import week_of
 
 COLUMNS = ("enrolment_id", "week", "week_start", "sessions", "high_dyspnoea", "pain_sum",
            "pain_count", "booklet_credit", "hr_max_peak", "hr_rest_low", "hr_rest_high")
-
-
-def week_of(start: date, day: date) -> int:
-    """The programme week ``day`` falls in (1 from the start day)."""
-    return (day - start).days // 7 + 1
 
 
 def _week(day: Any) -> ColumnElement[int]:
@@ -92,7 +88,7 @@ def _insert(rows: Select[Any]) -> Insert:
 
 def refresh(enrolment: Enrolment, days: Iterable[date]) -> None:
     """Recompute the weeks of ``enrolment`` that hold ``days`` (after items were stored)."""
-    # Ingest refuses days before the start; nothing before week 1 is counted anyway.
+    # Ingest refuses days before the start (week 0); nothing before week 1 is counted.
     weeks = {week for week in (week_of(enrolment.start_date, day) for day in days)
              if week >= 1}
     if not weeks:
