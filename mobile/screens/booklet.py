@@ -8,7 +8,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
 from mobile.forms import booklet_entry
-from mobile.i18n import _
+from mobile.i18n import N_, _
 from mobile.store import BOOKLET_ENTRY
 from mobile.summary import booklet_today
 from mobile.widgets.card_list import CardListScreen
@@ -41,6 +41,8 @@ class ExerciseCard(BoxLayout):
 class BookletScreen(CardListScreen):
     """Fills the list from the cached plan."""
 
+    empty_msgid = N_("Your booklet will appear after the first connection.")
+
     def cards(self, app: App) -> list[Widget]:
         plan = app.cached("plan")
         exercises = (booklet_today(plan, app.store.items(BOOKLET_ENTRY), app.today())
@@ -53,5 +55,3 @@ class BookletScreen(CardListScreen):
                 sets=item["sets"], repetitions=item["repetitions"], per_week=item["per_week"]),
             status=status or "") for item, status in exercises]
 
-    def empty_message(self) -> str:
-        return _("Your booklet will appear after the first connection.")

@@ -35,14 +35,14 @@ class CorrectionCard(BoxLayout):
 class CorrectionsScreen(CardListScreen):
     """Lists what waits for correction."""
 
+    empty_msgid = N_("Nothing to correct.")
+
     def cards(self, app: App) -> list[Widget]:
         return [CorrectionCard(
             item_id=item.id, title=f"{_(KIND_NAMES[item.kind])}, {long_date(item.day)}",
             reason=readable_reason(item.error or ""), editable=item.kind in EDIT_SCREENS)
             for item in app.store.items(states=[REFUSED])]
 
-    def empty_message(self) -> str:
-        return _("Nothing to correct.")
 
     def correct(self, item_id: str) -> None:
         """Open the entry's form, filled in, to correct it."""

@@ -9,7 +9,7 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
-from mobile.i18n import _
+from mobile.i18n import N_
 from mobile.summary import long_date
 from mobile.widgets.card_list import CardListScreen
 from shared.timeline import PARIS
@@ -28,13 +28,11 @@ class MessageCard(BoxLayout):
 class MessagesScreen(CardListScreen):
     """Newest first; "I have read it" marks a message read."""
 
+    empty_msgid = N_("No message.")
+
     def cards(self, app: App) -> list[Widget]:
         items = (app.cached("notifications") or {}).get("items", [])
         return [MessageCard(
             message_id=item["id"], subject=item["subject"], body=item["body"],
             when=long_date(datetime.fromisoformat(item["created_at"]).astimezone(PARIS).date()),
             read=item["read"]) for item in items]
-
-    def empty_message(self) -> str:
-        return _("No message.")
-

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kivy.app import App
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
+from mobile.i18n import _
+
 
 class CardListScreen(Screen):
-    """Rebuilds its ``ids.cards`` box each time it is shown; subclasses make the cards."""
+    """Rebuilds its ``ids.cards`` box each time it is shown.
+
+    Subclasses give ``cards(app)``, the cards in order, and ``empty_msgid``,
+    the (untranslated) line shown when there is none.
+    """
 
     empty_text = StringProperty("")
+    cards: Callable[[App], list[Widget]]
+    empty_msgid: str
 
     def on_pre_enter(self, *_args: object) -> None:
         self.refresh()
@@ -21,14 +31,6 @@ class CardListScreen(Screen):
         box = self.ids.cards
         box.clear_widgets()
         cards = self.cards(App.get_running_app())
-        self.empty_text = "" if cards else self.empty_message()
+        self.empty_text = "" if cards else _(self.empty_msgid)
         for card in cards:
             box.add_widget(card)
-
-    def cards(self, app: App) -> list[Widget]:
-        """The cards to show, in order."""
-        raise NotImplementedError
-
-    def empty_message(self) -> str:
-        """What the screen says when there is no card."""
-        raise NotImplementedError
