@@ -170,8 +170,8 @@ def test_follow_up_call_below_the_project_opens_the_committee_and_a_visit_is_pla
     assert added[0].due_at.astimezone(clock.tz).date() == visit_day
 
 
-def test_a_rupture_under_committee_review_keeps_its_proposal_while_days_pass(
-        client, auth, factories, clock):
+def rupture_from_a_call(client, auth, factories, clock):
+    """The +3 month call records activity under the project: a rupture goes to committee."""
     referent, physician = factories.user(Role.REFERENT), factories.user(Role.PHYSICIAN)
     _patient, call = follow_up_patient(factories, referent, physician, clock)
     client.post(f"/api/v1/contacts/{call.id}/record", headers=auth.staff(referent),
@@ -179,6 +179,12 @@ def test_a_rupture_under_committee_review_keeps_its_proposal_while_days_pass(
                       "medication_adherence": "good"})
     rupture = db.session.scalars(select(Flag).where(
         Flag.kind == FlagKind.FOLLOW_UP_RUPTURE)).one()
+    return physician, call, rupture
+
+
+def test_a_rupture_under_committee_review_keeps_its_proposal_while_days_pass(
+        client, auth, factories, clock):
+    _physician, call, rupture = rupture_from_a_call(client, auth, factories, clock)
     sent = dict(rupture.evidence)
     for days in (1, 8, 15):  # no session logged: the sweep sees the rupture too, daily
         clock.set(call.due_at + timedelta(days=days))
@@ -190,13 +196,7 @@ def test_a_rupture_under_committee_review_keeps_its_proposal_while_days_pass(
 
 def test_a_committee_meeting_after_the_proposed_day_plans_the_visit_on_a_new_proposal(
         client, auth, factories, clock):
-    referent, physician = factories.user(Role.REFERENT), factories.user(Role.PHYSICIAN)
-    _patient, call = follow_up_patient(factories, referent, physician, clock)
-    client.post(f"/api/v1/contacts/{call.id}/record", headers=auth.staff(referent),
-                json={"reached": True, "sessions_per_week": 1, "project_sessions_per_week": 3,
-                      "medication_adherence": "good"})
-    rupture = db.session.scalars(select(Flag).where(
-        Flag.kind == FlagKind.FOLLOW_UP_RUPTURE)).one()
+    physician, _call, rupture = rupture_from_a_call(client, auth, factories, clock)
     proposed = date.fromisoformat(rupture.evidence["visit_day"])
     clock.set(datetime.combine(proposed + timedelta(days=2), time(9), clock.tz))
     decided = client.post(f"/api/v1/flags/{rupture.id}/decide", headers=auth.staff(physician),
