@@ -79,6 +79,19 @@ def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
                         PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
+@pytest.fixture(scope="module")
+def _bare_app() -> Flask:
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+                      clock=FixedClock.on_day(TODAY))
+
+
+@pytest.fixture
+def bare_app(_bare_app: Flask) -> Iterator[Flask]:
+    """An app without the test database, for what only needs its clock (Paris)."""
+    with _bare_app.app_context():
+        yield _bare_app
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     """The app's clock, stopped at noon (Paris) on TODAY; tests move it at will."""

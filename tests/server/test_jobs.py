@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import time as wall
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,19 +39,6 @@ from tests.conftest import TODAY, Factories
 PARIS = ZoneInfo("Europe/Paris")
 YESTERDAY = TODAY - timedelta(days=1)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def _bare_app() -> Flask:
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"},
-                      clock=FixedClock.on_day(TODAY))
-
-
-@pytest.fixture
-def bare_app(_bare_app: Flask) -> Iterator[Flask]:
-    """An app without the test database, for what only needs its clock (Paris)."""
-    with _bare_app.app_context():
-        yield _bare_app
 
 
 def at(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:

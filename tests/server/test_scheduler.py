@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +22,6 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
-from server import create_app
 from server import scheduler as scheduler_module
 from server.clock import FixedClock
 from server.extensions import db
@@ -35,19 +33,6 @@ from tests.conftest import TODAY, Factories
 
 PARIS = ZoneInfo("Europe/Paris")
 DAILY = {"sweep": time(6, 0), "digest": time(7, 0), "reminders": time(17, 0)}
-
-
-@pytest.fixture(scope="module")
-def _bare_app() -> Flask:
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"},
-                      clock=FixedClock.on_day(TODAY))
-
-
-@pytest.fixture
-def bare_app(_bare_app: Flask) -> Iterator[Flask]:
-    """An app without the test database, for what only needs its clock (Paris)."""
-    with _bare_app.app_context():
-        yield _bare_app
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
