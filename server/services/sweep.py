@@ -34,9 +34,9 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    true,
     update,
 )
+from sqlalchemy.sql.expression import ColumnElement
 
 from server.clock import get_clock
 from server.extensions import db
@@ -235,15 +235,13 @@ def _active_file(today: date, only: set[int] | None) -> Select[Any]:
     """
     weeks = _recent_weeks(today, only)
     reinforced = _reinforcement_visits().scalar_subquery()
-    heart_rate_over = or_(weeks.c.peak > Patient.hr_ceiling,
-                          weeks.c.rest_low < Patient.hr_rest_min,
-                          weeks.c.rest_high > Patient.hr_rest_max)
     return _scope(
         select(Enrolment.id, Enrolment.patient_id, Enrolment.programme_code,
                Enrolment.intervention_weeks, Enrolment.start_date, Enrolment.last_received_at,
                Enrolment.pain_baseline, Patient.referent_id, Patient.physician_id,
                weeks.c.s1, weeks.c.s2, weeks.c.s3, weeks.c.high1, weeks.c.pain_sum1,
-               weeks.c.pain_count1, weeks.c.credit1, heart_rate_over,
+               weeks.c.pain_count1, weeks.c.credit1,
+               _over_limits(weeks.c.peak, weeks.c.rest_low, weeks.c.rest_high),
                Enrolment.booklet_per_week, Enrolment.id.in_(reinforced))
         .join(Patient, Patient.id == Enrolment.patient_id)
         .outerjoin(weeks, weeks.c.enrolment_id == Enrolment.id)
@@ -257,16 +255,13 @@ def _recent_weeks(today: date, only: set[int] | None) -> Any:
     start: no date arithmetic per row.
     """
     a = ActivityWeek
-    # For a few patients (at ingest), aggregate only their rows, not the whole file's.
-    mine = (a.enrolment_id.in_(select(Enrolment.id).where(Enrolment.patient_id.in_(only)))
-            if only is not None else true())
 
     def in_week(k: int, column: Any) -> Any:
         # The k-th whole week before the current one started 7k to 7k + 6 days ago.
         return func.sum(column).filter(a.week_start > today - timedelta(days=7 * k + 7),
                                        a.week_start <= today - timedelta(days=7 * k))
 
-    return (
+    query = (
         select(a.enrolment_id, *[in_week(k, a.sessions).label(f"s{k}") for k in (1, 2, 3)],
                in_week(1, a.high_dyspnoea).label("high1"),
                in_week(1, a.pain_sum).label("pain_sum1"),
@@ -275,10 +270,22 @@ def _recent_weeks(today: date, only: set[int] | None) -> Any:
                func.max(a.hr_max_peak).label("peak"), func.min(a.hr_rest_low).label("rest_low"),
                func.max(a.hr_rest_high).label("rest_high"))
         # Five weeks: the 28-day look-back for unsafe sessions starts in the fourth one.
-        .where(a.week_start > today - timedelta(days=LOOKBACK_DAYS + 7), a.week_start <= today,
-               mine)
-        .group_by(a.enrolment_id)
-        .subquery())
+        .where(a.week_start > today - timedelta(days=LOOKBACK_DAYS + 7), a.week_start <= today)
+        .group_by(a.enrolment_id))
+    if only is not None:
+        # For a few patients (at ingest), aggregate only their rows, not the whole file's.
+        query = query.where(a.enrolment_id.in_(
+            select(Enrolment.id).where(Enrolment.patient_id.in_(only))))
+    return query.subquery()
+
+
+def _over_limits(hr_max: Any, rest_low: Any, rest_high: Any) -> ColumnElement[bool]:
+    """Heart rates beyond the patient's prescribed limits, in SQL (rows joined to patients).
+
+    ``shared.rules.unsafe_heart_rate`` says which limit, for the evidence.
+    """
+    return or_(hr_max > Patient.hr_ceiling, rest_low < Patient.hr_rest_min,
+               rest_high > Patient.hr_rest_max)
 
 
 def _unsafe_sessions(today: date, enrolment_ids: list[int]) -> Select[Any]:
@@ -291,9 +298,7 @@ def _unsafe_sessions(today: date, enrolment_ids: list[int]) -> Select[Any]:
         .where(ErgoSession.enrolment_id.in_(enrolment_ids),
                ErgoSession.day >= today - timedelta(days=LOOKBACK_DAYS - 1),
                ErgoSession.day <= today, ErgoSession.safety_flag_id.is_(None),
-               or_(ErgoSession.hr_max > Patient.hr_ceiling,
-                   ErgoSession.hr_rest < Patient.hr_rest_min,
-                   ErgoSession.hr_rest > Patient.hr_rest_max))
+               _over_limits(ErgoSession.hr_max, ErgoSession.hr_rest, ErgoSession.hr_rest))
         .order_by(ErgoSession.day, ErgoSession.id))
 
 
@@ -391,7 +396,8 @@ class _OpenFlag:
 
     def evidence(self) -> dict[str, Any]:
         """The stored evidence, decoded."""
-        return dict(json.loads(self.evidence_text))
+        evidence: dict[str, Any] = json.loads(self.evidence_text)
+        return evidence
 
     def same_evidence(self, evidence: dict[str, Any]) -> bool:
         """Whether ``evidence`` is what is stored (decoding only when the texts differ)."""
