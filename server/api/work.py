@@ -8,7 +8,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from server.api.schemas.contacts import (
-    ContactRecordIn,
     FlagDecisionIn,
     FlagNoteIn,
     FlagOut,
@@ -21,6 +20,7 @@ from server.extensions import db
 from server.models import ScheduledContact
 from server.models.flags import Flag
 from server.services import calls, flags
+from server.services.call_outcome import ContactRecordIn
 from server.services.flag_text import describe, kind_label
 from server.services.queue import work_queue
 

@@ -1,4 +1,4 @@
-"""Recording a call: one form per kind of contact, validated by the API's own schema."""
+"""Recording a call: one form per kind of contact, validated by the service's outcome schema."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from server.api.messages import translate_message
-from server.api.schemas.contacts import ContactRecordIn
 from server.extensions import db
 from server.models import Enrolment, ScheduledContact
 from server.services import access, calls
+from server.services.call_outcome import ContactRecordIn
 from server.services.errors import ServiceError
+from server.services.messages import translate_message
 from server.services.plan import prescription_for_week
 from server.web.forms import ContactForm, FollowUpCallForm, WeeklyCallForm, apply_service_errors
 from server.web.session import current_user, roles_required

@@ -7,8 +7,8 @@ from typing import Any
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from server.api.schemas.fields import InRange, Integer, heart_rate
 from server.clock import get_clock
+from server.services.validation import InRange, Integer, heart_rate
 from shared.enrolment import Action
 from shared.enums import EnrolmentState
 from shared.programmes import TEMPLATES
