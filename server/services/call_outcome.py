@@ -12,12 +12,11 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.services.validation import InRange, Integer, note
-from shared.enums import HealthEventKind, Modality, WarningSign
+from shared.enums import HealthEventKind, MedicationAdherence, Modality, WarningSign
 from shared.ranges import WATTS, Range
 
 SESSION_MINUTES = Range(5, 120, "min")
 SESSIONS_PER_WEEK = Range(0, 14, "")
-MEDICATION_ADHERENCE = ("good", "partial", "poor", "no_treatment")
 
 
 class NextPrescriptionIn(Schema):
@@ -65,7 +64,7 @@ class ContactRecordIn(Schema):
     health_events = fields.List(fields.Nested(CallEventIn), load_default=list,
                                 validate=validate.Length(max=20))
     medication_adherence = fields.String(allow_none=True,
-                                         validate=validate.OneOf(MEDICATION_ADHERENCE))
+                                         validate=validate.OneOf(list(MedicationAdherence)))
     sessions_per_week = Integer(allow_none=True, validate=InRange(SESSIONS_PER_WEEK))
     project_sessions_per_week = Integer(allow_none=True, validate=InRange(SESSIONS_PER_WEEK))
     encouragement = note()

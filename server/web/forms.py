@@ -8,6 +8,7 @@ the same name through :func:`apply_service_errors`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 # Lazy, and named _ so that extraction with the default keywords finds the strings.
@@ -38,10 +39,19 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from server.models import DocumentKind
 from server.services.auth import MIN_PASSWORD_LENGTH
 from server.services.errors import ServiceError
 from server.web.labels import LABELS
 from shared.enrolment import DOSSIER_PIECES
+from shared.enums import (
+    HealthEventKind,
+    MedicationAdherence,
+    Modality,
+    ReferralSource,
+    Sex,
+    WarningSign,
+)
 from shared.programmes import TEMPLATES
 
 
@@ -50,22 +60,18 @@ def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def enum_choices(enum: type[StrEnum], group: str, blank: Any = None) -> list[SelectChoice]:
+    """Every member of ``enum``, in its order, with its label from ``LABELS[group]``
+    (translated when shown); ``blank`` first as the empty option when given."""
+    empty = [("", blank)] if blank is not None else []
+    return choices([*empty, *((m.value, LABELS[group][m.value]) for m in enum)])
+
+
 REQUIRED = _("This field is required.")
 # The shape of an address only: whether it exists is not the form's business.
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_("Not a valid e-mail address."))
 
-DOSSIER_LABELS = {
-    "prescription": _("Prescription and referral form (fiche navette)"),
-    "spirometry": _("Spirometry (EFR)"),
-    "blood_gas": _("Blood gas (gazométrie)"),
-    "exercise_test": _("Exercise test"),
-}
-REFERRAL_SOURCES = choices((
-    ("pneumologist", _("Pneumologist")),
-    ("general_practitioner", _("General practitioner")),
-    ("ssr_stay", _("SSR stay")),
-    ("rheumatologist", _("Rheumatologist")),
-))
+LOCALE_CHOICES = choices([("fr", "Français"), ("en", "English")])
 
 
 def apply_service_errors(form: FlaskForm, exc: ServiceError) -> bool:
@@ -124,7 +130,7 @@ class NoteForm(FlaskForm):
 class DocumentForm(FlaskForm):
     """A file to attach to the patient's record (its checks are the service's)."""
 
-    kind = SelectField(_("Kind of document"), choices=choices(LABELS["document"].items()))
+    kind = SelectField(_("Kind of document"), choices=enum_choices(DocumentKind, "document"))
     title = StringField(_("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     file = FileField(_("File (PDF, PNG or JPEG, 5 MB at most)"))
 
@@ -142,18 +148,18 @@ class PatientRequestForm(FlaskForm):
     first_name = StringField(_("First name"),
                              validators=[DataRequired(REQUIRED), Length(max=100)])
     birth_date = DateField(_("Date of birth"), validators=[InputRequired(REQUIRED)])
-    sex = RadioField(_("Sex"), choices=choices([("F", _("Female")), ("M", _("Male"))]),
+    sex = RadioField(_("Sex"), choices=enum_choices(Sex, "sex"),
                      validators=[InputRequired(REQUIRED)])
     phone = StringField(_("Phone"), validators=[DataRequired(REQUIRED), Length(min=6, max=30)])
     email = EmailField(_("E-mail (optional)"), validators=[Optional(), EMAIL, Length(max=254)])
-    locale = SelectField(_("Language of the messages"),
-                         choices=choices([("fr", "Français"), ("en", "English")]), default="fr")
+    locale = SelectField(_("Language of the messages"), choices=LOCALE_CHOICES, default="fr")
     external_ref = StringField(_("Hospital identifier (IPP, optional)"),
                                validators=[Optional(), Length(max=50)])
     programme_code = SelectField(
         _("Programme"), choices=choices((code, t.title_fr) for code, t in TEMPLATES.items()),
         validators=[InputRequired(REQUIRED)])
-    referral_source = SelectField(_("Referred by"), choices=REFERRAL_SOURCES,
+    referral_source = SelectField(_("Referred by"),
+                                  choices=enum_choices(ReferralSource, "referral"),
                                   validators=[InputRequired(REQUIRED)])
     referent_id = SelectField(_("Referent"), coerce=int, validators=[Optional()])
     physician_id = SelectField(_("Physician"), coerce=int, validators=[Optional()])
@@ -184,10 +190,10 @@ class PatientRequestForm(FlaskForm):
 class DossierForm(FlaskForm):
     """The dossier checklist, one box per piece (shared.enrolment.DOSSIER_PIECES)."""
 
-    prescription = BooleanField(DOSSIER_LABELS["prescription"])
-    spirometry = BooleanField(DOSSIER_LABELS["spirometry"])
-    blood_gas = BooleanField(DOSSIER_LABELS["blood_gas"])
-    exercise_test = BooleanField(DOSSIER_LABELS["exercise_test"])
+    prescription = BooleanField(LABELS["dossier"]["prescription"])
+    spirometry = BooleanField(LABELS["dossier"]["spirometry"])
+    blood_gas = BooleanField(LABELS["dossier"]["blood_gas"])
+    exercise_test = BooleanField(LABELS["dossier"]["exercise_test"])
 
     def pieces(self) -> dict[str, bool]:
         """The checklist as the service takes it."""
@@ -230,7 +236,7 @@ class StaffCreateForm(FlaskForm):
     full_name = StringField(_("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     email = EmailField(_("E-mail"), validators=[DataRequired(REQUIRED), EMAIL, Length(max=254)])
     role = SelectField(_("Role"), validators=[InputRequired(REQUIRED)])
-    locale = SelectField(_("Language"), choices=choices([("fr", "Français"), ("en", "English")]))
+    locale = SelectField(_("Language"), choices=LOCALE_CHOICES)
     password = PasswordField(
         _("Initial password"),
         validators=[DataRequired(REQUIRED), Length(min=MIN_PASSWORD_LENGTH)],
@@ -245,24 +251,10 @@ class StaffUpdateForm(FlaskForm):
 
 
 REACHED_CHOICES = choices([("yes", _("Reached")), ("no", _("Not reached (no answer)"))])
-MODALITY_CHOICES = choices([("continuous", _("continuous")), ("intermittent", _("intermittent")),
-                    ("interval", _("interval"))])
-ADHERENCE_CHOICES = choices([("", _("— not discussed —")), ("good", _("good")),
-                     ("partial", _("partial")), ("poor", _("poor")),
-                     ("no_treatment", _("no treatment"))])
-EVENT_CHOICES = choices([("", _("— none —")), ("hospitalisation", _("Hospitalisation")),
-                 ("unscheduled_consultation", _("Unscheduled consultation")),
-                 ("exacerbation", _("Exacerbation")), ("fall", _("Fall")),
-                 ("chest_pain", _("Chest pain")), ("pain_flare", _("Pain flare")),
-                 ("other", _("Other"))])
-
-WARNING_SIGN_CHOICES = choices([
-    ("fever", _("Fever")), ("cancer_history", _("History of cancer")), ("trauma", _("Trauma")),
-    ("neurological", _("Neurological signs")),
-    ("saddle_anaesthesia", _("Saddle anaesthesia (cauda equina)")),
-    ("walking_difficulty", _("Walking difficulty")),
-    ("general_decline", _("Declining general health")),
-])
+MODALITY_CHOICES = enum_choices(Modality, "modality")
+ADHERENCE_CHOICES = enum_choices(MedicationAdherence, "adherence", _("— not discussed —"))
+EVENT_CHOICES = enum_choices(HealthEventKind, "event", _("— none —"))
+WARNING_SIGN_CHOICES = enum_choices(WarningSign, "warning_sign")
 
 
 class CheckboxesField(SelectMultipleField):
