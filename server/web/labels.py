@@ -122,6 +122,8 @@ def _outcome_value(key: str, value: Any) -> str:
         if value.get("work_s") and value.get("rest_s"):
             parts.append(f"{value['work_s']}/{value['rest_s']} s")
         return ", ".join(parts)
+    if key == "medication_adherence":
+        return label(value, "adherence")
     if key == "health_events" and isinstance(value, list):
         return ", ".join(f"{label(e.get('kind'), 'event')} ({e.get('occurred_on')})"
                          for e in value) or str(_("none"))
