@@ -33,7 +33,6 @@ from server.models import (
     ScheduledContact,
     User,
 )
-from server.services.demo import DEMO_PASSWORD, MIN_PATIENTS, build_demo_cohort
 from shared.enrolment import DOSSIER_PIECES, RUNNING_STATES, TERMINAL_STATES
 from shared.enums import (
     ContactKind,
@@ -47,6 +46,7 @@ from shared.enums import (
 )
 from shared.programmes import LOW_BACK_PAIN, RESPIRATORY
 from shared.timeline import PARIS, build_timeline, local_midnight, phase_on, week_of
+from synthetic.demo import DEMO_PASSWORD, MIN_PATIENTS, build_demo_cohort
 
 S = EnrolmentState
 TODAY = date(2026, 3, 2)

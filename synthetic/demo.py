@@ -1,0 +1,59 @@
+"""The demonstration cohort of ``reprise demo-data``: staff logins and 48 patients by default.
+
+Only the demo database may hold the published demo password: ``reprise
+demo-data`` checks where it writes (``is_demo_database``) and gives other
+databases, when explicitly allowed, a password drawn for the run.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from server.clock import get_clock
+from server.extensions import db
+from server.models import User
+from synthetic.plan import MIN_PATIENTS, Options, staff_accounts
+from synthetic.write import empty_database, generate, summary
+
+__all__ = ["DEMO_PASSWORD", "MIN_PATIENTS", "build_demo_cohort", "is_demo_database"]
+
+DEMO_PASSWORD = "reprise-demo-2026"
+COORDINATOR_EMAIL = "coordination@reprise.demo"
+# Logins listed in the summary: a big cohort has hundreds of referents.
+LISTED_LOGINS = 12
+
+
+def is_demo_database(app: Flask) -> bool:
+    """Whether the app writes to the demo's database (no DATABASE_URL: the SQLite file)."""
+    return bool(app.config["SQLALCHEMY_DATABASE_URI"] == app.config["DEMO_DATABASE_URI"])
+
+
+def build_demo_cohort(*, patients: int, seed: int, reset: bool, today: date,
+                      password: str = DEMO_PASSWORD) -> dict[str, Any]:
+    """Build the staff accounts and a cohort of ``patients`` patients as of ``today``.
+
+    With ``reset`` every row of every table is deleted first. Without it, a
+    database that already holds the demo coordinator is left alone (so that
+    ``make run`` can call this every time) and the summary says so. The
+    summary gives the patient count, the enrolments by state, the session and
+    heart-rate sample counts and the logins, with ``password`` for the
+    accounts created now.
+    """
+    if patients < MIN_PATIENTS:
+        raise ValueError(f"the demo cohort needs at least {MIN_PATIENTS} patients")
+    if reset:
+        empty_database(db.session)
+    elif db.session.scalar(select(User.id).where(User.email == COORDINATOR_EMAIL)) is not None:
+        return {**summary(db.session), "created": False,
+                "message": "Demo data already present; use --reset to rebuild it."}
+    generate(db.session, Options(patients=patients, seed=seed, today=today,
+                                 tz=get_clock().tz), password)
+    accounts = staff_accounts(patients)
+    return {**summary(db.session), "created": True,
+            "logins": [{"email": a.email, "role": a.role.value, "password": password}
+                       for a in accounts[:LISTED_LOGINS]],
+            "staff_accounts": len(accounts)}
