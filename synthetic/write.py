@@ -27,16 +27,21 @@ from server.services.bulk import insert_rows, write_rows
 from shared.enums import EnrolmentState, Role
 from synthetic.activity import COLUMNS, NUMBERED, Cohort, Rows
 from synthetic.plan import Calendar, Options, Pipeline, Staff, plan_specs, staff_accounts
+from synthetic.target import check_target
 
 # Patients planned and written together: bounds memory, keeps statements large.
 CHUNK = 2_000
 
 
-def generate(session: Session, options: Options, staff_password: str) -> dict[str, Any]:
+def generate(session: Session, options: Options, staff_password: str, *,
+             allow_any_database: bool = False) -> dict[str, Any]:
     """Write the staff accounts (reusing any that exist) and the cohort; commit.
 
-    Returns the row counts per table and the seconds spent.
+    Outside the demo's database only with ``allow_any_database``, and never
+    with the demo password there (:class:`TargetRefused`). Returns the row
+    counts per table and the seconds spent.
     """
+    check_target(allow_any_database=allow_any_database, staff_password=staff_password)
     began = time.perf_counter()
     staff = ensure_staff(session, options.patients, staff_password)
     rng = random.Random(options.seed)
@@ -101,8 +106,12 @@ def ensure_staff(session: Session, patients: int, password: str) -> Staff:
                  referents=by_role[Role.REFERENT])
 
 
-def empty_database(session: Session) -> None:
-    """Delete every row of every table, children first; commit."""
+def empty_database(session: Session, *, allow_any_database: bool = False) -> None:
+    """Delete every row of every table, children first; commit.
+
+    Outside the demo's database only with ``allow_any_database``.
+    """
+    check_target(allow_any_database=allow_any_database)
     for table in reversed(db.metadata.sorted_tables):
         session.execute(table.delete())
     session.commit()
