@@ -404,8 +404,9 @@ class Pipeline:
                 "avec l'accord du médecin traitant.")
             self.move(plan, Action.REORIENT, Role.PHYSICIAN, plan.physician_id,
                       plan.ended_at, plan.end_reason)
-        elif state in (S.FOLLOW_UP, S.COMPLETED) and not plan.keeper and drift is None:
-            # Rupture at +3 months: committee, then a reinforcement visit in month 4.
+        elif state in (S.FOLLOW_UP, S.COMPLETED) and not plan.keeper:
+            # Rupture at +3 months: committee, then a reinforcement visit in month 4
+            # (about one follow-up patient in two, as the staff-time annex plans).
             visit = add_months(dates.follow_up_start, 3) + timedelta(days=rng.randint(3, 20))
             if visit <= min(cal.today + timedelta(days=21), dates.end):
                 plan.reinforcement_day = visit
