@@ -74,10 +74,10 @@ def write_rows(session: Session, table: Table, columns: Sequence[str],
     """
     if not rows:
         return
-    if session.connection().dialect.name == "postgresql":
-        copy_rows(session, table, columns, _for_copy(table, columns, [list(r) for r in rows]))
-    else:
-        copy_rows(session, table, columns, rows)
+    if session.connection().dialect.name == "postgresql" and any(
+            isinstance(table.c[name].type, JSON | StrEnumType) for name in columns):
+        rows = _for_copy(table, columns, [list(row) for row in rows])
+    copy_rows(session, table, columns, rows)
 
 
 def _for_copy(table: Table, columns: Sequence[str],
@@ -88,10 +88,9 @@ def _for_copy(table: Table, columns: Sequence[str],
     convert = {index: _as_json if isinstance(table.c[name].type, JSON) else _enum_value
                for index, name in enumerate(columns)
                if isinstance(table.c[name].type, JSON | StrEnumType)}
-    if convert:
-        for value in values:
-            for index, function in convert.items():
-                value[index] = function(value[index])
+    for value in values:
+        for index, function in convert.items():
+            value[index] = function(value[index])
     return values
 
 
