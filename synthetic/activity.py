@@ -389,7 +389,8 @@ def sessions(c: Cohort, plan: PatientPlan, log: Log, rows: Rows) -> None:
             max(0, min(10, round(symptom))) if respiratory else None, effort, pain, notes,
             SessionSource.GUIDED if guided else SessionSource.MANUAL, len(curve),
             *c.receipt(cal.before_cutoff(ended + delay), log)))
-        rows["hr_samples"] += hr_sample_rows(session_id, curve)
+        if curve:
+            rows["hr_samples"] += hr_sample_rows(session_id, curve)
         log.pains[day] = pain
     log.session_days = sorted(days)
 
@@ -423,6 +424,10 @@ def hr_curve(c: Cohort, duration_s: int, rest: int, mean: int, peak: int) -> lis
 
 # -- booklet -----------------------------------------------------------------------------
 
+_STATUSES = (BookletStatus.DONE, BookletStatus.PARTIAL, BookletStatus.NOT_DONE)
+_STATUS_ODDS = (80, 95, 100)  # cumulated: 80 % done, 15 % partial, 5 % not done
+
+
 def booklet(c: Cohort, plan: PatientPlan, log: Log, rows: Rows) -> None:
     """Booklet ticks: most exercises most weeks in the intervention, fewer afterwards."""
     rng, cal = c.rng, c.cal
@@ -430,7 +435,6 @@ def booklet(c: Cohort, plan: PatientPlan, log: Log, rows: Rows) -> None:
     first = None
     if c.options.booklet_days is not None:
         first = c.options.today - timedelta(days=c.options.booklet_days)
-    statuses = (BookletStatus.DONE, BookletStatus.PARTIAL, BookletStatus.NOT_DONE)
     for week, days in logging_days(plan, first):
         if week > plan.template.intervention_weeks:
             share = 0.35 if plan.keeper else 0.12
@@ -438,7 +442,7 @@ def booklet(c: Cohort, plan: PatientPlan, log: Log, rows: Rows) -> None:
             target = per_week * share * len(days) / 7
             count = int(target) + (rng.random() < target - int(target))
             for day in sorted(rng.sample(days, min(count, len(days)))):
-                status = rng.choices(statuses, (80, 15, 5))[0]
+                status = rng.choices(_STATUSES, cum_weights=_STATUS_ODDS)[0]
                 rows["booklet_entries"].append((
                     plan.patient_id, plan.enrolment_id, item, day, status, log.pains.get(day),
                     None, *c.receipt(cal.before_cutoff(cal.daytime(day, 18, 22)), log)))

@@ -227,6 +227,7 @@ class Calendar:
         self.yesterday = today - timedelta(days=1)
         # Everything generated happened before the start of today, local time.
         self.cutoff = local_midnight(today, tz)
+        self._last_minute = self.cutoff - timedelta(minutes=1)
 
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         """An aware local instant on ``day``."""
@@ -238,7 +239,7 @@ class Calendar:
         return self.at(day, minutes // 60, minutes % 60)
 
     def before_cutoff(self, instant: datetime) -> datetime:
-        return min(instant, self.cutoff - timedelta(minutes=1))
+        return min(instant, self._last_minute)
 
     def days_ago(self, low: int, high: int) -> date:
         return self.today - timedelta(days=self.rng.randint(low, high))
