@@ -45,13 +45,18 @@ def build_demo_cohort(*, patients: int, seed: int, reset: bool, today: date,
     if reset:
         empty_database(db.session, allow_any_database=allow_any_database)
     elif db.session.scalar(select(User.id).where(User.email == COORDINATOR_EMAIL)) is not None:
-        return {**summary(db.session), "created": False,
+        # The password drawn for another database was printed once, when it was created.
+        known = password if password == DEMO_PASSWORD else None
+        return {**summary(db.session), "created": False, **_logins(patients, known),
                 "message": "Demo data already present; use --reset to rebuild it."}
     generate(db.session, Options(patients=patients, seed=seed, today=today,
                                  tz=get_clock().tz), password,
              allow_any_database=allow_any_database)
+    return {**summary(db.session), "created": True, **_logins(patients, password)}
+
+
+def _logins(patients: int, password: str | None) -> dict[str, Any]:
     accounts = staff_accounts(patients)
-    return {**summary(db.session), "created": True,
-            "logins": [{"email": a.email, "role": a.role.value, "password": password}
+    return {"logins": [{"email": a.email, "role": a.role.value, "password": password}
                        for a in accounts[:LISTED_LOGINS]],
             "staff_accounts": len(accounts)}

@@ -410,6 +410,7 @@ def test_a_second_call_without_reset_changes_nothing(summary):
     before = _fingerprint()
     again = build_demo_cohort(patients=PATIENTS, seed=SEED, reset=False, today=TODAY)
     assert again["created"] is False and "already" in again["message"]
+    assert again["logins"] == summary["logins"]  # make run prints them every time
     assert _fingerprint() == before
     assert {k: again[k] for k in ("patients", "by_state", "sessions", "hr_samples")} == {
         k: summary[k] for k in ("patients", "by_state", "sessions", "hr_samples")}
