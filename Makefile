@@ -42,7 +42,7 @@ run: $(VENV)/.installed translations
 test: system-deps $(VENV)/.installed translations lint test-sqlite test-postgres
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check $(wildcard server shared mobile tests bench)
+	$(VENV)/bin/ruff check $(wildcard server shared mobile tests bench synthetic)
 	$(VENV)/bin/lint-imports
 
 test-sqlite: $(VENV)/.installed translations

@@ -49,13 +49,21 @@ def user_create(email: str, full_name: str, role: str, password: str) -> None:
 @click.option("--patients", default=48, show_default=True, help="Size of the cohort.")
 @click.option("--seed", default=7, show_default=True)
 @click.option("--reset/--no-reset", default=False, help="Delete every row first.")
+@click.option("--allow-any-database", is_flag=True,
+              help="Write into a database other than the demo's (DATABASE_URL set); its "
+                   "staff accounts get a password drawn for this run, printed once.")
 @with_appcontext
-def demo_data(patients: int, seed: int, reset: bool) -> None:
-    """Build a realistic synthetic cohort and print the demo logins."""
-    from server.services.demo import build_demo_cohort
+def demo_data(patients: int, seed: int, reset: bool, allow_any_database: bool) -> None:
+    """Build a realistic synthetic cohort and print the logins."""
+    from synthetic.demo import build_demo_cohort
+    from synthetic.target import TargetRefused
 
-    summary = build_demo_cohort(patients=patients, seed=seed, reset=reset,
-                                today=get_clock().today())
+    try:
+        summary = build_demo_cohort(patients=patients, seed=seed, reset=reset,
+                                    today=get_clock().today(),
+                                    allow_any_database=allow_any_database)
+    except (TargetRefused, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(summary, indent=2, default=str))
 
 

@@ -45,6 +45,9 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         # then do not survive a restart, which is right for a demo.
         "SECRET_KEY": secret or secrets.token_hex(32),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        # The demo's database (no DATABASE_URL): the only one `reprise demo-data` may
+        # empty or fill with the published demo logins without being told otherwise.
+        "DEMO_DATABASE_URI": f"sqlite:///{instance_path / 'reprise.sqlite'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TIMEZONE": os.environ.get("TZ_PROGRAMME", os.environ.get("REPRISE_TZ", "Europe/Paris")),
         "AS_OF": date.fromisoformat(as_of) if as_of else None,

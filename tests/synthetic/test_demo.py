@@ -33,8 +33,13 @@ from server.models import (
     ScheduledContact,
     User,
 )
-from server.services.demo import DEMO_PASSWORD, MIN_PATIENTS, build_demo_cohort
-from shared.enrolment import DOSSIER_PIECES, RUNNING_STATES, TERMINAL_STATES
+from shared.enrolment import (
+    DOSSIER_PIECES,
+    RUNNING_STATES,
+    TERMINAL_STATES,
+    Action,
+    check_transition,
+)
 from shared.enums import (
     ContactKind,
     ContactStatus,
@@ -47,6 +52,7 @@ from shared.enums import (
 )
 from shared.programmes import LOW_BACK_PAIN, RESPIRATORY
 from shared.timeline import PARIS, build_timeline, local_midnight, phase_on, week_of
+from synthetic.demo import DEMO_PASSWORD, MIN_PATIENTS, build_demo_cohort
 
 S = EnrolmentState
 TODAY = date(2026, 3, 2)
@@ -59,10 +65,10 @@ STARTED = (S.ACTIVE, S.FOLLOW_UP, S.COMPLETED, S.INTERRUPTED, S.REORIENTED)
 @pytest.fixture(scope="module")
 def demo_app() -> Iterator[Flask]:
     """An app on its own database (SQLite in memory unless told otherwise), for the module."""
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "demo-test",
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL_TEST_SQLALCHEMY", "sqlite://"),
-    })
+    uri = os.environ.get("DATABASE_URL_TEST_SQLALCHEMY", "sqlite://")
+    # This database plays the demo's: the published logins may go there.
+    app = create_app({"TESTING": True, "SECRET_KEY": "demo-test",
+                      "SQLALCHEMY_DATABASE_URI": uri, "DEMO_DATABASE_URI": uri})
     with app.app_context():
         db.create_all()
         yield app
@@ -188,6 +194,21 @@ def test_enrolment_dates_and_transitions_follow_the_state_machine(summary):
         phase = phase_on(e.template, e.start_date, TODAY) if e.start_date else None
         assert phase == {S.ACTIVE: Phase.INTERVENTION, S.FOLLOW_UP: Phase.FOLLOW_UP,
                          S.COMPLETED: Phase.ENDED}.get(e.state, phase)
+
+
+def test_every_history_is_a_path_the_state_machine_allows(summary):
+    roles = dict(db.session.execute(select(User.id, User.role)).all())
+    histories: dict[int, list[EnrolmentTransition]] = defaultdict(list)
+    for t in db.session.scalars(select(EnrolmentTransition).order_by(EnrolmentTransition.id)):
+        histories[t.enrolment_id].append(t)
+    for e in _enrolments():
+        state = S.REQUESTED
+        for t in histories[e.id]:
+            # Same source, role and reason: the state machine reaches the same target.
+            assert t.from_state == state
+            state = check_transition(state, Action(t.action), roles[t.actor_id], t.reason)
+            assert t.to_state == state
+        assert state == e.state
 
 
 def test_started_enrolments_have_timeline_booklet_and_prescriptions(summary):
@@ -389,6 +410,7 @@ def test_a_second_call_without_reset_changes_nothing(summary):
     before = _fingerprint()
     again = build_demo_cohort(patients=PATIENTS, seed=SEED, reset=False, today=TODAY)
     assert again["created"] is False and "already" in again["message"]
+    assert again["logins"] == summary["logins"]  # make run prints them every time
     assert _fingerprint() == before
     assert {k: again[k] for k in ("patients", "by_state", "sessions", "hr_samples")} == {
         k: summary[k] for k in ("patients", "by_state", "sessions", "hr_samples")}
