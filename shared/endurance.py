@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from shared.instruments.timepoints import M12, W0, W12
 from shared.ranges import Range
 
 PEAK_POWER = Range(5, 500, "W")
@@ -19,6 +20,9 @@ LOAD_PERCENT = Range(30, 100, "%")
 DEFAULT_LOAD_PERCENT = 80
 ENDURANCE_TIME_S = Range(0, 60 * 60, "s")
 BORG = Range(0, 10, "")  # modified Borg CR10 dyspnoea scale
+
+# Measured at the inclusion and closing visits, and again for the 12-month synthesis.
+ENDURANCE_TIMEPOINTS = (W0, W12, M12)
 
 MCID_SECONDS = 101
 MCID_FRACTION = 0.33
