@@ -137,7 +137,10 @@ def _follow_up_rupture(enrolment: Enrolment, outcome: dict[str, Any]) -> Firing 
     """A follow-up call showing activity below the project (or health events): rupture."""
     rules = RULES[enrolment.programme_code]
     done = outcome.get("sessions_per_week")
+    # The W12 activity project stands unless the call records a new one.
     project = outcome.get("project_sessions_per_week")
+    if project is None:
+        project = enrolment.activity_project_sessions
     below = done is not None and (done < rules.follow_up_min_sessions
                                   or (project is not None and done < project))
     if not below and not outcome.get("health_events"):
