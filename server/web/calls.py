@@ -15,6 +15,7 @@ from server.models import Enrolment, ScheduledContact
 from server.services import access, calls
 from server.services.errors import ServiceError
 from server.services.plan import prescription_for_week
+from server.services.visits import visit_timepoint
 from server.web.forms import ContactForm, FollowUpCallForm, WeeklyCallForm, apply_service_errors
 from server.web.session import current_user, roles_required
 from shared.enums import ContactKind, Role
@@ -71,6 +72,8 @@ def record(contact_id: int) -> Any:
     """The form for this contact's kind; saving applies the outcome through the service."""
     user = current_user()
     contact = calls.get_contact(user, contact_id, access.READ)
+    if visit_timepoint(contact) is not None:
+        return redirect(url_for("web.visits.record", contact_id=contact_id))
     form = FORMS.get(contact.kind, ContactForm)()
     if not form.validate_on_submit():
         return _page(contact, form, 422 if form.errors else 200)
