@@ -60,7 +60,6 @@ from shared.enums import (
     HealthEventKind,
     Modality,
     Phase,
-    Questionnaire,
     Role,
     SessionSource,
     WarningSign,
@@ -74,6 +73,7 @@ from shared.timeline import (
     reinforcement_contacts,
     week_of,
 )
+from synthetic.measures import write_measures
 
 S = EnrolmentState
 DEMO_PASSWORD = "reprise-demo-2026"
@@ -359,8 +359,9 @@ class _CohortBuilder:
         self._write_booklet(started, items)
         activity_weeks.rebuild()
         self._write_events(started)
-        self._write_questionnaires(started)
         self._record_contacts(started)
+        write_measures([p.enrolment for p in started], self.rng, self.today,
+                       {p.enrolment.id: p.stop for p in started})
         self._last_received()
 
     def _last_received(self) -> None:
@@ -864,67 +865,6 @@ class _CohortBuilder:
                              "enrolment_id": plan.enrolment.id, "client_id": client_id,
                              "payload_digest": _digest(client_id)})
         insert_rows(db.session, HealthEvent.__table__, rows)
-
-    def _questionnaire(self, plan: _Plan, instrument: Questionnaire, day: date,
-                       answers: dict[str, Any], score: float | None) -> dict[str, Any]:
-        client_id = _uuid(self.rng)
-        answered = self.before_cutoff(self.daytime(day, 17, 21))
-        return {"patient_id": plan.patient.id, "enrolment_id": plan.enrolment.id,
-                "instrument": instrument, "answered_at": answered, "answers": answers,
-                "score": score, "client_id": client_id, "payload_digest": _digest(client_id),
-                "received_at": answered}
-
-    def _write_questionnaires(self, plans: list[_Plan]) -> None:
-        rng, rows = self.rng, []
-        for plan in plans:
-            if plan.stop < plan.start:
-                continue
-            weeks = plan.template.intervention_weeks
-            mid = plan.start + timedelta(days=7 * (plan.template.mid_week - 1) + 4)
-            closing = plan.start + timedelta(days=7 * weeks - 3)
-            # Quality of life improves significantly for about 80% (CRQ target, seed 003):
-            # the closing answers are the inclusion ones plus a gain.
-            improved = rng.random() < 0.8
-            crq = {k: rng.uniform(2.5, 4.5)
-                   for k in ("dyspnoea", "fatigue", "emotional_function", "mastery")}
-            scales = {q: rng.uniform(low, high) for q, low, high in (
-                (Questionnaire.DALLAS, 35, 70), (Questionnaire.OSWESTRY, 20, 50),
-                (Questionnaire.STARTBACK, 3, 7))}
-            for day, closing_visit in ((plan.start, False), (closing, True)):
-                if day > plan.stop:
-                    continue
-                gain = 0.0
-                if closing_visit:
-                    gain = rng.uniform(0.5, 1.2) if improved else rng.uniform(-0.2, 0.3)
-                if plan.template.code == RESPIRATORY.code:
-                    answers = {k: round(min(7.0, v + gain + rng.gauss(0, 0.15)), 1)
-                               for k, v in crq.items()}
-                    rows.append(self._questionnaire(plan, Questionnaire.CRQ, day, answers,
-                                                    round(sum(answers.values()) / 4, 2)))
-                else:
-                    # Lower is better on these scales: a gain of 1 takes a third off.
-                    for instrument, value in scales.items():
-                        total = round(value * (1 - gain / 3))
-                        rows.append(self._questionnaire(plan, instrument, day,
-                                                        {"total": total}, float(total)))
-            for day in (mid, closing):
-                if day <= plan.stop:
-                    eva = rng.randint(7, 10)
-                    rows.append(self._questionnaire(plan, Questionnaire.SATISFACTION, day,
-                                                    {"eva": eva}, float(eva)))
-            # Weekly symptoms every other week during the intervention.
-            for week in range(2, weeks + 1, 2):
-                day = plan.start + timedelta(days=7 * week - 1)
-                if day > plan.stop or plan.blacked_out(day):
-                    continue
-                level = max(0, min(10, round(plan.base_symptom - 0.2 * week
-                                             + rng.gauss(0, 1))))
-                key = "dyspnoea" if plan.template.code == RESPIRATORY.code else "pain"
-                rows.append(self._questionnaire(
-                    plan, Questionnaire.WEEKLY_SYMPTOMS, day,
-                    {key: level, "fatigue": rng.randint(2, 7), "sleep": rng.randint(3, 8)},
-                    float(level)))
-        insert_rows(db.session, QuestionnaireResponse.__table__, rows)
 
     # -- contacts already made -------------------------------------------------------------
 

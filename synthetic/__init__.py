@@ -1,0 +1,1 @@
+"""Synthetic data for the demo and benchmarks: realistic cohorts built through the services."""
