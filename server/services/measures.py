@@ -258,7 +258,7 @@ def due_questionnaires(enrolment: Enrolment, today: date) -> list[Row]:
         if window is None or (instrument.code, window.timepoint) in done:
             continue
         due.append({**definition(instrument), "timepoint": window.timepoint,
-                    "closes_on": window.last.isoformat()})
+                    "opens_on": window.first.isoformat(), "closes_on": window.last.isoformat()})
     return due
 
 
