@@ -28,7 +28,7 @@ from server.services.sweep import (
     reinforced_enrolments,
     sweep_patients,
 )
-from shared.enums import ContactKind, ContactStatus
+from shared.enums import Channel, ContactKind, ContactStatus
 from shared.rules import RULES, Firing, FlagKind, Severity, rupture_firing
 
 RECORDABLE = (ContactStatus.PLANNED, ContactStatus.MISSED)
@@ -64,6 +64,8 @@ def record_contact(user: User, contact_id: int, outcome: dict[str, Any]) -> Sche
     if not outcome["reached"]:
         return _unreached(contact, enrolment)
     contact.status, contact.done_at = ContactStatus.DONE, now
+    if outcome.get("channel"):
+        contact.channel = Channel(outcome["channel"])
     contact.outcome = _stored_outcome(outcome)
     if outcome.get("next_prescription") and contact.week is not None:
         _prescribe(enrolment, contact.week + 1, outcome["next_prescription"], user)

@@ -74,7 +74,9 @@ def record(contact_id: int) -> Any:
     contact = calls.get_contact(user, contact_id, access.READ)
     if visit_timepoint(contact) is not None:
         return redirect(url_for("web.visits.record", contact_id=contact_id))
-    form = FORMS.get(contact.kind, ContactForm)()
+    # The W12 activity project stands as the follow-up target: the call starts from it.
+    project = db.session.get(Enrolment, contact.enrolment_id).activity_project_sessions
+    form = FORMS.get(contact.kind, ContactForm)(project_sessions_per_week=project)
     if not form.validate_on_submit():
         return _page(contact, form, 422 if form.errors else 200)
     try:

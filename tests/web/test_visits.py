@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import Enrolment, QuestionnaireResponse, ScheduledContact, VisitReport
-from shared.enums import ContactKind, Role
+from server.models.flags import Flag
+from shared.enums import Channel, ContactKind, ContactStatus, Role
+from shared.rules import FlagKind
 from tests.api.test_measures import CRQ_W0, CRQ_W12
 from tests.conftest import Factories
-from tests.web.conftest import WebClient
+from tests.web.conftest import WebClient, follow_up_patient
 
 
 @pytest.fixture
@@ -97,3 +99,26 @@ def test_another_referent_cannot_open_the_visit(web: WebClient, closing: dict,
     web.login(factories.user(Role.REFERENT))
     contact = closing["contacts"][ContactKind.CLOSING_VISIT]
     assert web.get(f"/visits/{contact.id}").status_code == 404
+
+
+def test_a_follow_up_call_by_video_starts_from_the_w12_project(web: WebClient,
+                                                               factories: Factories) -> None:
+    referent = factories.user(Role.REFERENT)
+    patient = follow_up_patient(factories, referent, factories.staff(Role.PHYSICIAN))
+    enrolment = factories.enrolment(patient)
+    enrolment.activity_project_sessions = 4
+    db.session.commit()
+    call = db.session.scalar(select(ScheduledContact).where(
+        ScheduledContact.enrolment_id == enrolment.id, ScheduledContact.key == "call:m3"))
+    web.login(referent)
+    path = f"/contacts/{call.id}/record"
+    assert 'name="project_sessions_per_week" type="number" value="4"' in web.get(path).text
+    answer = web.post(path, {"reached": "yes", "channel": "video", "sessions_per_week": "2",
+                             "project_sessions_per_week": "4"}, form_page=path)
+    assert answer.status_code == 302
+    db.session.refresh(call)
+    assert call.channel == Channel.VIDEO and call.status == ContactStatus.DONE
+    # Under the project of 4: a rupture for the committee.
+    rupture = db.session.scalar(select(Flag).where(Flag.patient_id == patient.id,
+                                                   Flag.kind == FlagKind.FOLLOW_UP_RUPTURE))
+    assert rupture is not None and rupture.evidence["project_sessions_per_week"] == 4

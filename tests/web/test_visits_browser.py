@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Enrolment, EnduranceTest, ScheduledContact
+from server.models import EnduranceTest, Enrolment, ScheduledContact
 from server.services import visits
 from shared.enums import ContactKind, ContactStatus, Role
 from tests.api.test_measures import CRQ_W0, CRQ_W12
