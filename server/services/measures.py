@@ -107,6 +107,9 @@ def score_batch(enrolment: Enrolment, items: list[Row]) -> dict[Any, Row]:
     scored: dict[Any, Row] = {}
     for index, item in enumerate(items):
         instrument = get_instrument(item["instrument"])
+        if not instrument.due_at(enrolment.programme_code):
+            errors[index] = {"instrument": [_("This questionnaire is not used in this programme.")]}
+            continue
         if Filler.PATIENT not in instrument.fillers:
             errors[index] = {"instrument": [_("This questionnaire is filled in by staff.")]}
             continue
@@ -138,6 +141,9 @@ def add_questionnaire(user: User, enrolment: Enrolment, data: Row,
                       contact: ScheduledContact | None = None) -> QuestionnaireResponse:
     """Score and add (not commit) a questionnaire entered by staff."""
     instrument = get_instrument(data["instrument"])
+    if not instrument.due_at(enrolment.programme_code):
+        raise Invalid(_("Invalid request:"), "invalid_instrument", {"instrument": [
+            _("This questionnaire is not used in this programme.")]})
     score = score_answers(instrument, data["answers"])
     answered_at = data.get("answered_at") or utcnow()
     timepoint = VISIT_TIMEPOINTS.get(contact.kind) if contact else None

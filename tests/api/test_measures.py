@@ -182,7 +182,9 @@ def test_staff_entry_and_endurance_validation(client, auth, referent, enrolment,
     headers = auth.staff(referent)
     response = client.post(f"/api/v1/enrolments/{enrolment.id}/questionnaires", headers=headers,
                            json={"instrument": "oswestry", "answers": {"walking": 2}})
-    assert response.status_code == 422  # not this programme's instrument: 9 sections blank
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {
+        "instrument": ["Ce questionnaire n'est pas utilisé dans ce programme."]}
     response = client.post(f"/api/v1/enrolments/{enrolment.id}/endurance-tests", headers=headers,
                            json={**ENDURANCE_W0, "performed_on": clock.today().isoformat(),
                                  "peak_watts": 0, "borg_end": 11, "stop_reason": "bored"})
