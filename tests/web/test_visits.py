@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.models import Enrolment, QuestionnaireResponse, ScheduledContact, VisitReport
 from server.models.flags import Flag
+from server.services import flags, visits
+from server.services.sweep import sweep_patients
 from shared.enums import Channel, ContactKind, ContactStatus, Role
 from shared.rules import FlagKind
 from tests.api.test_measures import CRQ_W0, CRQ_W12
@@ -122,3 +124,22 @@ def test_a_follow_up_call_by_video_starts_from_the_w12_project(web: WebClient,
     rupture = db.session.scalar(select(Flag).where(Flag.patient_id == patient.id,
                                                    Flag.kind == FlagKind.FOLLOW_UP_RUPTURE))
     assert rupture is not None and rupture.evidence["project_sessions_per_week"] == 4
+
+
+def test_the_physicians_decision_page_shows_the_outcomes(web: WebClient,
+                                                         factories: Factories) -> None:
+    referent, physician = factories.user(Role.REFERENT), factories.user(Role.PHYSICIAN)
+    patient = factories.active_patient(referent, physician=physician,
+                                       start=factories.clock.today() - timedelta(days=7 * 11 + 3))
+    enrolment = factories.enrolment(patient)
+    inclusion = db.session.scalar(select(ScheduledContact).where(
+        ScheduledContact.enrolment_id == enrolment.id,
+        ScheduledContact.kind == ContactKind.INCLUSION_VISIT))
+    visits.record_visit(referent, inclusion.id, {"questionnaires": [
+        {"instrument": "crq", "answers": CRQ_W0}]})
+    sweep_patients([patient.id])  # nothing logged for weeks: a flag to decide on
+    flag = db.session.scalar(select(Flag).where(Flag.patient_id == patient.id))
+    flags.escalate(referent, flag.id)
+    web.login(physician)
+    page = web.get(f"/physician/flags/{flag.id}").text
+    assert 'id="outcomes-h"' in page and "4.35" in page and "Non mesuré" in page
