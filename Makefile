@@ -42,7 +42,7 @@ run: $(VENV)/.installed translations
 test: system-deps $(VENV)/.installed translations lint test-sqlite test-postgres
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check $(wildcard server shared mobile tests bench)
+	$(VENV)/bin/ruff check $(wildcard server shared mobile tests bench synthetic)
 
 test-sqlite: $(VENV)/.installed translations
 	env -u DATABASE_URL $(PY) -m pytest -q
