@@ -53,7 +53,8 @@ def test_referent_records_the_closing_visit_and_reads_the_outcomes(page: Any,
     page.get_by_label("Motif d'arrêt").select_option("leg_fatigue")
     screenshot(page, "visit_w12_form")
     page.get_by_role("button", name="Enregistrer la visite").click()
-    page.wait_for_url(f"**/patients/{patient.id}*")
+    # One transaction then the patient file: on a loaded shared machine it took over 10 s.
+    page.wait_for_url(f"**/patients/{patient.id}*", timeout=30_000)
     assert page.locator(".flash").first.inner_text() == "Visite enregistrée."
 
     panel = page.locator("section.outcomes")
