@@ -22,10 +22,10 @@ from kivy.lang import Builder
 from kivy.properties import DictProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from mobile import i18n
+from mobile import i18n, questionnaires
 from mobile.api_client import ApiClient, ApiError, Refused, normalise_server_url
 from mobile.i18n import _
-from mobile.store import PENDING, REFUSED, SESSION, OutboxItem, Store
+from mobile.store import PENDING, QUESTIONNAIRE, REFUSED, SESSION, OutboxItem, Store
 from mobile.summary import sync_text
 from mobile.sync import Backoff, SyncEngine, SyncStatus, utc_now
 from shared.timeline import PARIS
@@ -261,6 +261,10 @@ class RepriseApp(App):
         screen = self.root.current_screen if self.root else None
         if screen is not None and screen.name == "home":
             screen.refresh()
+
+    def due_questionnaires(self) -> list[dict[str, Any]]:
+        """Instruments due now and not answered yet on this tablet (works offline)."""
+        return questionnaires.due(self.cached("plan"), self.store.items(QUESTIONNAIRE))
 
     def pending_sessions(self) -> int:
         """Sessions not yet on the server."""

@@ -54,6 +54,9 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": int(os.environ.get("REPRISE_MAX_BODY", 8 * 1024 * 1024)),
         "PAIRING_CODE_TTL_MINUTES": int(os.environ.get("REPRISE_PAIRING_TTL", 60 * 24)),
         "STAFF_TOKEN_TTL_HOURS": int(os.environ.get("REPRISE_STAFF_TOKEN_TTL", 12)),
+        # Wording of licensed instruments (CRQ, Oswestry, Dallas, STarT Back), installed by the
+        # programme under its own licence: without it forms show item numbers and domains.
+        "INSTRUMENT_WORDING_PATH": os.environ.get("REPRISE_INSTRUMENT_WORDING") or None,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "LANGUAGES": ("fr", "en"),

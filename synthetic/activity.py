@@ -32,7 +32,6 @@ from shared.enums import (
     HealthEventKind,
     Modality,
     Phase,
-    Questionnaire,
     SessionSource,
     WarningSign,
 )
@@ -80,8 +79,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                         "notes", *_RECEIPT),
     "health_events": ("patient_id", "enrolment_id", "kind", "occurred_on", "description",
                       "warning_signs", *_RECEIPT),
-    "questionnaire_responses": ("patient_id", "enrolment_id", "instrument", "answered_at",
-                                "answers", "score", *_RECEIPT),
 }
 # Tables whose ids the generator draws itself (other rows refer to them).
 NUMBERED = ("patients", "enrolments", "booklet_items", "ergo_sessions")
@@ -448,63 +445,6 @@ def booklet(c: Cohort, plan: PatientPlan, log: Log, rows: Rows) -> None:
                     None, *c.receipt(cal.before_cutoff(cal.daytime(day, 18, 22)), log)))
 
 
-# -- questionnaires ----------------------------------------------------------------------
-
-def questionnaires(c: Cohort, plan: PatientPlan, log: Log, rows: Rows) -> None:
-    """Inclusion and closing scales, satisfaction, weekly symptoms every other week."""
-    rng, cal, template = c.rng, c.cal, plan.template
-    assert plan.start is not None and plan.stop is not None
-    if plan.stop < plan.start:
-        return
-
-    def answer(instrument: Questionnaire, day: date, answers: dict[str, Any],
-               score: float | None) -> None:
-        answered = cal.before_cutoff(cal.daytime(day, 17, 21))
-        rows["questionnaire_responses"].append((
-            plan.patient_id, plan.enrolment_id, instrument, answered, answers, score,
-            *c.receipt(answered, log)))
-
-    weeks = template.intervention_weeks
-    mid = plan.start + timedelta(days=7 * (template.mid_week - 1) + 4)
-    closing = plan.start + timedelta(days=7 * weeks - 3)
-    # Quality of life improves significantly for about 80% (CRQ target, seed 003):
-    # the closing answers are the inclusion ones plus a gain.
-    improved = rng.random() < 0.8
-    crq = {k: rng.uniform(2.5, 4.5) for k in ("dyspnoea", "fatigue", "emotional_function",
-                                             "mastery")}
-    scales = {q: rng.uniform(low, high) for q, low, high in (
-        (Questionnaire.DALLAS, 35, 70), (Questionnaire.OSWESTRY, 20, 50),
-        (Questionnaire.STARTBACK, 3, 7))}
-    for day, closing_visit in ((plan.start, False), (closing, True)):
-        if day > plan.stop:
-            continue
-        gain = 0.0
-        if closing_visit:
-            gain = rng.uniform(0.5, 1.2) if improved else rng.uniform(-0.2, 0.3)
-        if template.code == RESPIRATORY.code:
-            answers = {k: round(min(7.0, v + gain + rng.gauss(0, 0.15)), 1)
-                       for k, v in crq.items()}
-            answer(Questionnaire.CRQ, day, answers, round(sum(answers.values()) / 4, 2))
-        else:
-            # Lower is better on these scales: a gain of 1 takes a third off.
-            for instrument, value in scales.items():
-                total = round(value * (1 - gain / 3))
-                answer(instrument, day, {"total": total}, float(total))
-    for day in (mid, closing):
-        if day <= plan.stop:
-            eva = rng.randint(7, 10)
-            answer(Questionnaire.SATISFACTION, day, {"eva": eva}, float(eva))
-    for week in range(2, weeks + 1, 2):
-        day = plan.start + timedelta(days=7 * week - 1)
-        if day > plan.stop or plan.blacked_out(day):
-            continue
-        level = max(0, min(10, round(plan.base_symptom - 0.2 * week + rng.gauss(0, 1))))
-        key = "dyspnoea" if template.code == RESPIRATORY.code else "pain"
-        answer(Questionnaire.WEEKLY_SYMPTOMS, day,
-               {key: level, "fatigue": rng.randint(2, 7), "sleep": rng.randint(3, 8)},
-               float(level))
-
-
 # -- contacts ----------------------------------------------------------------------------
 
 def contacts(c: Cohort, plan: PatientPlan, log: Log, rows: Rows) -> None:
@@ -576,4 +516,4 @@ Step = Callable[[Cohort, PatientPlan, Log, Rows], None]
 # Run in this order for every started enrolment: events before sessions (hospital
 # stays leave days blank), sessions before the booklet (its pain) and the calls
 # (sessions per week).
-STEPS: list[Step] = [lay_out, health_events, sessions, booklet, questionnaires, contacts]
+STEPS: list[Step] = [lay_out, health_events, sessions, booklet, contacts]

@@ -26,6 +26,7 @@ from server.services.auth import hash_password
 from server.services.bulk import insert_rows, write_rows
 from shared.enums import EnrolmentState, Role
 from synthetic.activity import COLUMNS, NUMBERED, Cohort, Rows
+from synthetic.measures import write_measures
 from synthetic.plan import Calendar, Options, Pipeline, Staff, plan_specs, staff_accounts
 from synthetic.target import check_target
 
@@ -67,9 +68,19 @@ def generate(session: Session, options: Options, staff_password: str, *,
                             {"t": name, "n": next_ids[name]})
     loaded = time.perf_counter()
     activity_weeks.rebuild()
+    _measures(session, rng, options)
     session.commit()
     return {"rows": dict(counts), "load_s": round(loaded - began, 1),
             "weeks_s": round(time.perf_counter() - loaded, 1)}
+
+
+def _measures(session: Session, rng: random.Random, options: Options) -> None:
+    """Questionnaires, endurance tests and visit reports of the started enrolments, scored
+    as the server scores them (after the contacts, whose visits they attach to)."""
+    started = list(session.scalars(select(Enrolment).where(Enrolment.start_date.is_not(None))))
+    tz = options.tz
+    last_days = {e.id: e.ended_at.astimezone(tz).date() for e in started if e.ended_at}
+    write_measures(started, rng, options.today, last_days)
 
 
 def _flush(session: Session, buffer: Rows, counts: dict[str, int]) -> None:

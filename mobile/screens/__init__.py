@@ -14,6 +14,7 @@ from mobile.screens.home import HomeScreen
 from mobile.screens.manual import ManualScreen
 from mobile.screens.messages import MessageCard, MessagesScreen
 from mobile.screens.pairing import PairingScreen
+from mobile.screens.questionnaires import QuestionnairesScreen
 from mobile.screens.settings import SettingsScreen
 from mobile.widgets.charts import BarChart, LineChart, WeekPicture
 from mobile.widgets.fields import Field
@@ -30,6 +31,7 @@ SCREENS: dict[str, type[Screen]] = {
     "manual": ManualScreen,
     "booklet": BookletScreen,
     "event": EventScreen,
+    "questionnaires": QuestionnairesScreen,
     "history": HistoryScreen,
     "messages": MessagesScreen,
     "corrections": CorrectionsScreen,

@@ -126,7 +126,12 @@ class HealthEvent(_FromTablet, db.Model):
 
 
 class QuestionnaireResponse(_FromTablet, db.Model):
-    """Answers to a questionnaire, with its score when the instrument has one."""
+    """Answers to a questionnaire, scored by the server (``shared.instruments``).
+
+    Filled on the tablet, or entered by staff at a visit (``recorded_by_id``
+    set, with the visit's contact); ``timepoint`` is the window it answers
+    (W0, W6, W12, M12 or ``week:N``), None when answered outside any.
+    """
 
     __tablename__ = "questionnaire_responses"
 
@@ -137,6 +142,11 @@ class QuestionnaireResponse(_FromTablet, db.Model):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     score: Mapped[float | None]
+    domain_scores: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    category: Mapped[str | None] = mapped_column(String(20))
+    timepoint: Mapped[str | None] = mapped_column(String(20))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("scheduled_contacts.id"))
 
 
 class ActivityWeek(db.Model):

@@ -68,3 +68,5 @@ class ContactRecordIn(Schema):
     sessions_per_week = Integer(allow_none=True, validate=InRange(SESSIONS_PER_WEEK))
     project_sessions_per_week = Integer(allow_none=True, validate=InRange(SESSIONS_PER_WEEK))
     encouragement = note()
+    # Follow-up calls by phone or by video are counted apart (seed 003 indicators).
+    channel = fields.String(allow_none=True, validate=validate.OneOf(("phone", "video")))

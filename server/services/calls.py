@@ -31,7 +31,7 @@ from server.services.sweep import (
     sweep_patients,
 )
 from server.services.transactions import read_use_case, use_case
-from shared.enums import ContactKind, ContactStatus
+from shared.enums import Channel, ContactKind, ContactStatus
 from shared.rules import RULES, Firing, FlagKind, Severity, rupture_firing
 
 RECORDABLE = (ContactStatus.PLANNED, ContactStatus.MISSED)
@@ -59,6 +59,8 @@ class ContactPage:
     attempts_limit: int
     # The referent adjusts next week's prescription from the one in force this week.
     in_force: Prescription | None
+    # The W12 activity project (sessions a week), the follow-up target.
+    activity_project: int | None
 
 
 @read_use_case
@@ -70,7 +72,8 @@ def contact_page(user: User, contact_id: int) -> ContactPage:
     return ContactPage(
         contact=contact, patient=enrolment.patient,
         attempts_limit=RULES[enrolment.programme_code].unreachable_attempts,
-        in_force=prescription_for_week(enrolment, contact.week) if contact.week else None)
+        in_force=prescription_for_week(enrolment, contact.week) if contact.week else None,
+        activity_project=enrolment.activity_project_sessions)
 
 
 @use_case
@@ -91,6 +94,8 @@ def record_contact(user: User, contact_id: int, outcome: dict[str, Any]) -> Sche
     if not outcome["reached"]:
         return _unreached(contact, enrolment)
     contact.status, contact.done_at = ContactStatus.DONE, now
+    if outcome.get("channel"):
+        contact.channel = Channel(outcome["channel"])
     contact.outcome = _stored_outcome(outcome)
     if outcome.get("next_prescription") and contact.week is not None:
         _prescribe(enrolment, contact.week + 1, outcome["next_prescription"], user)
@@ -163,7 +168,10 @@ def _follow_up_rupture(enrolment: Enrolment, outcome: dict[str, Any]) -> Firing 
     """A follow-up call showing activity below the project (or health events): rupture."""
     rules = RULES[enrolment.programme_code]
     done = outcome.get("sessions_per_week")
+    # The W12 activity project stands unless the call records a new one.
     project = outcome.get("project_sessions_per_week")
+    if project is None:
+        project = enrolment.activity_project_sessions
     below = done is not None and (done < rules.follow_up_min_sessions
                                   or (project is not None and done < project))
     if not below and not outcome.get("health_events"):

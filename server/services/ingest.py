@@ -34,6 +34,7 @@ from server.services import activity_weeks
 from server.services.bulk import copy_rows
 from server.services.enrolments import current_enrolment
 from server.services.errors import Conflict, Invalid
+from server.services.measures import score_batch
 from server.services.sweep import sweep_patients
 from shared.enrolment import RUNNING_STATES
 from shared.ranges import FUTURE_TOLERANCE
@@ -133,18 +134,20 @@ def ingest(kind: ItemKind, patient_id: int, items: list[Row]) -> list[Row]:
     _check_dates(kind, items, enrolment)
     if kind is BOOKLET_ENTRIES:
         _check_booklet_items(items, enrolment)
+    # The server scores questionnaires; nothing the client computed is read.
+    scored = score_batch(enrolment, items) if kind is QUESTIONNAIRES else {}
     digests = [payload_digest(item) for item in items]
     _check_unique_ids(items, digests)
     try:
-        return _store(kind, patient_id, enrolment, items, digests)
+        return _store(kind, patient_id, enrolment, items, digests, scored)
     except IntegrityError:
         # Another request stored some of these ids meanwhile: answer from what is stored now.
         db.session.rollback()
-        return _store(kind, patient_id, enrolment, items, digests)
+        return _store(kind, patient_id, enrolment, items, digests, scored)
 
 
 def _store(kind: ItemKind, patient_id: int, enrolment: Enrolment, items: list[Row],
-           digests: list[str]) -> list[Row]:
+           digests: list[str], scored: dict[Any, Row]) -> list[Row]:
     model = kind.model
     stored = {
         row.client_id: row
@@ -169,7 +172,8 @@ def _store(kind: ItemKind, patient_id: int, enrolment: Enrolment, items: list[Ro
     if fresh:
         now = utcnow()
         rows = [
-            {**kind.to_row(item), "client_id": client_id, "payload_digest": dig,
+            {**kind.to_row(item), **scored.get(client_id, {}), "client_id": client_id,
+             "payload_digest": dig,
              "received_at": now, "patient_id": patient_id, "enrolment_id": enrolment.id}
             for client_id, (item, dig) in fresh.items()
         ]

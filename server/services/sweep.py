@@ -190,7 +190,7 @@ def _read(today: date, only: set[int] | None) -> tuple[dict[int, _Running],
     # Core, not ORM, execution: the ORM's row loading costs more than the rules here.
     for (enrolment_id, patient_id, code, weeks, start, last_received, baseline, referent,
          physician, s1, s2, s3, high1, pain_sum1, pain_count1, credit1, heart_rate_over,
-         prescribed, reinforced) in db.session.connection().execute(
+         prescribed, reinforced, project) in db.session.connection().execute(
             _active_file(today, only)).all():
         enrolments[enrolment_id] = _Running(enrolment_id, patient_id, referent, physician)
         last_seen = last_received.astimezone(tz).date() if last_received else start
@@ -201,7 +201,7 @@ def _read(today: date, only: set[int] | None) -> tuple[dict[int, _Running],
             enrolment_id=enrolment_id, patient_id=patient_id, template=template, start=start,
             today=today, days_silent=(today - max(last_seen, start)).days,
             booklet_prescribed=prescribed, pain_baseline=baseline,
-            reinforcement_done=bool(reinforced))
+            reinforcement_done=bool(reinforced), activity_project=project)
         if s1 is not None or s2 is not None or s3 is not None:
             # A week with no row reads NULL: nothing logged.
             last = f.week - 1
@@ -242,7 +242,8 @@ def _active_file(today: date, only: set[int] | None) -> Select[Any]:
                weeks.c.s1, weeks.c.s2, weeks.c.s3, weeks.c.high1, weeks.c.pain_sum1,
                weeks.c.pain_count1, weeks.c.credit1,
                _over_limits(weeks.c.peak, weeks.c.rest_low, weeks.c.rest_high),
-               Enrolment.booklet_per_week, Enrolment.id.in_(reinforced))
+               Enrolment.booklet_per_week, Enrolment.id.in_(reinforced),
+               Enrolment.activity_project_sessions)
         .join(Patient, Patient.id == Enrolment.patient_id)
         .outerjoin(weeks, weeks.c.enrolment_id == Enrolment.id)
         .where(Enrolment.start_date <= today), only)

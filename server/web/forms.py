@@ -330,6 +330,8 @@ class FollowUpCallForm(ContactForm):
                                              validators=[Optional(), NumberRange(0, 14)])
     encouragement = TextAreaField(_("Encouragement given"),
                                   validators=[Optional(), Length(max=2000)])
+    channel = RadioField(_("Call made by"), choices=choices(
+        (("phone", _("Telephone")), ("video", _("Video call")))), default="phone")
 
     def validate(self, extra_validators: Any = None) -> bool:
         """The fields, then: an event needs its date (the kind alone tells the physician
@@ -347,7 +349,7 @@ class FollowUpCallForm(ContactForm):
         if not data["reached"]:
             return data
         for name in ("medication_adherence", "sessions_per_week", "project_sessions_per_week",
-                     "encouragement"):
+                     "encouragement", "channel"):
             value = getattr(self, name).data
             if value not in (None, ""):
                 data[name] = value

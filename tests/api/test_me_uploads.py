@@ -179,7 +179,8 @@ def test_health_event_and_questionnaire_are_stored_idempotently(client, device, 
     assert client.post("/api/v1/me/health-events", json={"items": [bad_sign]},
                        headers=device).status_code == 422
     answers = {"id": str(uuid.uuid4()), "instrument": "weekly_symptoms",
-               "answered_at": clock.now().isoformat(), "answers": {"dyspnoea": 4, "fatigue": 6}}
+               "answered_at": clock.now().isoformat(),
+               "answers": {"dyspnoea": 4, "fatigue": 6, "pain": 2}}
     first = client.post("/api/v1/me/questionnaires", json={"items": [answers]}, headers=device)
     second = client.post("/api/v1/me/questionnaires", json={"items": [answers]}, headers=device)
     assert first.status_code == 200 and first.get_json() == second.get_json()

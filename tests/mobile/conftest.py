@@ -69,9 +69,9 @@ class LiveServer:
             self._server = None
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def display() -> Iterator[None]:
-    """A virtual screen (Xvfb) for the app's window while the module runs."""
+    """A virtual screen (Xvfb) for the session: Kivy keeps one window per process on it."""
     screen = VirtualDisplay()
     screen.start()
     yield

@@ -32,7 +32,9 @@ from server.models import (
     QuestionnaireResponse,
     ScheduledContact,
     User,
+    VisitReport,
 )
+from server.services import measures
 from shared.enrolment import (
     DOSSIER_PIECES,
     RUNNING_STATES,
@@ -50,6 +52,8 @@ from shared.enums import (
     Role,
     SessionSource,
 )
+from shared.instruments import get_instrument
+from shared.outcomes import Verdict
 from shared.programmes import LOW_BACK_PAIN, RESPIRATORY
 from shared.timeline import PARIS, build_timeline, local_midnight, phase_on, week_of
 from synthetic.demo import DEMO_PASSWORD, MIN_PATIENTS, build_demo_cohort
@@ -427,3 +431,21 @@ def test_a_cohort_too_small_for_every_stage_is_refused(summary):
     with pytest.raises(ValueError):
         build_demo_cohort(patients=MIN_PATIENTS - 1, seed=SEED, reset=True, today=TODAY)
     assert _count(Patient) == PATIENTS
+
+
+def test_the_cohort_has_scored_measures_and_outcomes(summary):
+    """A newcomer sees outcomes: W0 and W12 CRQ and endurance, scored as the server scores."""
+    closed = [e for e in _enrolments(S.FOLLOW_UP, S.COMPLETED)
+              if e.programme_code == "respiratory_home"]
+    verdicts = [measures.outcomes(e) for e in closed]
+    crq = [o.instruments[0].domains[0].at_w12.verdict for o in verdicts if o.instruments]
+    assert crq and all(v != Verdict.NOT_MEASURED for v in crq)
+    improved = sum(v == Verdict.IMPROVED for v in crq) / len(crq)
+    assert 0.4 <= improved <= 1.0, improved
+    assert any(o.endurance_w12.verdict == Verdict.IMPROVED for o in verdicts)
+    for response in db.session.scalars(select(QuestionnaireResponse).limit(200)):
+        instrument = get_instrument(response.instrument)
+        assert instrument.score(response.answers).domains == response.domain_scores
+    assert all(e.activity_project_sessions for e in closed
+               if any(r.timepoint == "W12" for r in db.session.scalars(
+                   select(VisitReport).where(VisitReport.enrolment_id == e.id))))

@@ -28,7 +28,6 @@ from shared.ranges import (
     DISTANCE_KM,
     MAX_BATCH_ITEMS,
     RESISTANCE,
-    SCORE_0_10,
     SESSION_DURATION_S,
     WATTS,
 )
@@ -85,17 +84,19 @@ class HealthEventIn(Schema):
 
 
 class QuestionnaireIn(Schema):
-    """Answers to a questionnaire: item code to a 0-10 number."""
+    """Answers to a questionnaire: item code to the point chosen on the item's scale.
+
+    Each answer is checked against the instrument's definition and the server
+    scores it (``services.measures``); there is no score field to send.
+    """
 
     id = fields.UUID(required=True)
     instrument = fields.Enum(Questionnaire, by_value=True, required=True)
     answered_at = fields.AwareDateTime(required=True)
     answers = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=40)),
-        values=Number(validate=InRange(SCORE_0_10)),
-        required=True, validate=validate.Length(min=1, max=100),
+        values=Number(), required=True, validate=validate.Length(min=1, max=100),
     )
-    score = Number(allow_none=True)
 
 
 def batch_of(item: type[Schema], name: str) -> type[Schema]:
@@ -181,6 +182,8 @@ class PlanOut(Schema):
     targets = fields.Dict()
     booklet = fields.List(fields.Nested(BookletItemOut))
     next_contacts = fields.List(fields.Nested(ContactOut))
+    # Instruments to fill now, each with its items laid out (works offline once cached).
+    questionnaires_due = fields.List(fields.Dict())
 
 
 class WeekOut(Schema):
