@@ -64,6 +64,8 @@ class RepriseApp(App):
         self.store: Store | None = None
         self.engine: SyncEngine | None = None
         self.editing: OutboxItem | None = None
+        # A device's summary of the session just ridden, shown prefilled for the patient to save.
+        self.recorded: dict[str, Any] | None = None
 
     # Life cycle -------------------------------------------------------------------
 
@@ -82,6 +84,7 @@ class RepriseApp(App):
         from mobile.screens import SCREENS  # the screens need the app's kv rules first
 
         Builder.load_file(str(HERE / "widgets" / "style.kv"))
+        Builder.load_file(str(HERE / "widgets" / "controls.kv"))
         # No animation: a screen that slides or fades is harder to follow for a tired patient.
         manager = ScreenManager(transition=NoTransition())
         for layout in sorted((HERE / "screens").glob("*.kv")):
@@ -203,6 +206,18 @@ class RepriseApp(App):
         self.editing = None
         self._update_counts()
         self.engine.wake()
+
+    def log_recorded_session(self, summary: dict[str, Any]) -> None:
+        """Open the session screen prefilled from what a device recorded.
+
+        ``summary`` holds session-form names: ``duration_s`` (or
+        ``duration_min``), ``watts``, ``resistance``, ``distance_km``,
+        ``hr_rest``, ``hr_mean``, ``hr_max``; missing ones are left as usual.
+        The patient adds how it felt and saves; the session is stored with
+        the source "device".
+        """
+        self.recorded = dict(summary)
+        self.go("manual")
 
     def sync_now(self) -> None:
         """Try to send at once (the "Send now" button)."""

@@ -17,8 +17,11 @@ from mobile.screens.pairing import PairingScreen
 from mobile.screens.settings import SettingsScreen
 from mobile.widgets.charts import BarChart, LineChart, WeekPicture
 from mobile.widgets.fields import Field
+from mobile.widgets.scale_row import ScaleRow
+from mobile.widgets.stepper import Stepper
 
-for _cls in (Field, BarChart, LineChart, WeekPicture, ExerciseCard, CorrectionCard, MessageCard):
+for _cls in (Field, Stepper, ScaleRow, BarChart, LineChart, WeekPicture, ExerciseCard,
+             CorrectionCard, MessageCard):
     Factory.register(_cls.__name__, cls=_cls)
 
 # Name -> class (layouts in the .kv of the module), in the order they are added to the manager.
