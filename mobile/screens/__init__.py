@@ -17,10 +17,11 @@ from mobile.screens.pairing import PairingScreen
 from mobile.screens.settings import SettingsScreen
 from mobile.widgets.charts import BarChart, LineChart, WeekPicture
 from mobile.widgets.fields import Field
+from mobile.widgets.fold import Fold
 from mobile.widgets.scale_row import ScaleRow
 from mobile.widgets.stepper import Stepper
 
-for _cls in (Field, Stepper, ScaleRow, BarChart, LineChart, WeekPicture, ExerciseCard,
+for _cls in (Field, Fold, Stepper, ScaleRow, BarChart, LineChart, WeekPicture, ExerciseCard,
              CorrectionCard, MessageCard):
     Factory.register(_cls.__name__, cls=_cls)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kivy.app import App
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
@@ -23,11 +23,19 @@ class ExerciseCard(BoxLayout):
     description = StringProperty("")
     dose = StringProperty("")
     status = StringProperty("")
-    pain = NumericProperty(0)
+    pain = ObjectProperty(None, allownone=True)
     message = StringProperty("")
 
+    def set_pain(self, pain: int | None) -> None:
+        """The pain row, shown once the exercise is ticked: a tap records it with the tick."""
+        if pain == self.pain:
+            return
+        self.pain = pain
+        if self.status:
+            self.tick(self.status)
+
     def tick(self, status: str) -> None:
-        """Record the exercise as done, partly done or not done today, with the pain level."""
+        """Record the exercise as done, partly done or not done today, with any pain given."""
         app = App.get_running_app()
         result = booklet_entry(self.item_id, app.today(), BookletStatus(status), self.pain)
         if not result.ok:

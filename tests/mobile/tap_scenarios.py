@@ -32,7 +32,7 @@ def _text_input(widget: Any) -> Any:
 def set_value(finger: Finger, screen: Any, name: str, value: int) -> None:
     """Give field ``name`` the value ``value`` the way its widget asks for it."""
     widget = screen.ids[name]
-    if getattr(widget, "folded", False) and "more" in screen.ids:
+    if widget.get_root_window() is None and "more" in screen.ids:  # folded under "More"
         finger.tap(screen.ids.more)
     text_input = _text_input(widget)
     if text_input is not None and "value" not in widget.properties():
