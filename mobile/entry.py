@@ -35,6 +35,8 @@ STEPPING = {
     "hr_rest": Stepping(HEART_RATE, 1),
     "hr_mean": Stepping(HEART_RATE, 1),
     "hr_max": Stepping(HEART_RATE, 1),
+    # A health event older than the day before yesterday: how many days ago, up to a year.
+    "days_ago": Stepping(Range(3, 364, "d"), 1),
 }
 HEART_RATES = ("hr_rest", "hr_mean", "hr_max")
 SCALES = ("effort", "dyspnoea", "pain_eva")
