@@ -39,6 +39,7 @@ STEPPING = {
     "days_ago": Stepping(Range(3, 364, "d"), 1),
 }
 HEART_RATES = ("hr_rest", "hr_mean", "hr_max")
+SESSION_STEPPERS = ("duration_min", "watts", "resistance") + HEART_RATES
 SCALES = ("effort", "dyspnoea", "pain_eva")
 # The words at both ends of each 0-10 scale (Borg CR10 for effort and breathlessness, EVA).
 SCALE_WORDS = {

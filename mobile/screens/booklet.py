@@ -16,7 +16,11 @@ from shared.enums import BookletStatus
 
 
 class ExerciseCard(BoxLayout):
-    """One exercise (layout in booklet.kv)."""
+    """One exercise (layout in booklet.kv); the pain row is read when a status is tapped.
+
+    Pain comes before the tick, not after: each tick is an entry the server
+    counts, so changing the pain afterwards would count the exercise twice.
+    """
 
     item_id = NumericProperty(0)
     title = StringProperty("")
@@ -25,14 +29,6 @@ class ExerciseCard(BoxLayout):
     status = StringProperty("")
     pain = ObjectProperty(None, allownone=True)
     message = StringProperty("")
-
-    def set_pain(self, pain: int | None) -> None:
-        """The pain row, shown once the exercise is ticked: a tap records it with the tick."""
-        if pain == self.pain:
-            return
-        self.pain = pain
-        if self.status:
-            self.tick(self.status)
 
     def tick(self, status: str) -> None:
         """Record the exercise as done, partly done or not done today, with any pain given."""

@@ -14,14 +14,14 @@ from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from mobile.entry import SCALE_WORDS, SCALES, STEPPING, SessionStart, session_start
+from mobile.entry import SCALE_WORDS, SCALES, SESSION_STEPPERS, SessionStart, session_start
 from mobile.forms import readable_reason, session_form
 from mobile.i18n import _
 from mobile.store import REFUSED, SESSION
 from mobile.summary import session_day
 from shared.enums import SessionSource
 
-STEPPERS = tuple(STEPPING)
+STEPPERS = SESSION_STEPPERS
 TEXTS = ("distance_km", "notes")
 
 
