@@ -14,6 +14,7 @@ from mobile.screens.home import HomeScreen
 from mobile.screens.manual import ManualScreen
 from mobile.screens.messages import MessageCard, MessagesScreen
 from mobile.screens.pairing import PairingScreen
+from mobile.screens.scan import ScanScreen
 from mobile.screens.settings import SettingsScreen
 from mobile.widgets.charts import BarChart, LineChart, WeekPicture
 from mobile.widgets.fields import Field
@@ -28,6 +29,7 @@ for _cls in (Field, Fold, Stepper, ScaleRow, BarChart, LineChart, WeekPicture, E
 # Name -> class (layouts in the .kv of the module), in the order they are added to the manager.
 SCREENS: dict[str, type[Screen]] = {
     "pairing": PairingScreen,
+    "scan": ScanScreen,
     "home": HomeScreen,
     "guided": GuidedScreen,
     "guided_end": GuidedEndScreen,

@@ -17,6 +17,7 @@ from server.services import access, pipeline
 from server.services.audit import record_access
 from server.services.enrolments import create_patient
 from server.services.errors import ServiceError
+from server.services.pairing_qr import pairing_qr_svg
 from server.web.forms import (
     ActionForm,
     AssignForm,
@@ -215,4 +216,6 @@ def pairing_code(enrolment_id: int) -> Any:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for(".enrolment", enrolment_id=enrolment_id))
-    return _detail(enrolment_id, pairing_code={"code": code, "expires_at": record.expires_at})
+    return _detail(enrolment_id, pairing_code={
+        "code": code, "expires_at": record.expires_at,
+        "qr_svg": pairing_qr_svg(code, request.url_root)})

@@ -14,8 +14,11 @@ import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import qrcode
+from PIL import ImageOps
 from sqlalchemy import select
 
 from mobile.store import PENDING, REFUSED, SESSION
@@ -24,6 +27,7 @@ from server.models import BookletEntry, ErgoSession, HealthEvent, Notification, 
 from server.services import auth as auth_service
 from server.services import notifications
 from shared.enums import Modality
+from shared.pairing import pairing_uri
 from tests.mobile.conftest import count_rows
 from tests.mobile.kivy_harness import Driver, Finger, configure_kivy
 from tests.mobile.tap_scenarios import FEELINGS, log_prescribed_session, tick_booklet
@@ -322,8 +326,18 @@ def test_patient_journey(driver, live_server, pairing_code, patient, clock, fact
     driver.shoot("16_pairing_after_revocation")
     referent = patient.referent
     code, _record = auth_service.create_pairing_code(patient.enrolments[-1], referent)
-    driver.type(pairing.ids.code, code)
-    driver.press(pairing.ids.submit)
+    # Pairing again by scanning: no camera here, so the screen says so; then a camera
+    # frame (a Kivy texture holding the QR code the coordinator's page draws) pairs.
+    scan = driver.go("scan")
+    assert scan.message.startswith("La caméra de cette tablette ne peut pas")
+    driver.shoot("17_scan_without_camera")
+    from kivy.graphics.texture import Texture
+
+    qr = qrcode.make(pairing_uri(code, live_server.url)).get_image().convert("RGBA")
+    frame = Texture.create(size=qr.size, colorfmt="rgba")
+    frame.blit_buffer(ImageOps.flip(qr).tobytes(), colorfmt="rgba", bufferfmt="ubyte")
+    scan._camera = SimpleNamespace(texture=frame, play=True)
+    scan._scan(0)
     driver.until(lambda: app.root.current == "home" and synced(driver), what="re-paired")
     assert count_rows(ErgoSession) == 6 and app.store.counts()[REFUSED] == {}
 
