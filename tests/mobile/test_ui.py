@@ -11,9 +11,7 @@ under ``artifacts/screenshots/mobile/``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -23,16 +21,13 @@ from sqlalchemy import select
 
 from mobile.store import PENDING, REFUSED, SESSION
 from server.extensions import db
-from server.models import BookletEntry, ErgoSession, HealthEvent, Notification, Prescription
+from server.models import BookletEntry, ErgoSession, HealthEvent, Notification
 from server.services import auth as auth_service
 from server.services import notifications
-from shared.enums import Modality
 from shared.pairing import pairing_uri
-from tests.mobile.conftest import count_rows
-from tests.mobile.kivy_harness import Driver, Finger, configure_kivy
+from tests.mobile.conftest import count_rows, synced
+from tests.mobile.kivy_harness import Finger
 from tests.mobile.tap_scenarios import FEELINGS, log_prescribed_session, tick_booklet
-
-SCREENSHOTS = Path(__file__).parents[2] / "artifacts" / "screenshots" / "mobile"
 
 pytestmark = [
     # Kivy's SDL2 window and GL modules are C extensions compiled against an
@@ -40,53 +35,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:kivy.*"),
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
 ]
-
-
-class FakeMonotonic:
-    """The guided timer's time source, moved by the test instead of waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Let ``seconds`` pass."""
-        self.now += seconds
-
-
-@pytest.fixture
-def interval_prescription(patient, clock):
-    """Week 3 prescribes 20 minutes of 60 s effort / 60 s recovery at 35 W."""
-    enrolment = patient.enrolments[-1]
-    db.session.add(Prescription(
-        enrolment_id=enrolment.id, from_week=3, session_minutes=20, watts=35,
-        modality=Modality.INTERVAL, work_s=60, rest_s=60, sessions_min=4, sessions_max=6,
-        hr_target_low=None, hr_target_high=130, created_at=clock.now()))
-    db.session.commit()
-
-
-@pytest.fixture
-def driver(display, tmp_path, live_server, clock) -> Iterator[Driver]:
-    configure_kivy()
-    from kivy.metrics import Metrics
-
-    from mobile.app import RepriseApp
-    from mobile.sync import Backoff
-
-    Metrics.density = 1.0  # the same layout whatever the host's screen
-    app = RepriseApp(data_dir=tmp_path / "tablet", server_url=live_server.url, clock=clock.now,
-                     monotonic=FakeMonotonic(), backoff=Backoff(base=0.2, cap=1.0),
-                     poll_interval=3600)
-    drive = Driver(app, SCREENSHOTS)
-    yield drive
-    drive.close()
-
-
-def synced(driver: Driver) -> bool:
-    """Nothing pending and the last pass finished."""
-    return driver.app.sync_state == "done" and not driver.app.pending
 
 
 def test_patient_journey(driver, live_server, pairing_code, patient, clock, factories,
