@@ -83,12 +83,15 @@ class RepriseApp(App):
         Window.clearcolor = (0.97, 0.97, 0.95, 1)
         from mobile.screens import SCREENS  # the screens need the app's kv rules first
 
-        Builder.load_file(str(HERE / "widgets" / "style.kv"))
-        Builder.load_file(str(HERE / "widgets" / "controls.kv"))
+        layouts = [HERE / "widgets" / "style.kv", HERE / "widgets" / "controls.kv",
+                   *sorted((HERE / "screens").glob("*.kv"))]
+        for layout in layouts:
+            # Unloaded first: a second app in the same process (tests) would apply every
+            # rule twice and draw each widget twice.
+            Builder.unload_file(str(layout))
+            Builder.load_file(str(layout))
         # No animation: a screen that slides or fades is harder to follow for a tired patient.
         manager = ScreenManager(transition=NoTransition())
-        for layout in sorted((HERE / "screens").glob("*.kv")):
-            Builder.load_file(str(layout))
         for name, cls in SCREENS.items():
             manager.add_widget(cls(name=name))
         manager.current = "home" if self.store.token else "pairing"
