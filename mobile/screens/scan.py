@@ -15,7 +15,6 @@ from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.i18n import _
-from mobile.qr import frame_image, read_pairing
 
 log = logging.getLogger(__name__)
 SCAN_INTERVAL_S = 0.3
@@ -33,8 +32,11 @@ class ScanScreen(Screen):
         try:
             from kivy.uix.camera import Camera
 
+            # Imported here: a build without the decoder (see README) still pairs by typing.
+            import mobile.qr  # noqa: F401
+
             self._camera = Camera(play=True, resolution=(640, 480))
-        except Exception:  # no provider, no device, no permission: all end the same way
+        except Exception:  # no decoder, provider, device or permission: all end the same way
             log.info("no camera for scanning", exc_info=True)
             self.message = _("This tablet's camera cannot be used. Go back and type the code.")
             return
@@ -45,6 +47,8 @@ class ScanScreen(Screen):
         texture = self._camera.texture if self._camera is not None else None
         if texture is None:
             return
+        from mobile.qr import frame_image, read_pairing
+
         found = read_pairing(frame_image(texture.pixels, texture.size, texture.colorfmt))
         if found is not None:
             code, server = found
