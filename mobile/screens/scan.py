@@ -13,6 +13,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
+from kivy.utils import platform
 
 from mobile.i18n import _
 
@@ -29,6 +30,10 @@ class ScanScreen(Screen):
         self.message = _("Hold the QR code your referent shows you in front of the camera.")
         self._camera = None
         self._event = None
+        if platform == "android":  # Android 6+ asks the patient at run time (not built here)
+            from android.permissions import Permission, request_permissions
+
+            request_permissions([Permission.CAMERA])
         try:
             from kivy.uix.camera import Camera
 
