@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from mobile.entry import step_value
@@ -25,7 +25,6 @@ class Stepper(BoxLayout):
     clearable = BooleanProperty(False)
     folded = BooleanProperty(False)
     empty_text = StringProperty("-")
-    font_ratio = NumericProperty(1.0)
 
     def change(self, direction: int) -> None:
         """One tap on - (-1) or + (1)."""
