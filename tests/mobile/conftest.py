@@ -69,9 +69,10 @@ class LiveServer:
             self._server = None
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def display() -> Iterator[None]:
-    """A virtual screen (Xvfb) for the app's window while the module runs."""
+    """A virtual screen (Xvfb) for the app's window, for the whole run: Kivy's window
+    is made once per process and dies with the X display it opened on."""
     screen = VirtualDisplay()
     screen.start()
     yield
