@@ -64,6 +64,8 @@ class RepriseApp(App):
         self.store: Store | None = None
         self.engine: SyncEngine | None = None
         self.editing: OutboxItem | None = None
+        # A device's summary of the session just ridden, shown prefilled for the patient to save.
+        self.recorded: dict[str, Any] | None = None
 
     # Life cycle -------------------------------------------------------------------
 
@@ -81,11 +83,15 @@ class RepriseApp(App):
         Window.clearcolor = (0.97, 0.97, 0.95, 1)
         from mobile.screens import SCREENS  # the screens need the app's kv rules first
 
-        Builder.load_file(str(HERE / "widgets" / "style.kv"))
+        layouts = [HERE / "widgets" / "style.kv", HERE / "widgets" / "controls.kv",
+                   *sorted((HERE / "screens").glob("*.kv"))]
+        for layout in layouts:
+            # Unloaded first: a second app in the same process (tests) would apply every
+            # rule twice and draw each widget twice.
+            Builder.unload_file(str(layout))
+            Builder.load_file(str(layout))
         # No animation: a screen that slides or fades is harder to follow for a tired patient.
         manager = ScreenManager(transition=NoTransition())
-        for layout in sorted((HERE / "screens").glob("*.kv")):
-            Builder.load_file(str(layout))
         for name, cls in SCREENS.items():
             manager.add_widget(cls(name=name))
         manager.current = "home" if self.store.token else "pairing"
@@ -203,6 +209,18 @@ class RepriseApp(App):
         self.editing = None
         self._update_counts()
         self.engine.wake()
+
+    def log_recorded_session(self, summary: dict[str, Any]) -> None:
+        """Open the session screen prefilled from what a device recorded.
+
+        ``summary`` holds session-form names: ``duration_s`` (or
+        ``duration_min``), ``watts``, ``resistance``, ``distance_km``,
+        ``hr_rest``, ``hr_mean``, ``hr_max``; missing ones are left as usual.
+        The patient adds how it felt and saves; the session is stored with
+        the source "device".
+        """
+        self.recorded = dict(summary)
+        self.go("manual")
 
     def sync_now(self) -> None:
         """Try to send at once (the "Send now" button)."""

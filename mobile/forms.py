@@ -182,17 +182,6 @@ def booklet_entry(item_id: int, day: date, status: BookletStatus, pain: float | 
     return result
 
 
-def parse_day(text: str, result: FormResult, name: str = "occurred_on") -> date | None:
-    """A date typed as DD/MM/YYYY (the French way); None with a message otherwise."""
-    raw = (text or "").strip()
-    try:
-        return datetime.strptime(raw, "%d/%m/%Y").date()
-    except ValueError:
-        result.errors[name] = _("{field}: write the date as day/month/year, for example "
-                                "05/03/2026.").format(field=label(name))
-        return None
-
-
 def health_event_form(kind: str | None, day: date, today: date, description: str,
                       warning_signs: list[str]) -> FormResult:
     """A health event: its kind, its day (not in the future), what happened."""

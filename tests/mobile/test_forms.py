@@ -8,10 +8,8 @@ import pytest
 
 from mobile import i18n
 from mobile.forms import (
-    FormResult,
     booklet_entry,
     health_event_form,
-    parse_day,
     readable_reason,
     session_form,
 )
@@ -95,13 +93,6 @@ def test_booklet_and_health_event_payloads():
     assert refused.errors == {
         "kind": "Type d'événement : choisissez l'un des boutons.",
         "occurred_on": "Date : un événement ne peut pas être dans le futur."}
-
-
-def test_dates_are_typed_the_french_way():
-    result = FormResult()
-    assert parse_day("05/03/2026", result) == date(2026, 3, 5)
-    assert parse_day("2026-03-05", result) is None
-    assert result.errors["occurred_on"].startswith("Date : écrivez la date sous la forme")
 
 
 def test_server_reasons_name_fields_as_the_patient_knows_them():
