@@ -14,11 +14,11 @@ from server.api.schemas.measures import (
     OutcomesOut,
     QuestionnaireOut,
     StaffQuestionnaireIn,
-    VisitReportIn,
     VisitReportOut,
 )
 from server.api.security import current_user, require_staff
 from server.services import measures, visits
+from server.services.visit_report import VisitReportIn
 from shared.endurance import MCID_SOURCE
 from shared.instruments import CATALOGUE
 
