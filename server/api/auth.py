@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import g, request
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
@@ -24,15 +24,16 @@ class Login(MethodView):
     @blp.response(200, TokenOut)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Exchange staff credentials (and the TOTP code when enrolled) for a bearer token."""
-        step = totp.password_step(data["email"], data["password"], label="api")
-        raw = step.token
-        if step.needs_totp:
+        address = request.remote_addr
+        step = totp.password_step(data["email"], data["password"], address, label="api")
+        issued = step.token
+        if issued is None:
             if not data.get("totp"):
                 raise Unauthorized(_("This account needs the code of its authenticator app."),
                                    "totp_required")
-            raw = totp.totp_step(step.user_id, data["totp"], label="api")
-        record = auth.resolve_token(raw)
-        return {"token": raw, "expires_at": record.expires_at, "user": record.user}
+            issued = totp.totp_step(step.user_id, data["totp"], address, label="api")
+        return {"token": issued.raw, "expires_at": issued.record.expires_at,
+                "user": issued.record.user}
 
 
 @blp.route("/logout")

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from server.api.messages import translate_message
-from server.services.errors import ServiceError
+from server.services.errors import ServiceError, TooManyAttempts
 
 
 def flatten_errors(errors: Any, prefix: str = "") -> list[str]:
@@ -72,11 +72,19 @@ def _http_error(exc: HTTPException) -> tuple[Any, int]:
     return jsonify(error_body(status, message, errors=errors)), status
 
 
-def _service_error(exc: ServiceError) -> tuple[Any, int]:
+def _service_error(exc: ServiceError) -> tuple[Any, int, dict[str, str]]:
     message = exc.message
     if exc.errors:
         message = f"{message} {'; '.join(flatten_errors(exc.errors))}"
-    return jsonify(error_body(exc.status, message, exc.code, exc.errors)), exc.status
+    return (jsonify(error_body(exc.status, message, exc.code, exc.errors)), exc.status,
+            retry_after_header(exc))
+
+
+def retry_after_header(exc: ServiceError) -> dict[str, str]:
+    """``Retry-After`` for a throttled request (429), nothing otherwise."""
+    if isinstance(exc, TooManyAttempts):
+        return {"Retry-After": str(exc.retry_after)}
+    return {}
 
 
 def init_app(app: Flask) -> None:

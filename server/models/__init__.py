@@ -16,7 +16,7 @@ from server.models.flags import Flag, FlagEvent
 from server.models.jobs import JobRun
 from server.models.notifications import Notification
 from server.models.patients import Enrolment, EnrolmentTransition, Patient
-from server.models.users import ApiToken, PairingCode, User
+from server.models.users import ApiToken, LoginThrottle, PairingCode, User
 
 __all__ = [
     "ActivityWeek",
@@ -34,6 +34,7 @@ __all__ = [
     "HealthEvent",
     "HeartRateSample",
     "JobRun",
+    "LoginThrottle",
     "Notification",
     "PairingCode",
     "Patient",

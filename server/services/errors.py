@@ -46,3 +46,13 @@ class Unauthorized(ServiceError):
     """Missing, wrong, expired or revoked credentials."""
 
     status = 401
+
+
+class TooManyAttempts(ServiceError):
+    """Too many failed attempts from one client address; ``retry_after`` in seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, "too_many_attempts")
+        self.retry_after = retry_after

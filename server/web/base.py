@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from server.api.errors import retry_after_header
 from server.services.errors import ServiceError
 from server.web.formats import format_date, format_datetime
 from server.web.labels import label, outcome_lines
@@ -62,8 +63,9 @@ def security_headers(response: Response) -> Response:
 
 
 @web.errorhandler(ServiceError)
-def _service_error(exc: ServiceError) -> tuple[str, int]:
-    return render_template("web/error.html", status=exc.status, message=exc.message), exc.status
+def _service_error(exc: ServiceError) -> tuple[str, int, dict[str, str]]:
+    return (render_template("web/error.html", status=exc.status, message=exc.message),
+            exc.status, retry_after_header(exc))
 
 
 @web.errorhandler(CSRFError)
