@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from server.clock import Clock, FixedClock
-from server.config import settings_from_env
+from server.config import resolve_secret_key, settings_from_env
 
 
 def create_app(test_config: dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
@@ -18,6 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None, clock: Clock | None = 
     if test_config:
         app.config.from_mapping(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["SECRET_KEY"] = resolve_secret_key(app.config, Path(app.instance_path))
     register_clock(app, clock)
     register_extensions(app)
     register_blueprints(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
 
 from server.extensions import api
 
@@ -15,3 +15,12 @@ def register_api(app: Flask) -> None:
         "bearer", {"type": "http", "scheme": "bearer"})
     for module in (auth, me, notifications, patients, work):
         api.register_blueprint(module.blp)
+    app.after_request(json_headers)
+
+
+def json_headers(response: Response) -> Response:
+    """after_request hook: JSON (patient data, tokens) is never cached nor type-sniffed."""
+    if response.mimetype == "application/json":
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, null, or_, select, update
+from sqlalchemy import case, exists, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.clock import utcnow
@@ -119,8 +119,25 @@ def _live(token: ApiToken | None) -> ApiToken | None:
         return None
     if token.user is not None and not token.user.active:
         return None
+    if token.patient_id is not None:
+        if not _enrolment_not_ended(token.patient_id):
+            return None
+        # A device token lives DEVICE_TOKEN_TTL_DAYS after its last use: a tablet in
+        # daily use never re-pairs, a lost one in a drawer stops working on its own.
+        token.expires_at = now + device_token_ttl()
     token.last_used_at = now
     return token
+
+
+def device_token_ttl() -> timedelta:
+    """How long a device token lives without being used."""
+    return timedelta(days=current_app.config["DEVICE_TOKEN_TTL_DAYS"])
+
+
+def _enrolment_not_ended(patient_id: int) -> bool:
+    return bool(db.session.scalar(select(
+        exists().where(Enrolment.patient_id == patient_id,
+                       Enrolment.state.not_in(TERMINAL_STATES)))))
 
 
 def _refused() -> Unauthorized:
@@ -287,7 +304,16 @@ def pair_device(code: str, label: str) -> tuple[IssuedToken, Enrolment]:
         db.session.rollback()
         raise NotFound(_("Unknown, expired or already used pairing code."), "invalid_code")
     enrolment = db.session.get(Enrolment, claimed.enrolment_id)
-    issued = issue_token(patient_id=enrolment.patient_id, label=label or "tablet")
+    if enrolment.state in TERMINAL_STATES:
+        db.session.rollback()
+        raise Invalid(_("This enrolment has ended; no tablet can be paired."), "enrolment_ended")
+    # One tablet per patient: pairing again (a new or reset tablet) ends the older tokens.
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.patient_id == enrolment.patient_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now))
+    issued = issue_token(patient_id=enrolment.patient_id, label=label or "tablet",
+                         ttl=device_token_ttl())
     db.session.flush()
     db.session.get(PairingCode, claimed.id).token_id = issued.record.id
     db.session.commit()

@@ -52,3 +52,11 @@ def test_openapi_document_lists_every_endpoint_with_bearer_auth(client):
         assert path in spec["paths"], path
     session = spec["components"]["schemas"]["SessionIn"]
     assert {"id", "started_at", "duration_s", "hr_samples"} <= set(session["properties"])
+
+
+def test_json_answers_are_not_cached_nor_sniffed(client, factories, auth):
+    headers = auth.staff(factories.user(Role.COORDINATOR))
+    for response in (client.get("/api/v1/patients", headers=headers),
+                     client.get("/api/v1/patients"), client.get("/api/v1/openapi.json")):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"

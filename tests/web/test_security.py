@@ -142,3 +142,36 @@ def test_deactivating_an_account_ends_its_open_session(
         f"u{admin.id}-role": "referent", f"u{admin.id}-active": "y",
         "csrf_token": csrf_from(page)})
     assert refused.status_code == 422 and "propre accès administrateur" in refused.text
+
+
+def test_the_session_cookie_holds_no_api_credential(
+        web_app: Flask, web: WebClient, factories: Factories) -> None:
+    referent = factories.user(Role.REFERENT)
+    web.login(referent)
+    cookie = web.client.get_cookie("reprise_session")
+    session = web_app.session_interface.get_signing_serializer(web_app).loads(cookie.value)
+    assert set(session) <= {"sid", "csrf_token", "_permanent", "lang"}
+    # Whatever the cookie carries, as a bearer token it opens nothing.
+    for value in (cookie.value, *map(str, session.values())):
+        answer = web.client.get("/api/v1/patients", headers={"Authorization": f"Bearer {value}"})
+        assert answer.status_code == 401
+
+
+def test_enabling_totp_uses_the_secret_the_server_drew_and_asks_for_the_password(
+        web: WebClient, factories: Factories) -> None:
+    physician = factories.user(Role.PHYSICIAN)
+    web.login(physician)
+    page = web.get("/account/second-factor")
+    secret = page.text.split('id="totp-secret">')[1].split("<")[0]
+    code_of_zeros = pyotp.TOTP("A" * 32).at(factories.clock.now())
+    forged = web.client.post("/account/second-factor", data={
+        "password": PASSWORD, "secret": "A" * 32, "code": code_of_zeros,
+        "csrf_token": csrf_from(page.text)})
+    assert forged.status_code == 400
+    code = pyotp.TOTP(secret).at(factories.clock.now())
+    no_password = web.client.post("/account/second-factor", data={
+        "password": "not it at all", "code": code, "csrf_token": csrf_from(page.text)})
+    assert no_password.status_code == 400 and "Mot de passe incorrect" in no_password.text
+    db.session.refresh(physician)
+    assert physician.totp_secret is None
+    assert secret in web.get("/account/second-factor").text, "the same secret is offered again"
