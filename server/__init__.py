@@ -50,7 +50,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """The versioned JSON API, one blueprint per resource, and the staff web pages."""
+    from server import inputs
     from server.api import register_api
+
+    inputs.init_app(app)  # bounded ids: before the first route is added
     from server.web import register_web
 
     register_api(app)

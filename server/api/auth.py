@@ -7,8 +7,8 @@ from typing import Any
 from flask import g, request
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
+from server.api.blueprint import Blueprint
 from server.api.schemas.staff import LoginIn, PairIn, PairOut, TokenOut
 from server.api.security import require_staff
 from server.clock import utcnow

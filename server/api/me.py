@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from server.api.blueprint import Blueprint
 from server.api.schemas.tablet import (
     BatchResult,
     BookletEntryBatch,

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from server.api.blueprint import Blueprint
 from server.api.schemas.notifications import NotificationOut, NotificationPage, NotificationQuery
 from server.api.security import require_patient
 from server.models import Notification

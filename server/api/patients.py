@@ -6,9 +6,9 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from server.api.blueprint import Blueprint
 from server.api.schemas.staff import (
     DeviceOut,
     EnrolmentOut,

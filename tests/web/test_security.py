@@ -175,3 +175,19 @@ def test_enabling_totp_uses_the_secret_the_server_drew_and_asks_for_the_password
     db.session.refresh(physician)
     assert physician.totp_secret is None
     assert secret in web.get("/account/second-factor").text, "the same secret is offered again"
+
+
+def test_pages_answer_404_for_ids_beyond_64_bits(web: WebClient, factories: Factories) -> None:
+    web.login(factories.user(Role.COORDINATOR))
+    for path in (f"/patients/{2**63}", f"/coordinator/enrolments/{2**63}",
+                 f"/flags/{2**64}", f"/patients/1/documents/{2**63}"):
+        assert web.get(path).status_code == 404, path
+
+
+def test_a_form_field_with_a_control_character_is_a_422_page_naming_it(
+        web: WebClient, factories: Factories) -> None:
+    page = web.get("/login")
+    response = web.client.post("/login", data={
+        "email": "a\x00b@example.org", "password": "x", "csrf_token": csrf_from(page.text)})
+    assert response.status_code == 422
+    assert "<html" in response.text and "email" in response.text

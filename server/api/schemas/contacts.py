@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from server.api.schemas.fields import InRange, Integer
+from server.api.schemas.fields import Day, InRange, Integer
 from server.api.schemas.tablet import note
 from shared.enums import FlagDecision, HealthEventKind, Modality, WarningSign
 from shared.ranges import WATTS, Range
@@ -40,7 +40,7 @@ class CallEventIn(Schema):
     """A health event the patient tells the referent about."""
 
     kind = fields.Enum(HealthEventKind, by_value=True, required=True)
-    occurred_on = fields.Date(required=True)
+    occurred_on = Day(required=True)
     description = note()
     warning_signs = fields.List(fields.Enum(WarningSign, by_value=True), load_default=list)
 
@@ -134,7 +134,7 @@ class FlagDecisionIn(Schema):
 
     decision = fields.Enum(FlagDecision, by_value=True, required=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    visit_day = fields.Date(allow_none=True)
+    visit_day = Day(allow_none=True)
 
 
 class QueueContactOut(Schema):
