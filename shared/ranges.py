@@ -32,3 +32,23 @@ MAX_BATCH_ITEMS = 100
 MAX_NOTE_LENGTH = 2000
 # A tablet clock may be a little ahead; anything later than this is refused.
 FUTURE_TOLERANCE = timedelta(hours=24)
+
+# Questionnaires as the tablet sends them today: the answer keys each instrument has and the
+# range of its score (CRQ: mean of four domains scored 1-7; Dallas and Oswestry: 0-100 %;
+# STarT Back: 0-9 points; satisfaction and weekly symptoms: 0-10 scales).
+QUESTIONNAIRE_ANSWER_KEYS: dict[str, frozenset[str]] = {
+    "crq": frozenset({"dyspnoea", "fatigue", "emotional_function", "mastery"}),
+    "satisfaction": frozenset({"eva"}),
+    "dallas": frozenset({"total"}),
+    "oswestry": frozenset({"total"}),
+    "startback": frozenset({"total"}),
+    "weekly_symptoms": frozenset({"dyspnoea", "pain", "fatigue", "sleep"}),
+}
+QUESTIONNAIRE_SCORE: dict[str, Range] = {
+    "crq": Range(1, 7, ""),
+    "satisfaction": SCORE_0_10,
+    "dallas": Range(0, 100, "%"),
+    "oswestry": Range(0, 100, "%"),
+    "startback": Range(0, 9, ""),
+    "weekly_symptoms": SCORE_0_10,
+}

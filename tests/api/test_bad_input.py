@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -122,3 +123,75 @@ def test_query_and_form_text_is_checked_too(client, factories, auth):
     error = _assert_error_shape(response, 422)
     assert "search" in error["message"]
     assert db.session.scalar(select(func.count()).select_from(HealthEvent)) == 0
+
+
+def _questionnaire(clock, **kw):
+    return {"id": str(uuid.uuid4()), "instrument": "satisfaction",
+            "answered_at": clock.now().isoformat(), "answers": {"eva": 8}, "score": 8, **kw}
+
+
+@pytest.mark.parametrize("raw_score", ["1e308", "-5", "NaN", "Infinity", "1" + "0" * 400])
+def test_questionnaire_scores_out_of_range_or_not_finite_are_refused(
+        client, factories, auth, clock, raw_score):
+    patient = factories.active_patient(factories.user(Role.REFERENT))
+    item = json.dumps({"items": [_questionnaire(clock, score=0)]}).replace(
+        '"score": 0', f'"score": {raw_score}')
+    response = client.post("/api/v1/me/questionnaires", data=item,
+                           content_type="application/json", headers=auth.device(patient))
+    error = _assert_error_shape(response, 422)
+    assert "items.0.score" in error["message"]
+
+
+def test_questionnaire_answers_are_checked_against_the_instrument(client, factories, auth,
+                                                                  clock):
+    patient = factories.active_patient(factories.user(Role.REFERENT))
+    response = client.post("/api/v1/me/questionnaires", json={"items": [
+        _questionnaire(clock, answers={"eva": 8, "favourite_colour": 3})]},
+        headers=auth.device(patient))
+    error = _assert_error_shape(response, 422)
+    assert "favourite_colour" in error["message"] and "items.0.answers" in error["message"]
+    good = client.post("/api/v1/me/questionnaires", json={"items": [_questionnaire(clock)]},
+                       headers=auth.device(patient))
+    assert good.status_code in (200, 201), good.get_json()
+
+
+def test_overlapping_sessions_are_refused_naming_the_item(client, factories, auth, clock):
+    patient = factories.active_patient(factories.user(Role.REFERENT))
+    headers = auth.device(patient)
+    start = clock.now().replace(hour=8, minute=0, second=0, microsecond=0)
+    # 100 six-hour sessions starting at the same instant: refused, nothing stored.
+    pile = [_session(clock, started_at=start.isoformat(), duration_s=6 * 3600)
+            for _ in range(100)]
+    error = _assert_error_shape(client.post("/api/v1/me/sessions", json={"items": pile},
+                                            headers=headers), 422)
+    assert "items.1.started_at" in error["message"] and "items.0." not in error["message"]
+    assert db.session.scalar(select(func.count()).select_from(ErgoSession)) == 0
+    first = _session(clock, started_at=start.isoformat(), duration_s=3600)
+    assert client.post("/api/v1/me/sessions", json={"items": [first]},
+                       headers=headers).status_code in (200, 201)
+    # Against what is stored: a session that ends inside the stored one is named too.
+    earlier = (start - timedelta(minutes=30)).isoformat()
+    error = _assert_error_shape(client.post("/api/v1/me/sessions", json={"items": [
+        _session(clock, started_at=earlier, duration_s=3600)]}, headers=headers), 422)
+    assert "items.0.started_at" in error["message"]
+    after = (start + timedelta(hours=1)).isoformat()  # back to back is fine
+    assert client.post("/api/v1/me/sessions", json={"items": [
+        _session(clock, started_at=after, duration_s=1800)]}, headers=headers).status_code in (
+            200, 201)
+    # A re-send of the stored session is not an overlap with itself.
+    again = client.post("/api/v1/me/sessions", json={"items": [first]}, headers=headers)
+    assert again.status_code in (200, 201)
+
+
+def test_a_session_re_sent_with_another_utc_offset_gets_its_receipt(client, factories, auth,
+                                                                    clock):
+    patient = factories.active_patient(factories.user(Role.REFERENT))
+    headers = auth.device(patient)
+    local = clock.now().replace(hour=10, minute=0, second=0, microsecond=0)
+    item = _session(clock, started_at=local.isoformat())
+    first = client.post("/api/v1/me/sessions", json={"items": [item]}, headers=headers)
+    in_utc = {**item, "started_at": local.astimezone(UTC).isoformat().replace("+00:00", "Z")}
+    assert in_utc["started_at"] != item["started_at"]
+    again = client.post("/api/v1/me/sessions", json={"items": [in_utc]}, headers=headers)
+    assert again.status_code == first.status_code
+    assert again.get_json() == first.get_json()

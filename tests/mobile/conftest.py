@@ -7,6 +7,7 @@ again on the same port to cut the tablet off the network.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import uuid
@@ -116,9 +117,13 @@ def store(tmp_path: Path, live_server: LiveServer, patient: Patient,
     local.close()
 
 
+_STAGGER = itertools.count()
+
+
 def session_payload(clock: FixedClock, days_ago: int = 1, **overrides: Any) -> dict[str, Any]:
     """A plausible manual session, ``days_ago`` days before the test clock."""
-    started = clock.now() - timedelta(days=days_ago, minutes=30)
+    # 40 minutes apart: one patient's sessions never overlap (the server refuses that).
+    started = clock.now() - timedelta(days=days_ago, minutes=30 + 40 * (next(_STAGGER) % 12))
     payload: dict[str, Any] = {
         "id": str(uuid.uuid4()), "started_at": started.isoformat(), "duration_s": 1800,
         "watts": 40, "hr_mean": 104, "hr_max": 121, "dyspnoea": 4, "effort": 5,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -36,6 +37,12 @@ class Number(fields.Float):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValidationError(_("Must be a number."))
+        try:
+            finite = math.isfinite(value)  # Python's JSON reads NaN, Infinity and 1e400
+        except OverflowError:  # an integer beyond any float
+            finite = False
+        if not finite:
+            raise ValidationError(_("Must be a finite number."))
         return super()._deserialize(value, attr, data, **kwargs)
 
 

@@ -29,6 +29,8 @@ from shared.ranges import (
     DISTANCE_KM,
     MAX_BATCH_ITEMS,
     MAX_NOTE_LENGTH,
+    QUESTIONNAIRE_ANSWER_KEYS,
+    QUESTIONNAIRE_SCORE,
     RESISTANCE,
     SCORE_0_10,
     SESSION_DURATION_S,
@@ -103,6 +105,19 @@ class QuestionnaireIn(Schema):
         required=True, validate=validate.Length(min=1, max=100),
     )
     score = Number(allow_none=True)
+
+    @validates_schema
+    def _known_answers_and_score(self, data: dict[str, Any], **kwargs: Any) -> None:
+        instrument = data["instrument"].value
+        unknown = sorted(set(data["answers"]) - QUESTIONNAIRE_ANSWER_KEYS[instrument])
+        if unknown:
+            raise ValidationError(_("Unknown answer(s) for this questionnaire: %(keys)s.",
+                                    keys=", ".join(unknown)), "answers")
+        if data.get("score") is not None:
+            try:
+                InRange(QUESTIONNAIRE_SCORE[instrument])(data["score"])
+            except ValidationError as exc:
+                raise ValidationError(exc.messages, "score") from None
 
 
 class Batch(Schema):
