@@ -39,9 +39,11 @@ def register_clock(app: Flask, clock: Clock | None) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the bare extension instances of server.extensions."""
     from server import models  # noqa: F401  (registers the tables on the metadata)
+    from server.api.schemas.errors import ErrorOut
     from server.extensions import api, babel, db, migrate
     from server.i18n import select_locale
 
+    api.ERROR_SCHEMA = ErrorOut  # the error body the API really sends, in its document
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     babel.init_app(app, locale_selector=select_locale)

@@ -8,11 +8,12 @@ from server.extensions import api
 
 
 def register_api(app: Flask) -> None:
-    """Register the API blueprints and declare bearer auth in the OpenAPI document."""
+    """Register the API blueprints and declare the bearer schemes in the OpenAPI document."""
     from server.api import auth, me, notifications, patients, work
+    from server.api.blueprint import SECURITY_SCHEMES
 
-    api.spec.components.security_scheme(
-        "bearer", {"type": "http", "scheme": "bearer"})
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
     for module in (auth, me, notifications, patients, work):
         api.register_blueprint(module.blp)
     app.after_request(json_headers)

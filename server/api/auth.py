@@ -38,6 +38,7 @@ class Login(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
+    @blp.doc(security=[{"staff": []}])
     @blp.response(204)
     def post(self) -> None:
         """Revoke the staff token used for this request."""

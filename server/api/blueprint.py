@@ -32,7 +32,26 @@ class InputParser(FlaskParser):
         return data
 
 
+# The two bearer schemes of the OpenAPI document: who may call an operation.
+SECURITY_SCHEMES = {
+    "staff": {"type": "http", "scheme": "bearer",
+              "description": "A staff token from POST /auth/login."},
+    "device": {"type": "http", "scheme": "bearer",
+               "description": "A patient's device token from POST /auth/pair."},
+}
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """Every API blueprint: request bodies go through :class:`InputParser`."""
+    """Every API blueprint: request bodies go through :class:`InputParser`, and each
+    operation declares its security scheme (``security``: "staff", "device" or None
+    for public operations; one view may differ with ``@blp.doc(security=...)``).
+    """
 
     ARGUMENTS_PARSER = InputParser()
+
+    def __init__(self, *args: typing.Any, security: str | None = None,
+                 **kwargs: typing.Any) -> None:
+        super().__init__(*args, **kwargs)
+        requirement = [{security: []}] if security else []
+        self._prepare_doc_cbks.append(
+            lambda doc, doc_info, **_kw: {**doc, "security": requirement})

@@ -14,7 +14,7 @@ from server.models import Notification
 from server.services import notifications
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/me",
-                description="In-app messages for a paired tablet")
+                description="In-app messages for a paired tablet", security="device")
 blp.before_request(require_patient)
 
 

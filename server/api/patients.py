@@ -25,7 +25,7 @@ from server.services.audit import record_access
 from server.services.errors import NotFound
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1",
-                description="Patients and enrolments, for staff")
+                description="Patients and enrolments, for staff", security="staff")
 blp.before_request(require_staff)
 
 

@@ -25,7 +25,7 @@ from server.services.flag_text import describe, kind_label
 from server.services.queue import work_queue
 
 blp = Blueprint("work", __name__, url_prefix="/api/v1",
-                description="The referent's queue, flags and call recording")
+                description="The referent's queue, flags and call recording", security="staff")
 blp.before_request(require_staff)
 
 
