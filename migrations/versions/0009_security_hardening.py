@@ -1,4 +1,5 @@
-"""security hardening: log-in throttling per client address; TOTP secret kept server-side
+"""security hardening: log-in throttling per client address; TOTP secret kept server-side;
+attempts of a daily job's run (retries with back-off)
 
 Revision ID: 0009
 Revises: 0007
@@ -26,9 +27,14 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_pending_secret', sa.String(length=64),
                                       nullable=True))
+    with op.batch_alter_table('job_runs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attempts', sa.Integer(), server_default='1',
+                                      nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('job_runs', schema=None) as batch_op:
+        batch_op.drop_column('attempts')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('totp_pending_secret')
     op.drop_table('login_throttle')
