@@ -187,8 +187,10 @@ def test_a_session_re_sent_with_another_utc_offset_gets_its_receipt(client, fact
                                                                     clock):
     patient = factories.active_patient(factories.user(Role.REFERENT))
     headers = auth.device(patient)
-    local = clock.now().replace(hour=10, minute=0, second=0, microsecond=0)
+    local = clock.now().astimezone(clock.tz).replace(hour=10, minute=0, second=0,
+                                                     microsecond=0)
     item = _session(clock, started_at=local.isoformat())
+    assert item["started_at"].endswith("+01:00")
     first = client.post("/api/v1/me/sessions", json={"items": [item]}, headers=headers)
     in_utc = {**item, "started_at": local.astimezone(UTC).isoformat().replace("+00:00", "Z")}
     assert in_utc["started_at"] != item["started_at"]
