@@ -39,6 +39,12 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
         "SMTP_FROM": os.environ.get("SMTP_FROM", "Reprise <ne-pas-repondre@localhost>"),
         "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", 10)),
+        # Health data (a patient's name, a finding) goes out by e-mail only when the mail
+        # server is a secure health messaging service (MSSanté in France): declared here.
+        "SMTP_SECURE_HEALTH_MESSAGING":
+            os.environ.get("SMTP_SECURE_HEALTH_MESSAGING", "").strip().lower() in yes,
+        # The address staff open Reprise at, for links in messages (none when unset).
+        "PUBLIC_URL": (os.environ.get("REPRISE_PUBLIC_URL") or "").rstrip("/") or None,
         "NOTIFY_WEBHOOK_URL": os.environ.get("NOTIFY_WEBHOOK_URL") or None,
         "NOTIFY_WEBHOOK_TOKEN": os.environ.get("NOTIFY_WEBHOOK_TOKEN") or None,
         "NOTIFY_WEBHOOK_TIMEOUT": float(os.environ.get("NOTIFY_WEBHOOK_TIMEOUT", 10)),
