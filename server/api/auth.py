@@ -52,7 +52,8 @@ class Pair(MethodView):
     @blp.response(201, PairOut)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Exchange a one-time pairing code for the tablet's device token."""
-        issued, enrolment = auth.pair_device(data["code"], data["device_label"])
+        issued, enrolment = auth.pair_device(data["code"], data["device_label"],
+                                             request.remote_addr)
         return {"token": issued.raw, "patient_id": enrolment.patient_id,
                 "first_name": enrolment.patient.first_name,
                 "programme_code": enrolment.programme_code, "server_time": utcnow()}

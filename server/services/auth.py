@@ -289,8 +289,13 @@ def create_pairing_code(enrolment: Enrolment, actor: User) -> tuple[str, Pairing
     return code, record
 
 
-def pair_device(code: str, label: str) -> tuple[IssuedToken, Enrolment]:
-    """Exchange a one-time pairing code for a device token (single use)."""
+def pair_device(code: str, label: str, address: str | None = None
+                ) -> tuple[IssuedToken, Enrolment]:
+    """Exchange a one-time pairing code for a device token (single use).
+
+    Wrong codes use up the address's allowance of failed attempts, like passwords.
+    """
+    throttle(address)
     now = utcnow()
     # The conditional UPDATE claims the code: of two tablets racing, one wins.
     claimed = db.session.execute(
@@ -317,4 +322,5 @@ def pair_device(code: str, label: str) -> tuple[IssuedToken, Enrolment]:
     db.session.flush()
     db.session.get(PairingCode, claimed.id).token_id = issued.record.id
     db.session.commit()
+    release_throttle(address)
     return issued, enrolment

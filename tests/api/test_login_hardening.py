@@ -136,3 +136,13 @@ def test_parallel_wrong_passwords_are_counted_exactly(app, client, factories, ha
     row = db.session.scalar(select(LoginThrottle).where(
         LoginThrottle.address == "203.0.113.200"))
     assert row.attempts == 20
+
+
+def test_pairing_code_guesses_are_throttled_per_address(client):
+    for _ in range(auth_service.THROTTLE_ATTEMPTS):
+        wrong = client.post("/api/v1/auth/pair", json={"code": "ZZZZ-ZZZZ"},
+                            environ_base={"REMOTE_ADDR": "192.0.2.99"})
+        assert wrong.status_code == 404
+    throttled = client.post("/api/v1/auth/pair", json={"code": "ZZZZ-ZZZZ"},
+                            environ_base={"REMOTE_ADDR": "192.0.2.99"})
+    assert throttled.status_code == 429 and "Retry-After" in throttled.headers
