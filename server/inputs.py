@@ -1,9 +1,10 @@
 """What any request may carry, checked once for the API and the pages alike.
 
-Path ids fit the database's 64-bit integers (beyond them: 404, not a 500 from
-the driver); text holds no lone surrogate (UTF-16 halves that no database can
-store) nor control character other than tab and new lines; JSON nests a
-bounded number of levels.
+Path ids fit the database's primary keys, 32-bit INTEGER columns: beyond them
+a 404, not a 500 from the driver (PostgreSQL refuses 2^31 as an INTEGER).
+Text holds no lone surrogate (UTF-16 halves that no database can store) nor
+control character other than tab and new lines; JSON nests a bounded number
+of levels.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from werkzeug.routing import IntegerConverter
 
 from server.services.errors import Invalid
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1
 # Deep enough for every body the API takes (a batch's heart-rate pairs are 5 levels).
 MAX_JSON_DEPTH = 32
 _FORBIDDEN = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in every route: a positive 64-bit id, anything else matches no page."""
+    """``<int:...>`` in every route: an id the tables can hold, anything else matches no page."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
         kwargs.setdefault("max", MAX_ID)

@@ -105,7 +105,7 @@ def resolve_token(raw: str) -> ApiToken | None:
 
 def resolve_session(token_id: int) -> ApiToken | None:
     """The live web session token of that row id (from the signed session cookie)."""
-    token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**63 else None
+    token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
     if token is not None and token.label != WEB_SESSION_LABEL:
         return None
     return _live(token)

@@ -15,6 +15,7 @@ from shared.enums import Role
 from shared.ranges import MAX_BATCH_ITEMS
 
 HUGE = 2**63
+BEYOND_INTEGER = 2**31  # the tables' ids are 32-bit INTEGER columns
 
 
 def _assert_error_shape(response, status):
@@ -27,9 +28,9 @@ def _assert_error_shape(response, status):
 @pytest.mark.parametrize("path", [
     f"/api/v1/patients/{HUGE}", f"/api/v1/patients/{HUGE}/devices",
     f"/api/v1/enrolments/{HUGE}", f"/api/v1/patients/{HUGE}/flags",
-    f"/api/v1/patients/{2**64 + 5}",
+    f"/api/v1/patients/{2**64 + 5}", f"/api/v1/patients/{BEYOND_INTEGER}",
 ])
-def test_ids_beyond_64_bits_are_404_on_the_api(client, factories, auth, path):
+def test_ids_beyond_the_tables_are_404_on_the_api(client, factories, auth, path):
     headers = auth.staff(factories.user(Role.COORDINATOR))
     _assert_error_shape(client.get(path, headers=headers), 404)
 
@@ -37,13 +38,14 @@ def test_ids_beyond_64_bits_are_404_on_the_api(client, factories, auth, path):
 @pytest.mark.parametrize("path", [
     f"/api/v1/flags/{HUGE}/acknowledge", f"/api/v1/contacts/{HUGE}/record",
     f"/api/v1/enrolments/{HUGE}/pairing-code",
+    f"/api/v1/patients/{BEYOND_INTEGER}/devices/1/revoke",
 ])
-def test_ids_beyond_64_bits_are_404_on_api_posts(client, factories, auth, path):
+def test_ids_beyond_the_tables_are_404_on_api_posts(client, factories, auth, path):
     headers = auth.staff(factories.user(Role.COORDINATOR))
     _assert_error_shape(client.post(path, json={}, headers=headers), 404)
 
 
-def test_ids_beyond_64_bits_on_the_tablet_api(client, factories, auth):
+def test_ids_beyond_the_tables_on_the_tablet_api(client, factories, auth):
     patient = factories.active_patient(factories.user(Role.REFERENT))
     _assert_error_shape(client.post(f"/api/v1/me/notifications/{HUGE}/read",
                                     headers=auth.device(patient)), 404)

@@ -177,10 +177,10 @@ def test_enabling_totp_uses_the_secret_the_server_drew_and_asks_for_the_password
     assert secret in web.get("/account/second-factor").text, "the same secret is offered again"
 
 
-def test_pages_answer_404_for_ids_beyond_64_bits(web: WebClient, factories: Factories) -> None:
+def test_pages_answer_404_for_ids_beyond_the_tables(web: WebClient, factories: Factories) -> None:
     web.login(factories.user(Role.COORDINATOR))
     for path in (f"/patients/{2**63}", f"/coordinator/enrolments/{2**63}",
-                 f"/flags/{2**64}", f"/patients/1/documents/{2**63}"):
+                 f"/flags/{2**64}", f"/patients/1/documents/{2**63}", f"/patients/{2**31}"):
         assert web.get(path).status_code == 404, path
 
 
