@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -267,6 +267,15 @@ class Store:
             sql += " AND kind = ?"
             params.append(kind)
         return [self._item(r) for r in self._query(sql + " ORDER BY created_at, rowid", params)]
+
+    def session_spans(self, day: date) -> list[tuple[datetime, datetime]]:
+        """Start and end of the sessions logged for ``day`` (not the refused ones)."""
+        spans = []
+        for item in self.items(SESSION, states=(PENDING, SENT)):
+            if item.day == day:
+                start = datetime.fromisoformat(item.payload["started_at"])
+                spans.append((start, start + timedelta(seconds=item.payload["duration_s"])))
+        return spans
 
     def mark_attempt(self, ids: list[str]) -> None:
         """Count one more sending attempt for these items."""

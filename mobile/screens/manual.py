@@ -58,7 +58,7 @@ class ManualScreen(Screen):
         app = App.get_running_app()
         day = app.today() - timedelta(days=self.days_ago)
         result = session_form({name: self.ids[name].text for name in FIELDS}, day, app.clock(),
-                              SessionSource.MANUAL)
+                              SessionSource.MANUAL, taken=app.store.session_spans(day))
         for name in FIELDS:
             self.ids[name].error = result.errors.get(name, "")
         if not result.ok:
