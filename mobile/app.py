@@ -7,7 +7,6 @@ clock. Screens read what they show from here and call the methods below.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -228,10 +227,7 @@ class RepriseApp(App):
 
     def mark_read(self, notification_id: int) -> None:
         """Mark a message read, now or at the next sync."""
-        waiting = json.loads(self.store.get("notifications_to_mark", "[]") or "[]")
-        if notification_id not in waiting:
-            waiting.append(notification_id)
-            self.store.set("notifications_to_mark", json.dumps(waiting))
+        self.store.queue_read_mark(notification_id)
         page = self.cached("notifications")
         if page:
             for item in page["items"]:

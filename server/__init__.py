@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from server.clock import Clock, FixedClock
-from server.config import settings_from_env
+from server.config import resolve_secret_key, settings_from_env
 
 
 def create_app(test_config: dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
@@ -18,6 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None, clock: Clock | None = 
     if test_config:
         app.config.from_mapping(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["SECRET_KEY"] = resolve_secret_key(app.config, Path(app.instance_path))
     register_clock(app, clock)
     register_extensions(app)
     register_blueprints(app)
@@ -38,9 +39,11 @@ def register_clock(app: Flask, clock: Clock | None) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the bare extension instances of server.extensions."""
     from server import models  # noqa: F401  (registers the tables on the metadata)
+    from server.api.schemas.errors import ErrorOut
     from server.extensions import api, babel, db, migrate
     from server.i18n import select_locale
 
+    api.ERROR_SCHEMA = ErrorOut  # the error body the API really sends, in its document
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     babel.init_app(app, locale_selector=select_locale)
@@ -49,7 +52,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """The versioned JSON API, one blueprint per resource, and the staff web pages."""
+    from server import inputs
     from server.api import register_api
+
+    inputs.init_app(app)  # bounded ids: before the first route is added
     from server.web import register_web
 
     register_api(app)

@@ -18,11 +18,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from server.clock import get_clock
-from server.services.jobs import DAILY_JOBS, DailyJob, catch_up, run_once
+from server.services.jobs import DAILY_JOBS, DailyJob, catch_up, retry_failed, run_once
 from server.services.notifications import deliver_pending
 
 logger = logging.getLogger(__name__)
 DELIVERY_EVERY_S = 30
+RETRY_CHECK_EVERY_S = 60
 
 
 def _in_app(app: Flask, fn: Callable[[], Any]) -> Callable[[], None]:
@@ -55,6 +56,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
             coalesce=True, max_instances=1, misfire_grace_time=3600)
     scheduler.add_job(_in_app(app, _deliver), IntervalTrigger(seconds=DELIVERY_EVERY_S),
                       id="deliver", coalesce=True, max_instances=1)
+    # Failed daily runs are retried with back-off within their day, without a restart.
+    scheduler.add_job(_in_app(app, retry_failed), IntervalTrigger(seconds=RETRY_CHECK_EVERY_S),
+                      id="retry", coalesce=True, max_instances=1)
     return scheduler
 
 

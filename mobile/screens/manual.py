@@ -111,7 +111,8 @@ class ManualScreen(Screen):
         values = {name: self.ids[name].value for name in STEPPERS + SCALES}
         values.update({name: self.ids[name].text for name in TEXTS})
         source = SessionSource.DEVICE if self.start.recorded else SessionSource.MANUAL
-        result = session_form(self.start.texts(values), day, app.clock(), source)
+        result = session_form(self.start.texts(values), day, app.clock(), source,
+                              taken=app.store.session_spans(day))
         for name in STEPPERS + SCALES + TEXTS:
             self.ids[name].error = result.errors.get(name, "")
         if not result.ok:

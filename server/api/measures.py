@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from server.api.blueprint import Blueprint
 from server.api.schemas.measures import (
     EnduranceTestIn,
     EnduranceTestOut,
@@ -23,7 +23,8 @@ from shared.endurance import MCID_SOURCE
 from shared.instruments import CATALOGUE
 
 blp = Blueprint("measures", __name__, url_prefix="/api/v1",
-                description="Questionnaires, endurance tests, visit contents and outcomes")
+                description="Questionnaires, endurance tests, visit contents and outcomes",
+                security="staff")
 blp.before_request(require_staff)
 
 

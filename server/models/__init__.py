@@ -17,7 +17,7 @@ from server.models.jobs import JobRun
 from server.models.measures import EnduranceTest, VisitReport
 from server.models.notifications import Notification
 from server.models.patients import Enrolment, EnrolmentTransition, Patient
-from server.models.users import ApiToken, PairingCode, User
+from server.models.users import ApiToken, LoginThrottle, PairingCode, User
 
 __all__ = [
     "ActivityWeek",
@@ -36,6 +36,7 @@ __all__ = [
     "HealthEvent",
     "HeartRateSample",
     "JobRun",
+    "LoginThrottle",
     "Notification",
     "PairingCode",
     "Patient",

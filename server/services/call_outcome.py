@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from server.services.validation import InRange, Integer, note
+from server.services.validation import Day, InRange, Integer, note
 from shared.enums import HealthEventKind, MedicationAdherence, Modality, WarningSign
 from shared.ranges import WATTS, Range
 
@@ -41,7 +41,7 @@ class CallEventIn(Schema):
     """A health event the patient tells the referent about."""
 
     kind = fields.Enum(HealthEventKind, by_value=True, required=True)
-    occurred_on = fields.Date(required=True)
+    occurred_on = Day(required=True)
     description = note()
     warning_signs = fields.List(fields.Enum(WarningSign, by_value=True), load_default=list)
 

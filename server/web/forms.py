@@ -105,9 +105,9 @@ class TotpForm(FlaskForm):
 
 
 class TotpEnrolForm(TotpForm):
-    """Enrolment: the secret shown to the user travels back with the first code."""
+    """Enrolment: the password again and the first code (the secret stays on the server)."""
 
-    secret = HiddenField(validators=[DataRequired()])
+    password = PasswordField(_("Password"), render_kw={"autocomplete": "current-password"})
 
 
 class LanguageForm(FlaskForm):

@@ -7,6 +7,7 @@ again on the same port to cut the tablet off the network.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import uuid
@@ -167,9 +168,22 @@ def synced(driver: Driver) -> bool:
     return driver.app.sync_state == "done" and not driver.app.pending
 
 
-def session_payload(clock: FixedClock, days_ago: int = 1, **overrides: Any) -> dict[str, Any]:
-    """A plausible manual session, ``days_ago`` days before the test clock."""
-    started = clock.now() - timedelta(days=days_ago, minutes=30)
+_STAGGER = itertools.count()
+
+
+def session_payload(clock: FixedClock, days_ago: int = 1, index: int | None = None,
+                    **overrides: Any) -> dict[str, Any]:
+    """A plausible manual session, ``days_ago`` days before the test clock.
+
+    Sessions never overlap (the server refuses that): 40 minutes apart, or, for a
+    backlog, the ``index``-th of many 10-minute sessions 11 minutes apart.
+    """
+    if index is not None:
+        started = clock.now() - timedelta(days=days_ago, minutes=30 + 11 * index)
+        overrides.setdefault("duration_s", 600)
+    else:
+        started = clock.now() - timedelta(days=days_ago,
+                                          minutes=30 + 40 * (next(_STAGGER) % 12))
     payload: dict[str, Any] = {
         "id": str(uuid.uuid4()), "started_at": started.isoformat(), "duration_s": 1800,
         "watts": 40, "hr_mean": 104, "hr_max": 121, "dyspnoea": 4, "effort": 5,

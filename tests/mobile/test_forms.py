@@ -175,3 +175,11 @@ def test_home_texts():
     assert sync_text({}, {}, "done") == "Tout est envoyé."
     i18n.set_language("en")
     assert sync_text({SESSION: 2}, {}, "syncing") == "2 sessions waiting to be sent\nSending..."
+
+
+def test_a_manual_session_ends_before_the_sessions_already_logged_that_day() -> None:
+    first = session_form({"duration_min": "30"}, TODAY, NOW)
+    start = datetime.fromisoformat(first.payload["started_at"])
+    taken = [(start, start + timedelta(minutes=30))]
+    second = session_form({"duration_min": "35"}, TODAY, NOW, taken=taken)
+    assert datetime.fromisoformat(second.payload["started_at"]) == start - timedelta(minutes=35)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -38,9 +39,13 @@ def figures(row: ActivityWeek) -> dict[str, Any]:
             "hr_rest_high": row.hr_rest_high}
 
 
+_STAGGER = itertools.count()
+
+
 def session_item(clock, day, **overrides: Any) -> dict[str, Any]:
     """A session as the tablet sends it, at 10:00 local time on ``day``."""
-    started = datetime.combine(day, time(10, 0), tzinfo=clock.tz)
+    started = (datetime.combine(day, time(10, 0), tzinfo=clock.tz)
+               + timedelta(minutes=40 * (next(_STAGGER) % 12)))  # never overlapping
     return {"id": str(uuid.uuid4()), "started_at": started.isoformat(), "duration_s": 1800,
             "watts": 40, "hr_rest": 70, "hr_mean": 100, "hr_max": 120, "dyspnoea": 3,
             "source": "manual", **overrides}

@@ -69,7 +69,7 @@ def fire_times(trigger: CronTrigger, after: datetime, count: int) -> list[dateti
 def test_daily_jobs_are_registered_at_their_local_time_in_paris(bare_app: Flask) -> None:
     jobs = scheduled(bare_app)
 
-    assert set(jobs) == {*DAILY, "deliver"}
+    assert set(jobs) == {*DAILY, "deliver", "retry"}
     for name, local in DAILY.items():
         trigger = jobs[name].trigger
         assert isinstance(trigger, CronTrigger)

@@ -263,3 +263,32 @@ def test_a_ceiling_lowered_later_flags_the_recent_sessions_now_above_it(factorie
     flag = flags_of(patient)[FlagKind.HEART_RATE]
     assert [s["day"] for s in flag.evidence["sessions"]] == [d.isoformat() for d in recent]
     assert {s["hr_ceiling"] for s in flag.evidence["sessions"]} == {120}
+
+
+def _escalation_mail(factories, referent, physician, client, auth):
+    patient = factories.active_patient(referent, physician=physician, last_name="Leroy")
+    client.post("/api/v1/me/health-events", headers=auth.device(patient), json={
+        "items": [{"id": "6f1c3a52-7f0e-4d55-9b38-1a2b3c4d5e6f", "kind": "hospitalisation",
+                   "occurred_on": (TODAY - timedelta(days=1)).isoformat()}]})
+    db.session.expire_all()
+    flag = flags_of(patient)[FlagKind.HEALTH_EVENT]
+    mail = db.session.scalars(select(Notification).where(Notification.user_id == physician.id))
+    return flag, mail.one()
+
+
+def test_escalation_mail_on_ordinary_smtp_names_no_patient_and_no_finding(
+        app, factories, referent, physician, client, auth):
+    app.config["PUBLIC_URL"] = "https://reprise.example.org"
+    flag, mail = _escalation_mail(factories, referent, physician, client, auth)
+    text = f"{mail.subject}\n{mail.body}"
+    assert "LEROY" not in text.upper() and "Jeanne" not in text
+    assert "ospitalisation" not in text
+    assert str(flag.id) in mail.subject and "gravité 4" in mail.body
+    assert f"https://reprise.example.org/physician/flags/{flag.id}" in mail.body
+
+
+def test_escalation_mail_on_a_secure_health_messaging_service_carries_the_details(
+        app, factories, referent, physician, client, auth):
+    app.config["SMTP_SECURE_HEALTH_MESSAGING"] = True
+    _flag, mail = _escalation_mail(factories, referent, physician, client, auth)
+    assert "LEROY" in mail.subject.upper()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from server.services.validation import InRange
+from server.services.validation import Day, InRange
 from shared.enums import FlagDecision
 from shared.ranges import Range
 
@@ -78,7 +78,7 @@ class FlagDecisionIn(Schema):
 
     decision = fields.Enum(FlagDecision, by_value=True, required=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    visit_day = fields.Date(allow_none=True)
+    visit_day = Day(allow_none=True)
 
 
 class QueueContactOut(Schema):
