@@ -56,7 +56,8 @@ from cohort import (  # noqa: E402  (bench/ is the script's own directory)
 from server import create_app  # noqa: E402
 from server.clock import FixedClock  # noqa: E402
 from server.extensions import db  # noqa: E402
-from server.services.sweep import SweepSummary, _active_file, sweep  # noqa: E402
+from server.services.sweep import SweepSummary, sweep  # noqa: E402
+from server.services.sweep_read import active_file  # noqa: E402
 from shared.enums import EnrolmentState  # noqa: E402
 from shared.rules import LOOKBACK_DAYS  # noqa: E402
 
@@ -97,7 +98,7 @@ def time_sweep_read(today: date, runs: int) -> list[float]:
     timings = []
     for _ in range(runs):
         began = time.perf_counter()
-        db.session.connection().execute(_active_file(today, None)).all()
+        db.session.connection().execute(active_file(today, None)).all()
         timings.append(time.perf_counter() - began)
         db.session.rollback()
     return timings
