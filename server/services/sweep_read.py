@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, null, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
 from server.clock import get_clock
@@ -26,10 +26,11 @@ from server.models import (
     Patient,
     ScheduledContact,
 )
+from server.services.activity_weeks import dyspnoea_at_or_over
 from shared.enrolment import RUNNING_STATES
 from shared.enums import ContactKind, ContactStatus
 from shared.programmes import ProgrammeTemplate, get_template
-from shared.rules import LOOKBACK_DAYS, PatientFacts, WeekFigures, unsafe_heart_rate
+from shared.rules import LOOKBACK_DAYS, RULES, PatientFacts, WeekFigures, unsafe_heart_rate
 
 RUNNING = sorted(RUNNING_STATES)  # a stable order keeps the statements cacheable
 
@@ -176,7 +177,7 @@ def active_file(today: date, only: set[int] | None,
         referent_id=Patient.referent_id, physician_id=Patient.physician_id,
         sessions_1=weeks.c.sessions_1, sessions_2=weeks.c.sessions_2,
         sessions_3=weeks.c.sessions_3,
-        high_dyspnoea_1=weeks.c.high_dyspnoea_1,
+        high_dyspnoea_1=_high_dyspnoea(weeks),
         pain_sum_1=weeks.c.pain_sum_1, pain_count_1=weeks.c.pain_count_1,
         booklet_credit_1=weeks.c.booklet_credit_1,
         heart_rate_over=_over_limits(weeks.c.peak, weeks.c.rest_low, weeks.c.rest_high),
@@ -207,7 +208,8 @@ def _recent_weeks(today: date, only: set[int] | None) -> Any:
     query = (
         select(a.enrolment_id, *[in_week(k, a.sessions).label(f"sessions_{k}")
                                  for k in (1, 2, 3)],
-               in_week(1, a.high_dyspnoea).label("high_dyspnoea_1"),
+               *[in_week(1, dyspnoea_at_or_over(threshold)).label(_at_or_over(threshold))
+                 for threshold in sorted(set(_dyspnoea_thresholds().values()))],
                in_week(1, a.pain_sum).label("pain_sum_1"),
                in_week(1, a.pain_count).label("pain_count_1"),
                in_week(1, a.booklet_credit).label("booklet_credit_1"),
@@ -221,6 +223,27 @@ def _recent_weeks(today: date, only: set[int] | None) -> Any:
         query = query.where(a.enrolment_id.in_(
             select(Enrolment.id).where(Enrolment.patient_id.in_(only))))
     return query.subquery()
+
+
+def _dyspnoea_thresholds() -> dict[str, int]:
+    """The dyspnoea threshold of each template that watches dyspnoea, by template code."""
+    return {code: rules.dyspnoea_high for code, rules in RULES.items() if rules.watch_dyspnoea}
+
+
+def _at_or_over(threshold: int) -> str:
+    return f"dyspnoea_at_or_over_{threshold}"
+
+
+def _high_dyspnoea(weeks: Any) -> ColumnElement[int]:
+    """Last week's sessions at or over the enrolment's template threshold, as of today.
+
+    The threshold is applied here, when reading (``activity_weeks`` keeps the
+    scores' histogram): a threshold changed in ``shared.rules`` applies to
+    every week already stored.
+    """
+    whens = [(Enrolment.programme_code == code, weeks.c[_at_or_over(threshold)])
+             for code, threshold in _dyspnoea_thresholds().items()]
+    return case(*whens) if whens else null()
 
 
 def _over_limits(hr_max: Any, rest_low: Any, rest_high: Any) -> ColumnElement[bool]:

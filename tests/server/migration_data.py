@@ -321,21 +321,43 @@ def write_0007(conn: Connection) -> None:
 
 
 def check_0007() -> None:
-    """Every enrolment week, whenever written, is what the services compute from the raw rows."""
+    """The weeks of the sessions written before 0007 were computed from the raw rows."""
     weeks = _activity_weeks()
-    assert weeks[RESPIRATORY, 1] == {"sessions": 3, "high_dyspnoea": 2, "pain_sum": 0,
+    assert weeks[RESPIRATORY, 1] == {"week_start": START, "sessions": 3, "pain_sum": 0,
                                      "pain_count": 0, "booklet_credit": 0.0, "hr_max_peak": 150,
                                      "hr_rest_low": 60, "hr_rest_high": 70,
-                                     "week_start": START}
-    assert (weeks[RESPIRATORY, 2]["sessions"], weeks[RESPIRATORY, 2]["high_dyspnoea"]) == (2, 1)
-    assert weeks[RESPIRATORY, 3]["high_dyspnoea"] == 1
-    # Low back pain does not watch dyspnoea: its 9/10 is not high.
-    assert weeks[LOW_BACK, 1] == {"sessions": 2, "high_dyspnoea": 0, "pain_sum": 10,
+                                     **_histogram({3: 1, 7: 1, 8: 1})}
+    assert (weeks[RESPIRATORY, 2]["sessions"], weeks[RESPIRATORY, 2]["dyspnoea_9"]) == (2, 1)
+    # The histogram keeps every template's scores; low back pain's rules ignore them.
+    assert weeks[LOW_BACK, 1] == {"week_start": START, "sessions": 2, "pain_sum": 10,
                                   "pain_count": 2, "booklet_credit": 1.5, "hr_max_peak": 120,
-                                  "hr_rest_low": 70, "hr_rest_high": 70, "week_start": START}
+                                  "hr_rest_low": 70, "hr_rest_high": 70, **_histogram({9: 1})}
+
+
+# --- 0008: the dyspnoea histogram --------------------------------------------------------------
+
+
+def write_0008(conn: Connection) -> None:
+    """Another week-3 session, its week's row as ingest keeps it now."""
+    put(conn, "ergo_sessions", _session(841, RESPIRATORY, 111, 16, dyspnoea=6))
+    conn.execute(sa.text("UPDATE activity_weeks SET sessions = 2, dyspnoea_6 = 1"
+                         " WHERE enrolment_id = :id AND week = 3"), {"id": RESPIRATORY})
+
+
+def check_0008() -> None:
+    """The week counted at 0007 became a histogram; every week is what the services compute."""
+    weeks = _activity_weeks()
+    assert weeks[RESPIRATORY, 3] == {"week_start": day(14), "sessions": 2, "pain_sum": 0,
+                                     "pain_count": 0, "booklet_credit": 0.0, "hr_max_peak": 120,
+                                     "hr_rest_low": 70, "hr_rest_high": 70,
+                                     **_histogram({6: 1, 10: 1})}
     activity_weeks.rebuild()
     assert _activity_weeks() == weeks
     db.session.rollback()
+
+
+def _histogram(counts: dict[int, int]) -> dict[str, int]:
+    return {f"dyspnoea_{level}": counts.get(level, 0) for level in range(11)}
 
 
 def _activity_weeks() -> dict[tuple[int, int], dict[str, Any]]:
@@ -360,4 +382,5 @@ DATA: dict[str, RevisionData] = {
     "0005": RevisionData(write_0005, check_0005),
     "0006": RevisionData(write_0006, check_0006),
     "0007": RevisionData(write_0007, check_0007),
+    "0008": RevisionData(write_0008, check_0008),
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from server.models.flags import Flag, FlagEvent
 from server.services.flag_text import describe
 from server.services.sweep import sweep
 from shared.enums import ContactStatus, FlagStatus, HealthEventKind, Role
-from shared.rules import FlagKind
+from shared.rules import RULES, FlagKind
 from tests.conftest import TODAY
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -262,6 +263,22 @@ def test_the_sweep_is_set_based_its_query_count_does_not_grow_with_patients(
     db.session.commit()
     large = count_queries(app, lambda: sweep(TODAY))
     assert large == small
+
+
+def test_a_dyspnoea_threshold_changed_in_the_rules_applies_to_weeks_already_stored(
+        factories, referent, monkeypatch):
+    patient = factories.active_patient(referent)
+    factories.sessions(patient, week_days(2, 4), dyspnoea=6)
+    sweep(TODAY)
+    assert FlagKind.DYSPNOEA not in flags_of(patient)  # 6/10 is under the threshold of 7
+    code = patient.enrolments[-1].programme_code
+    monkeypatch.setitem(RULES, code, dataclasses.replace(RULES[code], dyspnoea_high=6))
+    sweep(TODAY)
+    flag = flags_of(patient)[FlagKind.DYSPNOEA]
+    assert flag.evidence == {"week": 2, "high_scores": 4, "dyspnoea_high": 6,
+                             "dyspnoea_high_sessions": 2}
+    monkeypatch.setitem(RULES, code, dataclasses.replace(RULES[code], dyspnoea_high=8))
+    assert sweep(TODAY).flags_closed == 1
 
 
 def test_pain_rising_two_points_over_the_first_week_flags_a_low_back_pain_patient(
