@@ -191,7 +191,7 @@ def _clear(changes: FlagChanges, open_flags: dict[Key, OpenFlag]) -> int:
 def _new_flag(e: Running, firing: Firing, now: datetime) -> dict[str, Any]:
     status = (FlagStatus.ESCALATED if firing.escalate
               else FlagStatus.COMMITTEE if firing.committee else FlagStatus.OPEN)
-    return {"patient_id": e.patient_id, "enrolment_id": e.id, "kind": firing.kind,
+    return {"patient_id": e.patient_id, "enrolment_id": e.enrolment_id, "kind": firing.kind,
             "severity": firing.severity, "status": status,
             "open_key": open_key(e.patient_id, firing.kind), "evidence": firing.evidence,
             "opened_at": now, "updated_at": now, "owner_id": e.referent_id,

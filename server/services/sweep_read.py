@@ -9,9 +9,8 @@ then the unsafe heart rates and the health events not reported yet.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Select, case, func, null, or_, select
 from sqlalchemy.sql.expression import ColumnElement
@@ -41,23 +40,27 @@ def scope(query: Select[Any], only: set[int] | None) -> Select[Any]:
     return query.where(Enrolment.patient_id.in_(only)) if only is not None else query
 
 
-@dataclass(slots=True)
-class Running:
-    """A running enrolment with what new flags need of its patient."""
+class Running(Protocol):
+    """A running enrolment as new flags need it (an ``ActiveRow``, or a row of ``running``)."""
 
-    id: int
-    patient_id: int
-    referent_id: int | None
-    physician_id: int | None
+    @property
+    def enrolment_id(self) -> int: ...  # noqa: D102 - the fields of a row
+    @property
+    def patient_id(self) -> int: ...  # noqa: D102
+    @property
+    def referent_id(self) -> int | None: ...  # noqa: D102
+    @property
+    def physician_id(self) -> int | None: ...  # noqa: D102
 
 
 def running(today: date, only: set[int] | None) -> dict[int, Running]:
     """The enrolments (of some patients) running on ``today``, by id."""
     query = scope(
-        select(Enrolment.id, Enrolment.patient_id, Patient.referent_id, Patient.physician_id)
+        select(Enrolment.id.label("enrolment_id"), Enrolment.patient_id, Patient.referent_id,
+               Patient.physician_id)
         .join(Patient, Patient.id == Enrolment.patient_id)
         .where(Enrolment.start_date <= today), only)
-    return {row[0]: Running(*row) for row in db.session.execute(query)}
+    return {row.enrolment_id: row for row in db.session.execute(query)}
 
 
 class ActiveRow(NamedTuple):
@@ -131,8 +134,7 @@ def _add_rows(today: date, query: Select[Any], enrolments: dict[int, Running],
     candidates = []
     for row in map(ActiveRow._make, db.session.connection().execute(query).all()):
         enrolment_id, start = row.enrolment_id, row.start_date
-        enrolments[enrolment_id] = Running(enrolment_id, row.patient_id, row.referent_id,
-                                           row.physician_id)
+        enrolments[enrolment_id] = row
         last_seen = (row.last_received_at.astimezone(tz).date() if row.last_received_at
                      else start)
         template = templates.get((row.programme_code, row.intervention_weeks))
@@ -144,15 +146,17 @@ def _add_rows(today: date, query: Select[Any], enrolments: dict[int, Running],
             start=start, today=today, days_silent=(today - max(last_seen, start)).days,
             booklet_prescribed=row.booklet_per_week, pain_baseline=row.pain_baseline,
             reinforcement_done=bool(row.reinforced))
-        if row.sessions_1 is not None or row.sessions_2 is not None or (
-                row.sessions_3 is not None):
-            last = f.week - 1
+        # A week with no row reads None: nothing logged (``PatientFacts.figures`` says so).
+        last = f.week - 1
+        if row.sessions_1 is not None:
             f.weeks[last] = WeekFigures(
-                row.sessions_1 or 0, row.high_dyspnoea_1 or 0,
+                row.sessions_1, row.high_dyspnoea_1 or 0,
                 row.pain_sum_1 / row.pain_count_1 if row.pain_count_1 else None,
-                float(row.booklet_credit_1 or 0))
-            f.weeks[last - 1] = WeekFigures(row.sessions_2 or 0)
-            f.weeks[last - 2] = WeekFigures(row.sessions_3 or 0)
+                float(row.booklet_credit_1))
+        if row.sessions_2 is not None:
+            f.weeks[last - 1] = WeekFigures(row.sessions_2)
+        if row.sessions_3 is not None:
+            f.weeks[last - 2] = WeekFigures(row.sessions_3)
         if row.heart_rate_over:
             candidates.append(enrolment_id)
     return candidates
