@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import time
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Table, func, select, text
@@ -79,7 +80,9 @@ def _measures(session: Session, rng: random.Random, options: Options) -> None:
     as the server scores them (after the contacts, whose visits they attach to)."""
     started = list(session.scalars(select(Enrolment).where(Enrolment.start_date.is_not(None))))
     tz = options.tz
-    last_days = {e.id: e.ended_at.astimezone(tz).date() for e in started if e.ended_at}
+    # An ended programme's last answers come the day before it ended.
+    last_days = {e.id: e.ended_at.astimezone(tz).date() - timedelta(days=1)
+                 for e in started if e.ended_at}
     write_measures(started, rng, options.today, last_days)
 
 
