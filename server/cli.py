@@ -85,12 +85,35 @@ def scheduler_command(catch_up: bool) -> None:
     run_scheduler(current_app._get_current_object(), catch_up)  # type: ignore[attr-defined]
 
 
+@click.command("serve")
+@click.option("--bind", default=None, help="host:port (several joined by commas); "
+              "default REPRISE_BIND or 127.0.0.1:5000.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes; default WEB_CONCURRENCY or 2.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads per worker; default REPRISE_THREADS or 4.")
+@click.option("--timeout", type=click.IntRange(min=1), default=None,
+              help="Seconds before a stuck worker is restarted; default REPRISE_TIMEOUT or 30.")
+def serve_command(bind: str | None, workers: int | None, threads: int | None,
+                  timeout: int | None) -> None:
+    """Serve the web pages and the API under gunicorn (the production server)."""
+    from dataclasses import replace
+
+    from server.serving import ServeOptions, serve
+
+    defaults = ServeOptions.from_env()
+    given = {"bind": bind, "workers": workers, "threads": threads, "timeout": timeout}
+    options = replace(defaults, **{k: v for k, v in given.items() if v is not None})
+    serve(current_app._get_current_object(), options)  # type: ignore[attr-defined]
+
+
 def init_app(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     app.cli.add_command(user_group)
     app.cli.add_command(demo_data)
     app.cli.add_command(sweep_command)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(serve_command)
 
 
 def _create_app() -> Flask:
