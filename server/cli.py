@@ -77,12 +77,15 @@ def sweep_command(as_of: datetime | None) -> None:
 @click.command("scheduler")
 @click.option("--catch-up/--no-catch-up", default=True,
               help="Run, once, the daily jobs missed while nothing was running.")
-def scheduler_command(catch_up: bool) -> None:
+@click.option("--deliver-every", "deliver_every", type=click.IntRange(min=1), default=30,
+              show_default=True, help="Seconds between two runs of the outbox delivery.")
+def scheduler_command(catch_up: bool, deliver_every: int) -> None:
     """Run the daily jobs (sweep 06:00, digest 07:00, reminders 17:00) and the outbox."""
     from server.scheduler import run_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run_scheduler(current_app._get_current_object(), catch_up)  # type: ignore[attr-defined]
+    run_scheduler(current_app._get_current_object(), catch_up,  # type: ignore[attr-defined]
+                  deliver_every)
 
 
 @click.command("serve")

@@ -17,9 +17,11 @@ PORTS = range(int(os.environ.get("REPRISE_TEST_PORT_FROM", 5500)),
               int(os.environ.get("REPRISE_TEST_PORT_TO", 5600)))
 
 
-def free_port() -> int:
-    """A port of the range that nothing listens on now."""
+def free_port(taken: Sequence[int] = ()) -> int:
+    """A port of the range that nothing listens on now (and not one of ``taken``)."""
     for port in PORTS:
+        if port in taken:
+            continue
         with socket.socket() as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
@@ -28,6 +30,14 @@ def free_port() -> int:
                 continue
             return port
     raise RuntimeError(f"no free port in {PORTS}")
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports."""
+    ports: list[int] = []
+    for _ in range(count):
+        ports.append(free_port(ports))
+    return ports
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 60,
