@@ -161,3 +161,28 @@ def test_an_account_with_a_second_factor_needs_its_code_over_the_api(client, fac
     fresh = pyotp.TOTP(user.totp_secret).at(clock.now())
     assert client.post("/api/v1/auth/login",
                        json={**credentials, "totp": fresh}).status_code == 200
+
+
+def test_a_token_records_its_last_use_to_the_minute_not_on_every_request(
+        client, factories, auth, clock):
+    from datetime import timedelta
+
+    from server.extensions import db
+    from server.models import ApiToken
+
+    patient = factories.active_patient(factories.user())
+    headers = auth.device(patient)
+
+    def last_used():
+        db.session.expire_all()
+        return db.session.scalar(db.select(ApiToken.last_used_at).where(
+            ApiToken.patient_id == patient.id))
+
+    client.get("/api/v1/me/plan", headers=headers)
+    first = last_used()
+    clock.set(clock.now() + timedelta(seconds=30))
+    client.get("/api/v1/me/plan", headers=headers)
+    assert last_used() == first
+    clock.set(clock.now() + timedelta(seconds=31))
+    client.get("/api/v1/me/plan", headers=headers)
+    assert last_used() == clock.now()
