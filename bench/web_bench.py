@@ -202,8 +202,11 @@ def main() -> None:
                   f"({len(samples) / wall:.0f} req/s)  target p95 < {TARGET_P95_MS:.0f} ms: "
                   f"{'met' if ok else 'MISSED'}")
     finally:
+        for client in locals().get("clients", []):
+            client.close()
         server.terminate()
-        server.wait(timeout=10)
+        # gunicorn lets requests in flight finish (its graceful timeout) before it exits.
+        server.wait(timeout=60)
 
 
 if __name__ == "__main__":
