@@ -63,6 +63,9 @@ class RepriseServer(BaseApplication):  # type: ignore[misc]
             "worker_class": "gthread",
             "timeout": self.options.timeout,
             "graceful_timeout": self.options.timeout,
+            # Idle connections stay open longer than gunicorn's 2 s default: a load balancer
+            # or a tablet reusing a connection the server just closed sees a reset otherwise.
+            "keepalive": 20,
             "preload_app": True,
             # One JSON line per request comes from the app itself (server.request_log).
             "accesslog": None,
