@@ -63,6 +63,8 @@ def test_two_web_servers_and_two_schedulers_run_each_job_once_a_day_and_send_onc
         for patient_id in db.session.scalars(running).all()[:DAYS * 2]:
             tablets.append(auth_service.issue_token(patient_id=patient_id, label="week").raw)
         db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "week-secret",
            "SMTP_HOST": smtp_server.host, "SMTP_PORT": str(smtp_server.port),
            "NOTIFY_WEBHOOK_URL": webhook.url, "WEB_CONCURRENCY": "1", "REPRISE_THREADS": "2"}
@@ -97,6 +99,9 @@ def test_two_web_servers_and_two_schedulers_run_each_job_once_a_day_and_send_onc
         runs = db.session.execute(select(JobRun.job, JobRun.period, JobRun.status)).all()
         notifications = db.session.scalars(select(Notification).where(
             Notification.channel != NotificationChannel.IN_APP)).all()
+        db.session.expunge_all()
+        db.session.remove()
+        db.engine.dispose()
     expected_days = {(FIRST_DAY + timedelta(days=i)).isoformat() for i in range(DAYS)}
     # At noon the 17:00 reminders' latest run is the day before's.
     reminder_days = {(FIRST_DAY + timedelta(days=i - 1)).isoformat() for i in range(DAYS)}
@@ -144,6 +149,7 @@ def _wait_for_the_day(app, day: date, processes, logs: list[Path],
             open_runs = db.session.scalar(select(func.count()).select_from(JobRun).where(
                 JobRun.status == "running"))
             db.session.remove()
+            db.engine.dispose()
         if caught_up and not due and not open_runs:
             return
         time.sleep(0.3)

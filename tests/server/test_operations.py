@@ -114,6 +114,8 @@ def test_the_audit_log_records_the_client_behind_the_configured_proxies(
         f"/api/v1/patients/{patient.id}", environ_base={"REMOTE_ADDR": "127.0.0.1"},
         headers={**headers, "X-Forwarded-For": "10.9.9.9, 203.0.113.7"})
 
+    with served.app_context():
+        db.engine.dispose()
     assert answer.status_code == 200
     db.session.expire_all()
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.patient_id == patient.id)

@@ -210,6 +210,7 @@ def test_a_crash_during_the_sweep_then_restart_completes_the_day_once_and_sends_
             FlagEvent.action == "opened"))
         emails = db.session.scalars(select(Notification).where(
             Notification.channel == NotificationChannel.EMAIL)).all()
+        db.session.remove()
         db.engine.dispose()
     assert runs == [("sweep", "done")]
     assert flags == opened > 0  # the crashed attempt left nothing half-written
