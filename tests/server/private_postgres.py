@@ -51,8 +51,10 @@ class PrivatePostgres:
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
                        f"unix_socket_directories = '{self.root}'\n"
-                       # Throwaway data: no need to wait for the disk.
-                       "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+                       # The tests kill the server, never the machine: the OS keeps what was
+                       # written, so no need to wait for the disk. Commits stay synchronous
+                       # (a commit acknowledged must survive the kill).
+                       "fsync = off\nfull_page_writes = off\n"
                        "max_connections = 60\n")
 
     def _run(self, tool: str, *args: str) -> None:
