@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None, clock: Clock | None = 
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_operations(app)
     return app
 
 
@@ -45,9 +46,15 @@ def register_extensions(app: Flask) -> None:
 
     api.ERROR_SCHEMA = ErrorOut  # the error body the API really sends, in its document
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    migrate.init_app(app, db, directory=str(migrations_directory(app)))
     babel.init_app(app, locale_selector=select_locale)
     api.init_app(app)
+
+
+def migrations_directory(app: Flask) -> Path:
+    """The checkout's migrations/, else the copy a wheel ships inside the package."""
+    checkout = Path(app.root_path).parent / "migrations"
+    return checkout if checkout.is_dir() else Path(app.root_path) / "migrations"
 
 
 def register_blueprints(app: Flask) -> None:
@@ -74,3 +81,18 @@ def register_commands(app: Flask) -> None:
     from server.cli import init_app as init_cli
 
     init_cli(app)
+
+
+def register_operations(app: Flask) -> None:
+    """What operators need: health checks, request log, client address behind proxies."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from server import health, request_log
+
+    app.register_blueprint(health.bp)
+    request_log.init_app(app)
+    proxies = app.config.get("PROXIES", 0)
+    if proxies:
+        # Trust exactly that many X-Forwarded-* hops: more would let a client forge its address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies)

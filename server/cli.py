@@ -85,12 +85,37 @@ def sweep_command(as_of: datetime | None) -> None:
 @click.command("scheduler")
 @click.option("--catch-up/--no-catch-up", default=True,
               help="Run, once, the daily jobs missed while nothing was running.")
-def scheduler_command(catch_up: bool) -> None:
+@click.option("--deliver-every", "deliver_every", type=click.IntRange(min=1), default=30,
+              show_default=True, help="Seconds between two runs of the outbox delivery.")
+def scheduler_command(catch_up: bool, deliver_every: int) -> None:
     """Run the daily jobs (sweep 06:00, digest 07:00, reminders 17:00) and the outbox."""
     from server.scheduler import run_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run_scheduler(current_app._get_current_object(), catch_up)  # type: ignore[attr-defined]
+    run_scheduler(current_app._get_current_object(), catch_up,  # type: ignore[attr-defined]
+                  deliver_every)
+
+
+@click.command("serve")
+@click.option("--bind", default=None, help="host:port (several joined by commas); "
+              "default REPRISE_BIND or 127.0.0.1:5000.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes; default WEB_CONCURRENCY or 2.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads per worker; default REPRISE_THREADS or 4.")
+@click.option("--timeout", type=click.IntRange(min=1), default=None,
+              help="Seconds before a stuck worker is restarted; default REPRISE_TIMEOUT or 30.")
+def serve_command(bind: str | None, workers: int | None, threads: int | None,
+                  timeout: int | None) -> None:
+    """Serve the web pages and the API under gunicorn (the production server)."""
+    from dataclasses import replace
+
+    from server.serving import ServeOptions, serve
+
+    defaults = ServeOptions.from_env()
+    given = {"bind": bind, "workers": workers, "threads": threads, "timeout": timeout}
+    options = replace(defaults, **{k: v for k, v in given.items() if v is not None})
+    serve(current_app._get_current_object(), options)  # type: ignore[attr-defined]
 
 
 def init_app(app: Flask) -> None:
@@ -99,6 +124,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(sweep_command)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(serve_command)
 
 
 def _create_app() -> Flask:

@@ -59,6 +59,9 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "TIMEZONE": os.environ.get("TZ_PROGRAMME", os.environ.get("REPRISE_TZ", "Europe/Paris")),
         "AS_OF": date.fromisoformat(as_of) if as_of else None,
         "MAX_CONTENT_LENGTH": int(os.environ.get("REPRISE_MAX_BODY", 8 * 1024 * 1024)),
+        # Reverse proxies (load balancer, nginx) in front of the server, each adding its hop to
+        # X-Forwarded-For: the client's address is read that many hops back.
+        "PROXIES": int(os.environ.get("REPRISE_PROXIES", 0)),
         "PAIRING_CODE_TTL_MINUTES": int(os.environ.get("REPRISE_PAIRING_TTL", 60 * 24)),
         "STAFF_TOKEN_TTL_HOURS": int(os.environ.get("REPRISE_STAFF_TOKEN_TTL", 12)),
         # Wording of licensed instruments (CRQ, Oswestry, Dallas, STarT Back), installed by the

@@ -31,6 +31,9 @@ LOCKOUT = timedelta(minutes=15)
 # window: enough for a clinic's staff behind one router, too few to lock every account.
 THROTTLE_ATTEMPTS = 10
 THROTTLE_WINDOW = timedelta(minutes=15)
+# last_used_at tells people when a token last served, to the minute: writing it on every
+# request would make each page view and each tablet batch a write of the token row.
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 12
 # No 0/O or 1/I/L: the code is read aloud over the phone.
 PAIRING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -119,13 +122,14 @@ def _live(token: ApiToken | None) -> ApiToken | None:
         return None
     if token.user is not None and not token.user.active:
         return None
-    if token.patient_id is not None:
-        if not _enrolment_not_ended(token.patient_id):
-            return None
-        # A device token lives DEVICE_TOKEN_TTL_DAYS after its last use: a tablet in
-        # daily use never re-pairs, a lost one in a drawer stops working on its own.
-        token.expires_at = now + device_token_ttl()
-    token.last_used_at = now
+    if token.patient_id is not None and not _enrolment_not_ended(token.patient_id):
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_EVERY:
+        if token.patient_id is not None:
+            # A device token lives DEVICE_TOKEN_TTL_DAYS after its last use: a tablet in
+            # daily use never re-pairs, a lost one in a drawer stops working on its own.
+            token.expires_at = now + device_token_ttl()
+        token.last_used_at = now
     return token
 
 

@@ -213,3 +213,28 @@ def test_the_enrolment_ending_ends_its_device_tokens_and_its_pairing(client, fac
     assert client.get("/api/v1/me/plan", headers=headers).status_code == 401
     refused = _pair(client, unused_code)
     assert refused.status_code == 422 and refused.get_json()["code"] == "enrolment_ended"
+
+
+def test_a_token_records_its_last_use_to_the_minute_not_on_every_request(
+        client, factories, auth, clock):
+    from datetime import timedelta
+
+    from server.extensions import db
+    from server.models import ApiToken
+
+    patient = factories.active_patient(factories.user())
+    headers = auth.device(patient)
+
+    def last_used():
+        db.session.expire_all()
+        return db.session.scalar(db.select(ApiToken.last_used_at).where(
+            ApiToken.patient_id == patient.id))
+
+    client.get("/api/v1/me/plan", headers=headers)
+    first = last_used()
+    clock.set(clock.now() + timedelta(seconds=30))
+    client.get("/api/v1/me/plan", headers=headers)
+    assert last_used() == first
+    clock.set(clock.now() + timedelta(seconds=31))
+    client.get("/api/v1/me/plan", headers=headers)
+    assert last_used() == clock.now()
