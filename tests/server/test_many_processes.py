@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 from flask_migrate import upgrade
+from server.services.demo import build_demo_cohort
 from sqlalchemy import func, select
 
 from server import create_app
@@ -31,7 +32,6 @@ from server.extensions import db
 from server.models import Enrolment, JobRun, Notification
 from server.models.notifications import NotificationChannel, NotificationStatus
 from server.services import auth as auth_service
-from server.services.demo import build_demo_cohort
 from shared.enums import EnrolmentState
 from tests.server.processes import free_ports, start, stop, wait_for
 from tests.server.test_notifications import smtp_server, webhook  # noqa: F401  (fixtures)

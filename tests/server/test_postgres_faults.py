@@ -25,6 +25,7 @@ import psycopg
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from server.services.demo import build_demo_cohort
 from sqlalchemy import func, select
 
 from mobile.store import PENDING, REFUSED, SENT, SESSION, Store
@@ -35,7 +36,6 @@ from server.extensions import db
 from server.models import Enrolment, Flag, FlagEvent, JobRun, Notification, Patient
 from server.models.notifications import NotificationChannel, NotificationStatus
 from server.services import auth as auth_service
-from server.services.demo import build_demo_cohort
 from server.services.jobs import catch_up
 from server.services.notifications import deliver_pending
 from shared.enums import EnrolmentState
