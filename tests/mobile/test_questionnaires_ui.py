@@ -19,7 +19,7 @@ from server.extensions import db
 from server.models import QuestionnaireResponse
 from shared.enums import Role
 from tests.api.test_measures import CRQ_W12
-from tests.mobile.test_ui import SCREENSHOTS, driver, synced  # noqa: F401 (fixture)
+from tests.mobile.conftest import SCREENSHOTS, synced
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:kivy.*"),
@@ -39,7 +39,7 @@ def _press_answer(drive, screen, value: int) -> None:
     drive.press(button)
 
 
-def test_crq_filled_offline_resumed_then_synced_and_scored(driver, live_server,  # noqa: F811
+def test_crq_filled_offline_resumed_then_synced_and_scored(driver, live_server,
                                                            pairing_code, patient):
     app = driver.app
     pairing = driver.screen

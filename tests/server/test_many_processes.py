@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 import requests
 from flask_migrate import upgrade
-from server.services.demo import build_demo_cohort
 from sqlalchemy import func, select
 
 from server import create_app
@@ -33,6 +32,7 @@ from server.models import Enrolment, JobRun, Notification
 from server.models.notifications import NotificationChannel, NotificationStatus
 from server.services import auth as auth_service
 from shared.enums import EnrolmentState
+from synthetic.demo import build_demo_cohort
 from tests.server.processes import free_ports, start, stop, wait_for
 from tests.server.test_notifications import smtp_server, webhook  # noqa: F401  (fixtures)
 
@@ -56,7 +56,8 @@ def test_two_web_servers_and_two_schedulers_run_each_job_once_a_day_and_send_onc
                      clock=FixedClock.on_day(FIRST_DAY - timedelta(days=1)))
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        build_demo_cohort(patients=24, seed=3, reset=False, today=FIRST_DAY - timedelta(days=1))
+        build_demo_cohort(patients=24, seed=3, reset=False, today=FIRST_DAY - timedelta(days=1),
+                          allow_any_database=True)
         tablets = []
         running = select(Enrolment.patient_id).where(Enrolment.state.in_(
             (EnrolmentState.ACTIVE, EnrolmentState.FOLLOW_UP))).order_by(Enrolment.patient_id)

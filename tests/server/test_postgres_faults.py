@@ -25,7 +25,6 @@ import psycopg
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from server.services.demo import build_demo_cohort
 from sqlalchemy import func, select
 
 from mobile.store import PENDING, REFUSED, SENT, SESSION, Store
@@ -39,6 +38,7 @@ from server.services import auth as auth_service
 from server.services.jobs import catch_up
 from server.services.notifications import deliver_pending
 from shared.enums import EnrolmentState
+from synthetic.demo import build_demo_cohort
 from tests.mobile.conftest import session_payload
 from tests.server.processes import free_port, start, stop, wait_for
 from tests.server.test_notifications import smtp_server  # noqa: F401  (fixture)
@@ -60,7 +60,8 @@ def migrated_demo(url: str, clock: FixedClock, **config: object) -> Flask:
         clock=clock)
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        build_demo_cohort(patients=24, seed=5, reset=False, today=clock.today())
+        build_demo_cohort(patients=24, seed=5, reset=False, today=clock.today(),
+                          allow_any_database=True)
         db.session.remove()
         db.engine.dispose()
     return app
