@@ -51,10 +51,19 @@ class Recorded:
         values = [w for _, w in self.power_samples if w > 0]
         return round(sum(values) / len(values)) if values else None
 
-    def payload(self) -> dict[str, Any]:
-        """The fields the session carries to the server (wire names)."""
-        return {"hr_samples": [list(p) for p in self.hr_samples],
-                "power_samples": [list(p) for p in self.power_samples]}
+    def attach(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The session ``payload`` with its series (wire names) and, unless typed, mean power.
+
+        The form rounds the duration to the minute; samples past it stretch it
+        to the last sample so the server never finds a sample after the end.
+        """
+        out = dict(payload, hr_samples=[list(p) for p in self.hr_samples],
+                   power_samples=[list(p) for p in self.power_samples])
+        last = max([o for o, _v in self.hr_samples + self.power_samples], default=0)
+        out["duration_s"] = max(out["duration_s"], last)
+        if out.get("watts") is None and self.mean_watts is not None:
+            out["watts"] = self.mean_watts
+        return out
 
 
 class LiveCapture:

@@ -171,6 +171,58 @@ class ReplaySource:
             status(kind, LinkState.STOPPED)
 
 
+# --- What the settings chose ------------------------------------------------------------
+
+# Store keys: the remembered strap and bike (JSON), and the demo recording switch.
+DEVICE_KEYS = {DeviceKind.STRAP: "device_strap", DeviceKind.BIKE: "device_bike"}
+DEMO_KEY = "device_demo"
+
+
+class SettingsStore(Protocol):
+    """The part of :class:`mobile.store.Store` the device choice needs."""
+
+    def get(self, key: str, default: str | None = None) -> str | None: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+    def delete(self, *keys: str) -> None: ...
+
+
+def remembered(store: SettingsStore) -> list[Device]:
+    """The strap and bike chosen in the settings."""
+    out = []
+    for kind, key in DEVICE_KEYS.items():
+        raw = store.get(key)
+        if raw:
+            data = json.loads(raw)
+            out.append(Device(kind, data["address"], data["name"]))
+    return out
+
+
+def remember(store: SettingsStore, device: Device) -> None:
+    """Keep ``device`` as the strap or the bike (replacing the previous one)."""
+    store.set(DEVICE_KEYS[device.kind], json.dumps({"address": device.address,
+                                                    "name": device.name}))
+
+
+def forget(store: SettingsStore, kind: DeviceKind) -> None:
+    """No strap (or bike) any more."""
+    store.delete(DEVICE_KEYS[kind])
+
+
+def configured_source(store: SettingsStore, now: Callable[[], float]) -> DeviceSource | None:
+    """The demo recording when chosen, the remembered devices over Bluetooth, or nothing.
+
+    Never the demo by default: a patient must not read a recorded heart rate as theirs.
+    """
+    if store.get(DEMO_KEY) == "1":
+        return ReplaySource.from_file(now=now)
+    devices = remembered(store)
+    if devices and bluetooth_available():
+        return BleakSource(devices, now=now)
+    return None
+
+
 # --- Bluetooth (bleak) --------------------------------------------------------------------
 
 

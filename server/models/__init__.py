@@ -6,8 +6,8 @@ from server.models.activity import (
     BookletItem,
     ErgoSession,
     HealthEvent,
-    HeartRateSample,
     QuestionnaireResponse,
+    SessionSeries,
 )
 from server.models.audit import AuditEntry
 from server.models.contacts import Prescription, ScheduledContact
@@ -32,7 +32,6 @@ __all__ = [
     "Flag",
     "FlagEvent",
     "HealthEvent",
-    "HeartRateSample",
     "JobRun",
     "Notification",
     "PairingCode",
@@ -40,5 +39,6 @@ __all__ = [
     "Prescription",
     "QuestionnaireResponse",
     "ScheduledContact",
+    "SessionSeries",
     "User",
 ]

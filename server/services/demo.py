@@ -39,15 +39,16 @@ from server.models import (
     EnrolmentTransition,
     ErgoSession,
     HealthEvent,
-    HeartRateSample,
     Patient,
     Prescription,
     QuestionnaireResponse,
     ScheduledContact,
+    SessionSeries,
     User,
 )
 from server.services import activity_weeks
-from server.services.bulk import copy_rows, insert_rows
+from server.services import samples as samples_store
+from server.services.bulk import insert_rows
 from server.services.enrolments import _lay_out_booklet, add_contacts, default_prescription
 from server.services.users import create_user
 from shared.enrolment import DOSSIER_PIECES, Action
@@ -66,6 +67,7 @@ from shared.enums import (
     WarningSign,
 )
 from shared.programmes import LOW_BACK_PAIN, RESPIRATORY, ProgrammeTemplate, get_template
+from shared.samples import HeartRateZone
 from shared.timeline import (
     add_months,
     build_timeline,
@@ -224,7 +226,9 @@ def _summary() -> dict[str, Any]:
         "patients": db.session.scalar(select(func.count()).select_from(Patient)),
         "by_state": {state.value: rows.get(state, 0) for state in EnrolmentState},
         "sessions": db.session.scalar(select(func.count()).select_from(ErgoSession)),
-        "hr_samples": db.session.scalar(select(func.count()).select_from(HeartRateSample)),
+        "hr_samples": db.session.scalar(
+            select(func.coalesce(func.sum(SessionSeries.count), 0))
+            .where(SessionSeries.signal == samples_store.HEART_RATE)),
         "logins": [{"email": email, "role": role.value, "password": DEMO_PASSWORD}
                    for email, _name, role in STAFF],
     }
@@ -800,9 +804,13 @@ class _CohortBuilder:
     def _write_sessions(self, plans: list[_Plan]) -> None:
         rows, samples = [], []
         for plan in plans:
+            zone = HeartRateZone(None, plan.patient.hr_ceiling)
             for row, curve in zip(plan.sessions, plan.samples, strict=True):
                 client_id = _uuid(self.rng)
-                rows.append({**row, "client_id": client_id, "payload_digest": _digest(client_id)})
+                measured = samples_store.summary_columns(_timed(curve), zone) if curve else {}
+                rows.append({**row, "client_id": client_id, "payload_digest": _digest(client_id),
+                             "hr_in_zone_s": measured.get("hr_in_zone_s"),
+                             "hr_above_ceiling_s": measured.get("hr_above_ceiling_s")})
                 samples.append(curve)
         if not rows:
             return
@@ -813,10 +821,10 @@ class _CohortBuilder:
             select(ErgoSession.client_id, ErgoSession.id)
             .where(ErgoSession.enrolment_id.in_({p.enrolment.id for p in plans}))
         ).all())
-        copy_rows(db.session, HeartRateSample.__table__, ("session_id", "offset_s", "bpm"),
-                  [(ids[row["client_id"]], i * HR_SAMPLE_PERIOD_S, bpm)
-                   for row, curve in zip(rows, samples, strict=True)
-                   for i, bpm in enumerate(curve)])
+        samples_store.store_series([
+            series for row, curve in zip(rows, samples, strict=True)
+            for series in samples_store.series_rows(ids[row["client_id"]],
+                                                    {samples_store.HEART_RATE: _timed(curve)})])
 
     # -- booklet, events, questionnaires ---------------------------------------------------
 
@@ -998,3 +1006,8 @@ class _CohortBuilder:
         return {**blank, "channel": channel, "status": ContactStatus.DONE,
                 "attempts": rng.randint(1, 2), "done_at": done_at,
                 "recorded_by_id": recorder.id, "outcome": outcome}
+
+
+def _timed(curve: list[int]) -> list[tuple[int, int]]:
+    """``[(offset_s, bpm)]`` of a demo curve read every HR_SAMPLE_PERIOD_S seconds."""
+    return [(i * HR_SAMPLE_PERIOD_S, bpm) for i, bpm in enumerate(curve)]

@@ -260,7 +260,9 @@ def test_recorded_series_are_one_hertz_and_summarized_against_the_zone():
     s = recorded.summary
     assert (s.count, s.maximum, s.in_zone_s, s.above_ceiling_s) == (7, 135, 3, 2)
     assert s.mean == round(sum(bpm[:7]) / 7)
-    assert recorded.payload()["hr_samples"][0] == [0, 95]
+    payload = recorded.attach({"duration_s": 6, "source": "guided"})
+    assert payload["hr_samples"][0] == [0, 95] and payload["power_samples"][-1] == [7, 43]
+    assert (payload["duration_s"], payload["watts"]) == (7, 43)
 
 
 def test_paused_time_records_nothing():

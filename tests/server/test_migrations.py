@@ -46,7 +46,7 @@ def test_upgrade_matches_models_and_downgrade_removes_everything(empty_database)
         downgrade(directory=MIGRATIONS, revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade(directory=MIGRATIONS)
-        assert "hr_samples" in inspect(db.engine).get_table_names()
+        assert "session_series" in inspect(db.engine).get_table_names()
         db.engine.dispose()
 
 

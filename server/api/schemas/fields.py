@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate
 
-from shared.ranges import HEART_RATE, HR_SAMPLE_OFFSET_S, MAX_HR_SAMPLES, Range
+from shared.ranges import HEART_RATE, HR_SAMPLE_OFFSET_S, MAX_HR_SAMPLES, WATTS, Range
 
 
 class InRange(validate.Validator):
@@ -86,10 +86,24 @@ class HeartRateSeries(fields.Field):
                 raise ValidationError(_(
                     "Sample %(i)d: offset %(offset)d s must increase and stay within 6 h.",
                     i=index, offset=offset))
-            if not HEART_RATE.contains(bpm):
-                raise ValidationError(_(
-                    "Sample %(i)d: %(bpm)d bpm is outside %(low)d-%(high)d bpm.", i=index,
-                    bpm=bpm, low=int(HEART_RATE.low), high=int(HEART_RATE.high)))
+            if not self.bounds.contains(bpm):
+                raise ValidationError(self._out_of_range(index, bpm))
             previous = offset
             samples.append((offset, bpm))
         return samples
+
+    bounds = HEART_RATE
+
+    def _out_of_range(self, index: int, value: int) -> str:
+        return _("Sample %(i)d: %(bpm)d bpm is outside %(low)d-%(high)d bpm.", i=index,
+                 bpm=value, low=int(HEART_RATE.low), high=int(HEART_RATE.high))
+
+
+class PowerSeries(HeartRateSeries):
+    """Power samples as ``[[offset_s, watts], ...]``, checked like heart rate."""
+
+    bounds = WATTS
+
+    def _out_of_range(self, index: int, value: int) -> str:
+        return _("Sample %(i)d: %(watts)d W is outside %(low)d-%(high)d W.", i=index,
+                 watts=value, low=int(WATTS.low), high=int(WATTS.high))
