@@ -57,7 +57,8 @@ class SeriesSummary:
 
 def _weights(offsets: Sequence[int]) -> list[int]:
     """Seconds each sample stands for: up to the next one, capped by the gap limit."""
-    out = [min(max(b - a, 0), MAX_GAP_S) for a, b in zip(offsets, offsets[1:], strict=False)]
+    out = [b - a if b - a <= MAX_GAP_S else MAX_GAP_S
+           for a, b in zip(offsets, offsets[1:], strict=False)]
     if offsets:
         out.append(1)
     return out
@@ -75,10 +76,10 @@ def summarize(series: Sequence[tuple[int, int]], zone: HeartRateZone) -> SeriesS
     if zone.ceiling is None:
         in_zone = above = None
     else:
-        in_zone = sum(w for v, w in zip(values, weights, strict=True)
-                      if zone.state(v) is ZoneState.IN_ZONE)
-        above = sum(w for v, w in zip(values, weights, strict=True)
-                    if zone.state(v) is ZoneState.ABOVE)
+        # The same test as HeartRateZone.state, inlined: a session has thousands of samples.
+        ceiling, low = zone.ceiling, zone.low if zone.low is not None else 0
+        above = sum(w for v, w in zip(values, weights, strict=True) if v > ceiling)
+        in_zone = sum(w for v, w in zip(values, weights, strict=True) if low <= v <= ceiling)
     return SeriesSummary(len(values), mean, max(values), in_zone, above)
 
 

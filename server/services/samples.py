@@ -47,9 +47,12 @@ def unpack(blob: bytes, typecode: str) -> list[int]:
 
 def series_rows(session_id: int, series: dict[str, Series]) -> list[tuple]:
     """Rows of ``session_series`` (in :data:`COLUMNS` order) for one session's signals."""
-    return [(session_id, signal, len(samples), pack((o for o, _v in samples), "H"),
-             pack((v for _o, v in samples), "h"))
-            for signal, samples in series.items() if samples]
+    rows = []
+    for signal, samples in series.items():
+        if samples:
+            offsets, values = zip(*samples, strict=True)
+            rows.append((session_id, signal, len(samples), pack(offsets, "H"), pack(values, "h")))
+    return rows
 
 
 def store_series(rows: Sequence[tuple]) -> None:

@@ -66,8 +66,10 @@ def _item_page(flag_id: int, form: DecisionForm | None = None, status: int = 200
     flag = flags.get_flag(user, flag_id)
     data = load_patient_file(user, flag.patient_id)
     all_charts = charts(data)
-    shown = [all_charts[k] for k in ("sessions", CHART_FOR_KIND.get(flag.kind, "duration"))
-             if k in all_charts]
+    keys = ("sessions", CHART_FOR_KIND.get(flag.kind, "duration"))
+    if flag.kind == FlagKind.HEART_RATE:
+        keys += ("session", "zone")  # the measured curve, when the strap recorded one
+    shown = [all_charts[k] for k in keys if k in all_charts]
     page = render_template("web/physician/item.html", form=form or _decision_form(None),
                            charts=shown, file=data, **flag_context(flag))
     db.session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.ble import (
@@ -17,6 +17,9 @@ from shared.ble import (
 )
 
 # --- Heart Rate Measurement (0x2A37) ------------------------------------------------------
+
+# The machine is shared: a slow example is not a failure.
+NO_DEADLINE = settings(deadline=None)
 
 
 @pytest.mark.parametrize(("packet", "expected"), [
@@ -74,6 +77,7 @@ def encode_hr(bpm: int, wide: bool, contact: int, energy: int | None, rr: list[i
     return out + b"".join(struct.pack("<H", r) for r in rr)
 
 
+@NO_DEADLINE
 @given(bpm=st.integers(0, 255), wide=st.booleans(), contact=st.integers(0, 3),
        energy=st.none() | st.integers(0, 0xFFFF),
        rr=st.lists(st.integers(0, 0xFFFF), max_size=9))
@@ -85,6 +89,7 @@ def test_heart_rate_round_trip_any_flag_combination(bpm, wide, contact, energy, 
     assert parsed.rr_intervals_s == tuple(r / 1024 for r in rr)
 
 
+@NO_DEADLINE
 @given(st.binary(max_size=40))
 def test_heart_rate_arbitrary_bytes_decode_or_raise_the_parse_error(packet):
     try:
@@ -95,6 +100,7 @@ def test_heart_rate_arbitrary_bytes_decode_or_raise_the_parse_error(packet):
         assert 0 <= parsed.bpm <= 0xFFFF
 
 
+@NO_DEADLINE
 @given(bpm=st.integers(0, 255), energy=st.integers(0, 0xFFFF),
        rr=st.lists(st.integers(0, 0xFFFF), min_size=1, max_size=5), cut=st.integers(1, 20))
 def test_heart_rate_any_truncation_is_refused_or_shorter_rr(bpm, energy, rr, cut):
@@ -180,6 +186,7 @@ BIKE_FIELDS = [  # (flag bit, attribute, struct format, scale)
 ]
 
 
+@NO_DEADLINE
 @given(flags=st.integers(0, 0xFFFF), seed=st.randoms(use_true_random=False))
 def test_bike_round_trip_every_flag_combination(flags, seed):
     expected: dict[str, object] = {"more_data": bool(flags & 1)}
@@ -216,6 +223,7 @@ def test_bike_round_trip_every_flag_combination(flags, seed):
         parse_indoor_bike_data(packet + b"\x00")
 
 
+@NO_DEADLINE
 @given(st.binary(max_size=64))
 def test_bike_arbitrary_bytes_decode_or_raise_the_parse_error(packet):
     try:

@@ -73,7 +73,23 @@ class HeartRateSeries(fields.Field):
             raise ValidationError(_("Must be a list of [offset_s, bpm] pairs."))
         if len(value) > MAX_HR_SAMPLES:
             raise ValidationError(_("At most %(n)d samples.", n=MAX_HR_SAMPLES))
-        samples: list[tuple[int, int]] = []
+        # Whole-list checks first (C loops over built-ins); the per-sample loop below only
+        # runs to name the first bad sample. ``type(v) is int`` also refuses booleans.
+        if value and set(map(type, value)) == {list} and set(map(len, value)) == {2}:
+            offsets, values = (list(column) for column in zip(*value, strict=True))
+            if (set(map(type, offsets)) == {int} and set(map(type, values)) == {int}
+                    and HR_SAMPLE_OFFSET_S.contains(offsets[0])
+                    and HR_SAMPLE_OFFSET_S.contains(offsets[-1])
+                    and all(map(int.__lt__, offsets, offsets[1:]))
+                    and self.bounds.contains(min(values))
+                    and self.bounds.contains(max(values))):
+                return list(zip(offsets, values, strict=True))
+        if not value:
+            return []
+        self._name_first_error(value)
+        raise AssertionError("unreachable: a failed check names its sample")
+
+    def _name_first_error(self, value: list[Any]) -> None:
         previous = -1
         for index, pair in enumerate(value):
             ok = (isinstance(pair, list) and len(pair) == 2
@@ -89,8 +105,6 @@ class HeartRateSeries(fields.Field):
             if not self.bounds.contains(bpm):
                 raise ValidationError(self._out_of_range(index, bpm))
             previous = offset
-            samples.append((offset, bpm))
-        return samples
 
     bounds = HEART_RATE
 
