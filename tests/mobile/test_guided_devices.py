@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ from server.services import samples as samples_store
 from shared.enums import Modality
 from shared.rules import FlagKind
 from tests.mobile.kivy_harness import Driver, configure_kivy
+from tests.mobile.test_importers import power as power_at
+from tests.mobile.test_importers import write_fit
 from tests.web.conftest import SCREENSHOTS as WEB_SCREENSHOTS
 from tests.web.conftest import browser, browser_login  # noqa: F401 - the browser fixture
 
@@ -175,3 +178,29 @@ def test_guided_session_with_live_devices_reaches_the_patient_file(
                         full_page=True)
     finally:
         context.close()
+
+
+def test_a_fit_file_picked_on_the_tablet_becomes_a_synced_session(tablet, tmp_path, clock):
+    driver, app = tablet, tablet.app
+    driver.until(lambda: app.cached("plan") and app.sync_state == "done", what="plan fetched")
+    folder = tmp_path / "Download"
+    folder.mkdir()
+    ride = write_fit(folder / "ride.fit", seconds=900, start=clock.now() - timedelta(hours=3))
+    (folder / "notes.txt").write_text("not a ride")
+    screen = driver.go("import")
+    screen.ids.chooser.path = str(folder)
+    driver.press(screen.ids.import_file)
+    assert screen.message == "Choisissez d'abord un fichier."
+    driver.until(lambda: screen.ids.chooser.files, what="the folder listed")
+    assert [Path(f).name for f in screen.ids.chooser.files if not Path(f).is_dir()] == ["ride.fit"]
+    screen.ids.chooser.selection = [str(ride)]
+    driver.shoot("08_import_file")
+    driver.press(screen.ids.import_file)
+    driver.until(lambda: app.root.current == "home" and app.sync_state == "done"
+                 and not app.pending, what="imported session synced")
+    assert app.notice == "Séance de 15 minutes importée."
+    db.session.rollback()
+    stored = db.session.scalar(select(ErgoSession))
+    assert (stored.source, stored.duration_s, stored.hr_sample_count) == ("device", 900, 900)
+    power = samples_store.read_series([stored.id], samples_store.POWER)[stored.id]
+    assert power == [(t, power_at(t)) for t in range(900)]
