@@ -77,8 +77,14 @@ class IndoorBikeData:
     remaining_time_s: int | None = None
 
 
+# Compiled once: a session decodes thousands of notifications.
+_STRUCTS = {fmt: struct.Struct(fmt) for fmt in ("<B", "<H", "<h")}
+
+
 class _Reader:
     """Reads little-endian fields in order, naming the field that runs short."""
+
+    __slots__ = ("data", "pos", "what")
 
     def __init__(self, data: bytes, what: str) -> None:
         self.data = bytes(data)
@@ -86,12 +92,13 @@ class _Reader:
         self.pos = 0
 
     def take(self, fmt: str, field: str) -> int:
-        size = struct.calcsize(fmt)
+        compiled = _STRUCTS[fmt]
+        size = compiled.size
         if self.pos + size > len(self.data):
             raise BleParseError(
                 f"{self.what}: truncated at {field} (needs {size} byte(s) at offset {self.pos}, "
                 f"packet has {len(self.data)})")
-        (value,) = struct.unpack_from(fmt, self.data, self.pos)
+        (value,) = compiled.unpack_from(self.data, self.pos)
         self.pos += size
         return value
 
