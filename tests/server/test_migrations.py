@@ -56,3 +56,43 @@ def test_migrations_have_a_single_head():
         script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config(
             MIGRATIONS))
         assert len(script.get_heads()) == 1
+
+
+def test_0010_packs_existing_heart_rate_rows_and_the_downgrade_unpacks_them(empty_database):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0007")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (id, email, full_name, role, active, failed_logins, "
+                "created_at, locale) VALUES (1, 'r@x.test', 'R', 'referent', true, 0, "
+                "'2026-01-01T00:00:00+00:00', 'fr')"))
+            conn.execute(text(
+                "INSERT INTO patients (id, first_name, last_name, birth_date, sex, phone, "
+                "created_at) VALUES (1, 'J', 'M', '1950-01-01', 'F', '0600000000', "
+                "'2026-01-01T00:00:00+00:00')"))
+            conn.execute(text(
+                "INSERT INTO enrolments (id, patient_id, programme_code, state, "
+                "referral_source, dossier, requested_at) VALUES (1, 1, 'respiratory_home', "
+                "'requested', 'other', '{}', '2026-01-01T00:00:00+00:00')"))
+            for sid in (1, 2):
+                conn.execute(text(
+                    "INSERT INTO ergo_sessions (id, client_id, payload_digest, received_at, "
+                    "patient_id, enrolment_id, started_at, day, duration_s, source, "
+                    "hr_sample_count) VALUES (:id, :cid, 'd', '2026-01-02T10:00:00+00:00', 1, 1, "
+                    "'2026-01-02T09:00:00+00:00', '2026-01-02', 1800, 'guided', 3)"),
+                    {"id": sid, "cid": f"0000000{sid}-0000-0000-0000-000000000000"})
+            conn.execute(text("INSERT INTO hr_samples (session_id, offset_s, bpm) VALUES "
+                              "(1, 0, 90), (1, 2, 95), (1, 4, 131), (2, 10, 88)"))
+        upgrade(directory=MIGRATIONS, revision="0010")
+        from server.services import samples
+
+        assert samples.read_series([1, 2], samples.HEART_RATE) == {
+            1: [(0, 90), (2, 95), (4, 131)], 2: [(10, 88)]}
+        db.session.rollback()
+        downgrade(directory=MIGRATIONS, revision="0007")
+        with db.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT session_id, offset_s, bpm FROM hr_samples ORDER BY 1, 2")).all()
+        assert [tuple(r) for r in rows] == [(1, 0, 90), (1, 2, 95), (1, 4, 131), (2, 10, 88)]
+        db.engine.dispose()
