@@ -22,7 +22,9 @@ from kivy.properties import DictProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from mobile import i18n, questionnaires
+from mobile.alarm import alarm_wav
 from mobile.api_client import ApiClient, ApiError, Refused, normalise_server_url
+from mobile.devices import DeviceSource, configured_source
 from mobile.i18n import _
 from mobile.store import PENDING, QUESTIONNAIRE, REFUSED, SESSION, OutboxItem, Store
 from mobile.summary import sync_text
@@ -51,7 +53,9 @@ class RepriseApp(App):
                  clock: Callable[[], datetime] = utc_now,
                  monotonic: Callable[[], float] = time.monotonic,
                  backoff: Backoff | None = None, poll_interval: float = 300.0,
-                 quit_after_start: bool = False, **kwargs: Any) -> None:
+                 quit_after_start: bool = False,
+                 device_source: Callable[[], DeviceSource | None] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_dir = data_dir
         self.initial_server = server_url
@@ -65,12 +69,16 @@ class RepriseApp(App):
         self.editing: OutboxItem | None = None
         # A device's summary of the session just ridden, shown prefilled for the patient to save.
         self.recorded: dict[str, Any] | None = None
+        self._device_source = device_source
+        self.alarm_rings = 0
+        self._alarm_sound: Any = None
 
     # Life cycle -------------------------------------------------------------------
 
     def build(self) -> ScreenManager:
         """Open the store, load the layouts, choose the first screen."""
         data_dir = self.data_dir or Path(self.user_data_dir)
+        self.data_path = data_dir
         self.store = Store(data_dir / "reprise.sqlite3")
         if self.initial_server:
             self.store.set("server_url", normalise_server_url(self.initial_server))
@@ -237,6 +245,24 @@ class RepriseApp(App):
             self.store.cache_put("notifications", page, self.clock())
         self.engine.wake()
         self.refresh()
+
+    # Devices ---------------------------------------------------------------------------
+
+    def device_source(self) -> DeviceSource | None:
+        """Where the guided session's live values come from; None without devices."""
+        if self._device_source is not None:
+            return self._device_source()
+        return configured_source(self.store, self.monotonic)
+
+    def ring_alarm(self) -> None:
+        """The heart-rate alarm's sound (the screen turns red on its own)."""
+        self.alarm_rings += 1
+        if self._alarm_sound is None:
+            from kivy.core.audio import SoundLoader
+
+            self._alarm_sound = SoundLoader.load(str(alarm_wav(self.data_path))) or False
+        if self._alarm_sound:
+            self._alarm_sound.play()
 
     # Settings --------------------------------------------------------------------------
 

@@ -116,6 +116,15 @@ class GuidedTimer:
         end = self._paused_at if self._paused_at is not None else self.now()
         return max(0.0, end - self._started - self._paused_total)
 
+    def elapsed_at(self, instant: float) -> float | None:
+        """Session seconds at a past or present ``instant`` of the time source; None if the
+        session was not running then (not started, or paused)."""
+        if self._started is None or instant < self._started:
+            return None
+        if self._paused_at is not None and instant >= self._paused_at:
+            return None
+        return max(0.0, instant - self._started - self._paused_total)
+
     def state(self) -> TimerState:
         """The current step and the time left in it."""
         elapsed = min(self.elapsed(), float(self.total_s))

@@ -290,12 +290,24 @@ def _health_events(f: PatientFacts) -> Firing | None:
                   escalate=f.phase == Phase.INTERVENTION)
 
 
+# Heart rate measured by a strap: this long above the ceiling in one session is a sustained
+# excursion (a lone beat above it can be a strap artefact; a minute cannot).
+SUSTAINED_ABOVE_CEILING_S = 60
+
+
 def unsafe_heart_rate(hr_max: int | None, hr_rest: int | None, ceiling: int | None,
-                      rest_min: int | None, rest_max: int | None) -> list[str]:
-    """Which of a session's heart rates break the patient's prescribed limits."""
+                      rest_min: int | None, rest_max: int | None,
+                      above_ceiling_s: int | None = None) -> list[str]:
+    """Which of a session's heart rates break the patient's prescribed limits.
+
+    ``above_ceiling_s`` (time above the ceiling, from the samples) adds the
+    sustained excursion to the evidence the physician reads.
+    """
     reasons = []
     if hr_max is not None and ceiling is not None and hr_max > ceiling:
         reasons.append("max_above_ceiling")
+    if above_ceiling_s is not None and above_ceiling_s >= SUSTAINED_ABOVE_CEILING_S:
+        reasons.append("sustained_above_ceiling")
     if hr_rest is not None and rest_min is not None and hr_rest < rest_min:
         reasons.append("rest_below_band")
     if hr_rest is not None and rest_max is not None and hr_rest > rest_max:

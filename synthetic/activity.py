@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from server.services import samples
 from server.services.enrolments import (
     booklet_item_values,
     contact_values,
@@ -36,6 +37,7 @@ from shared.enums import (
     WarningSign,
 )
 from shared.programmes import RESPIRATORY
+from shared.samples import HeartRateZone
 from shared.timeline import build_timeline, reinforcement_contacts, week_of
 from synthetic.plan import (
     FADING,
@@ -73,8 +75,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "ergo_sessions": ("id", "patient_id", "enrolment_id", "started_at", "day", "duration_s",
                       "resistance", "watts", "distance_km", "hr_rest", "hr_mean", "hr_max",
                       "dyspnoea", "effort", "pain_eva", "notes", "source", "hr_sample_count",
-                      *_RECEIPT),
-    "hr_samples": ("session_id", "offset_s", "bpm"),
+                      "hr_in_zone_s", "hr_above_ceiling_s", *_RECEIPT),
+    "session_series": samples.COLUMNS,
     "booklet_entries": ("patient_id", "enrolment_id", "item_id", "day", "status", "pain_eva",
                         "notes", *_RECEIPT),
     "health_events": ("patient_id", "enrolment_id", "kind", "occurred_on", "description",
@@ -379,22 +381,28 @@ def sessions(c: Cohort, plan: PatientPlan, log: Log, rows: Rows) -> None:
         effort = max(1, min(10, round(rng.gauss(5.5, 1.2))))
         notes = rng.choice(SESSION_NOTES) if rng.random() < 0.12 else None
         session_id = c.new_id("ergo_sessions")
+        pairs = hr_sample_pairs(curve)
+        # Time in the zone and above the ceiling, measured as ingest measures a strap's series.
+        measured = (samples.summary_columns(pairs, HeartRateZone(None, plan.hr_ceiling))
+                    if pairs else {})
         rows["ergo_sessions"].append((
             session_id, plan.patient_id, plan.enrolment_id, started_at, day, duration,
             max(1, min(30, round(watts / 8))), watts, round(speed * duration / 3600, 1),
             hr_rest, hr_mean, hr_max,
             max(0, min(10, round(symptom))) if respiratory else None, effort, pain, notes,
             SessionSource.GUIDED if guided else SessionSource.MANUAL, len(curve),
+            measured.get("hr_in_zone_s"), measured.get("hr_above_ceiling_s"),
             *c.receipt(cal.before_cutoff(ended + delay), log)))
-        if curve:
-            rows["hr_samples"] += hr_sample_rows(session_id, curve)
+        if pairs:
+            rows["session_series"] += samples.series_rows(session_id,
+                                                          {samples.HEART_RATE: pairs})
         log.pains[day] = pain
     log.session_days = sorted(days)
 
 
-def hr_sample_rows(session_id: int, curve: list[int]) -> list[tuple[int, int, int]]:
-    """The stored form of a session's heart-rate readings (one every 2 s)."""
-    return [(session_id, i * HR_SAMPLE_PERIOD_S, bpm) for i, bpm in enumerate(curve)]
+def hr_sample_pairs(curve: list[int]) -> list[tuple[int, int]]:
+    """A session's heart-rate readings (one every 2 s) as (offset_s, bpm) samples."""
+    return [(i * HR_SAMPLE_PERIOD_S, bpm) for i, bpm in enumerate(curve)]
 
 
 def hr_curve(c: Cohort, duration_s: int, rest: int, mean: int, peak: int) -> list[int]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from server.clock import utcnow
 from server.extensions import db
-from server.models import Enrolment, ErgoSession, HeartRateSample, Patient, User
+from server.models import Enrolment, ErgoSession, Patient, SessionSeries, User
 from server.services import activity_weeks
 from server.services.auth import hash_password
 from server.services.bulk import insert_rows, write_rows
@@ -139,5 +139,5 @@ def summary(session: Session) -> dict[str, Any]:
         "patients": session.scalar(select(func.count()).select_from(Patient)),
         "by_state": {state.value: states.get(state, 0) for state in EnrolmentState},
         "sessions": session.scalar(select(func.count()).select_from(ErgoSession)),
-        "hr_samples": session.scalar(select(func.count()).select_from(HeartRateSample)),
+        "hr_samples": session.scalar(select(func.coalesce(func.sum(SessionSeries.count), 0))),
     }

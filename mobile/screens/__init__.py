@@ -11,6 +11,7 @@ from mobile.screens.event import EventScreen
 from mobile.screens.guided import GuidedEndScreen, GuidedScreen
 from mobile.screens.history import HistoryScreen
 from mobile.screens.home import HomeScreen
+from mobile.screens.importing import ImportScreen
 from mobile.screens.manual import ManualScreen
 from mobile.screens.messages import MessageCard, MessagesScreen
 from mobile.screens.pairing import PairingScreen
@@ -35,6 +36,7 @@ SCREENS: dict[str, type[Screen]] = {
     "guided": GuidedScreen,
     "guided_end": GuidedEndScreen,
     "manual": ManualScreen,
+    "import": ImportScreen,
     "booklet": BookletScreen,
     "event": EventScreen,
     "questionnaires": QuestionnairesScreen,

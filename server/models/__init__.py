@@ -6,8 +6,8 @@ from server.models.activity import (
     BookletItem,
     ErgoSession,
     HealthEvent,
-    HeartRateSample,
     QuestionnaireResponse,
+    SessionSeries,
 )
 from server.models.audit import AuditEntry
 from server.models.contacts import Prescription, ScheduledContact
@@ -34,7 +34,6 @@ __all__ = [
     "Flag",
     "FlagEvent",
     "HealthEvent",
-    "HeartRateSample",
     "JobRun",
     "LoginThrottle",
     "Notification",
@@ -43,6 +42,7 @@ __all__ = [
     "Prescription",
     "QuestionnaireResponse",
     "ScheduledContact",
+    "SessionSeries",
     "User",
     "VisitReport",
 ]

@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, SmallInteger, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -57,20 +57,30 @@ class ErgoSession(_FromTablet, db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     source: Mapped[SessionSource] = mapped_column(StrEnumType(SessionSource))
     hr_sample_count: Mapped[int] = mapped_column(default=0)
+    # From the samples against the prescribed zone in force that week (None without both).
+    hr_in_zone_s: Mapped[int | None]
+    hr_above_ceiling_s: Mapped[int | None]
     # The heart-rate safety flag that reported this session, once one did.
     safety_flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id"))
 
 
-class HeartRateSample(db.Model):
-    """One heart-rate reading during a session, seconds from its start."""
+class SessionSeries(db.Model):
+    """One signal of a session (heart rate, power), all its samples in one row.
 
-    __tablename__ = "hr_samples"
+    ``offsets`` and ``values`` are packed little-endian 16-bit arrays
+    (:mod:`server.services.samples`): a 30-minute session at 1 Hz is 7 kB in
+    one row instead of 1,800 rows.
+    """
+
+    __tablename__ = "session_series"
 
     session_id: Mapped[int] = mapped_column(
         ForeignKey("ergo_sessions.id", ondelete="CASCADE"), primary_key=True
     )
-    offset_s: Mapped[int] = mapped_column(primary_key=True)
-    bpm: Mapped[int] = mapped_column(SmallInteger)
+    signal: Mapped[str] = mapped_column(String(8), primary_key=True)
+    count: Mapped[int]
+    offsets: Mapped[bytes] = mapped_column(LargeBinary)
+    values: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class BookletItem(db.Model):

@@ -27,11 +27,10 @@ from server.models import (
     Enrolment,
     ErgoSession,
     HealthEvent,
-    HeartRateSample,
+    Prescription,
     QuestionnaireResponse,
 )
-from server.services import activity_weeks
-from server.services.bulk import copy_rows
+from server.services import activity_weeks, samples
 from server.services.enrolments import current_enrolment
 from server.services.errors import Conflict, Invalid
 from server.services.measures import score_batch
@@ -39,6 +38,8 @@ from server.services.sweep import sweep_patients
 from shared.enrolment import RUNNING_STATES
 from shared.ranges import FUTURE_TOLERANCE, SESSION_DURATION_S
 from shared.rules import unsafe_heart_rate
+from shared.samples import HeartRateZone
+from shared.timeline import week_of
 
 Row = dict[str, Any]
 
@@ -53,7 +54,7 @@ class ItemKind:
 
 
 def _session_row(item: Row) -> Row:
-    row = {k: v for k, v in item.items() if k not in ("id", "hr_samples")}
+    row = {k: v for k, v in item.items() if k not in ("id", "hr_samples", "power_samples")}
     row["hr_sample_count"] = len(item.get("hr_samples") or ())
     row["day"] = _local_day(item["started_at"])
     return row
@@ -182,6 +183,7 @@ def _store(kind: ItemKind, patient_id: int, enrolment: Enrolment, items: list[Ro
     ids = {client_id: row.id for client_id, row in stored.items()}
     if kind is SESSIONS and fresh:
         _check_no_overlap(patient_id, items, fresh)
+    rows: list[Row] = []
     if fresh:
         now = utcnow()
         rows = [
@@ -190,23 +192,24 @@ def _store(kind: ItemKind, patient_id: int, enrolment: Enrolment, items: list[Ro
              "received_at": now, "patient_id": patient_id, "enrolment_id": enrolment.id}
             for client_id, (item, dig) in fresh.items()
         ]
+        if kind is SESSIONS:
+            _measure(enrolment, rows, [item for item, _dig in fresh.values()])
         inserted = db.session.execute(
             insert(model).returning(model.id, model.client_id, sort_by_parameter_order=True),
             rows,
         ).all()
         ids.update((r.client_id, r.id) for r in inserted)
         if kind is SESSIONS:
-            copy_rows(
-                db.session, HeartRateSample.__table__, ("session_id", "offset_s", "bpm"),
-                [(ids[cid], offset, bpm)
-                 for cid, (item, _dig) in fresh.items()
-                 for offset, bpm in item.get("hr_samples") or ()],
-            )
+            samples.store_series([
+                row for cid, (item, _dig) in fresh.items()
+                for row in samples.series_rows(ids[cid], {
+                    samples.HEART_RATE: item.get("hr_samples") or (),
+                    samples.POWER: item.get("power_samples") or ()})])
         if kind is SESSIONS or kind is BOOKLET_ENTRIES:
             activity_weeks.refresh(enrolment, [row["day"] for row in rows])
         enrolment.last_received_at = now
     db.session.commit()
-    if kind is HEALTH_EVENTS and fresh or kind is SESSIONS and _any_unsafe(enrolment, fresh):
+    if kind is HEALTH_EVENTS and fresh or kind is SESSIONS and _any_unsafe(enrolment, rows):
         # Unsafe heart rates and health events must reach the referent and physician now.
         sweep_patients([patient_id])
     return [{"id": str(item["id"]), "server_id": ids[item["id"]]} for item in items]
@@ -247,8 +250,38 @@ def _check_no_overlap(patient_id: int, items: list[Row],
         raise Invalid(_("Invalid request:"), "invalid_items", {"items": errors})
 
 
-def _any_unsafe(enrolment: Enrolment, fresh: dict[Any, tuple[Row, str]]) -> bool:
+def _measure(enrolment: Enrolment, rows: list[Row], items: list[Row]) -> None:
+    """Time in the prescribed zone and above the ceiling from each session's samples.
+
+    The zone is the prescription's in force in the session's week (its ceiling,
+    else the patient's); mean and maximum come from the samples when the tablet
+    sent none.
+    """
+    prescriptions = db.session.execute(
+        select(Prescription.from_week, Prescription.hr_target_low, Prescription.hr_target_high)
+        .where(Prescription.enrolment_id == enrolment.id)
+        .order_by(Prescription.from_week)).all()
+    ceiling = enrolment.patient.hr_ceiling
+    for row, item in zip(rows, items, strict=True):
+        row["hr_in_zone_s"] = row["hr_above_ceiling_s"] = None
+        hr = item.get("hr_samples")
+        if not hr:
+            continue
+        week = max(week_of(enrolment.start_date, row["day"]), 1)
+        rx = next((p for p in reversed(prescriptions) if p.from_week <= week), None)
+        zone = HeartRateZone(rx.hr_target_low if rx else None,
+                             (rx.hr_target_high if rx else None) or ceiling)
+        measured = samples.summary_columns(hr, zone)
+        row["hr_in_zone_s"] = measured["hr_in_zone_s"]
+        row["hr_above_ceiling_s"] = measured["hr_above_ceiling_s"]
+        for name in ("hr_mean", "hr_max"):
+            if row.get(name) is None:
+                row[name] = measured[name]
+
+
+def _any_unsafe(enrolment: Enrolment, rows: list[Row]) -> bool:
     patient = enrolment.patient
-    return any(unsafe_heart_rate(item.get("hr_max"), item.get("hr_rest"), patient.hr_ceiling,
-                                 patient.hr_rest_min, patient.hr_rest_max)
-               for item, _dig in fresh.values())
+    return any(unsafe_heart_rate(row.get("hr_max"), row.get("hr_rest"), patient.hr_ceiling,
+                                 patient.hr_rest_min, patient.hr_rest_max,
+                                 row.get("hr_above_ceiling_s"))
+               for row in rows)

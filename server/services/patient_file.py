@@ -31,7 +31,7 @@ from server.models import (
     User,
 )
 from server.models.flags import Flag
-from server.services import access, documents, flags
+from server.services import access, documents, flags, samples
 from server.services.audit import record_access
 from server.services.enrolments import current_enrolment
 from server.services.transactions import read_use_case
@@ -58,6 +58,21 @@ class WeekSeries:
     hr_max: int | None
     symptom: float | None
     booklet_share: float | None
+    # Minutes measured by the strap in the prescribed zone and above the ceiling (None:
+    # no session of the week had samples).
+    zone_minutes: float | None = None
+    above_minutes: float | None = None
+
+
+@dataclass(frozen=True)
+class SessionCurve:
+    """One session's per-second heart rate and power, with the zone it was prescribed."""
+
+    session: ErgoSession
+    heart_rate: list[tuple[int, int]]
+    power: list[tuple[int, int]]
+    zone_low: int | None
+    ceiling: int | None
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,7 @@ class PatientFile:
     flags: list[Flag] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
     can_write: bool = False
+    curve: SessionCurve | None = None
 
 
 def contact_state(contact: ScheduledContact, now: datetime) -> str:
@@ -125,6 +141,7 @@ def load_patient_file(actor: User, patient_id: int) -> PatientFile:
                Prescription.from_week <= max(result.week, 1))
         .order_by(Prescription.from_week.desc()).limit(1))
     result.weeks = _weekly_series(enrolment, template, today)
+    result.curve = session_curve(enrolment, _last_sampled_session(enrolment.id))
     contacts = db.session.scalars(
         select(ScheduledContact).where(ScheduledContact.enrolment_id == enrolment.id)
         .order_by(ScheduledContact.due_at, ScheduledContact.id)).all()
@@ -208,7 +225,8 @@ def _weekly_series(enrolment: Enrolment, template: ProgrammeTemplate,
     sessions: dict[int, list[Any]] = defaultdict(list)
     for row in db.session.execute(
         select(ErgoSession.day, ErgoSession.duration_s, ErgoSession.watts, ErgoSession.hr_rest,
-               ErgoSession.hr_mean, ErgoSession.hr_max, symptom)
+               ErgoSession.hr_mean, ErgoSession.hr_max, symptom, ErgoSession.hr_in_zone_s,
+               ErgoSession.hr_above_ceiling_s)
         .where(ErgoSession.enrolment_id == enrolment.id, ErgoSession.day <= today)
     ):
         sessions[week_of(start, row[0])].append(row)
@@ -238,5 +256,34 @@ def _weekly_series(enrolment: Enrolment, template: ProgrammeTemplate,
             symptom=_mean([r[6] for r in rows if r[6] is not None]),
             booklet_share=(round(min(booklet.get(week, 0.0) / prescribed_per_week, 1.0), 2)
                            if prescribed_per_week else None),
+            zone_minutes=_minutes([r[7] for r in rows if r[7] is not None]),
+            above_minutes=_minutes([r[8] for r in rows if r[8] is not None]),
         ))
     return series
+
+
+def _minutes(seconds: list[int]) -> float | None:
+    return round(sum(seconds) / 60, 1) if seconds else None
+
+
+def _last_sampled_session(enrolment_id: int) -> ErgoSession | None:
+    return db.session.scalar(
+        select(ErgoSession)
+        .where(ErgoSession.enrolment_id == enrolment_id, ErgoSession.hr_sample_count > 0)
+        .order_by(ErgoSession.started_at.desc(), ErgoSession.id.desc()).limit(1))
+
+
+def session_curve(enrolment: Enrolment, session: ErgoSession | None) -> SessionCurve | None:
+    """The session's series and the zone prescribed the week it was ridden (None without
+    a session)."""
+    if session is None:
+        return None
+    week = max(week_of(enrolment.start_date, session.day), 1)
+    rx = db.session.scalar(
+        select(Prescription)
+        .where(Prescription.enrolment_id == enrolment.id, Prescription.from_week <= week)
+        .order_by(Prescription.from_week.desc()).limit(1))
+    hr = samples.read_series([session.id], samples.HEART_RATE).get(session.id, [])
+    power = samples.read_series([session.id], samples.POWER).get(session.id, [])
+    return SessionCurve(session, hr, power, rx.hr_target_low if rx else None,
+                        (rx.hr_target_high if rx else None) or enrolment.patient.hr_ceiling)

@@ -110,10 +110,11 @@ def read(today: date, only: set[int] | None) -> tuple[dict[int, Running],
                                 enrolments, facts)
     for row in db.session.execute(_unsafe_sessions(today, candidates)) if candidates else ():
         reasons = unsafe_heart_rate(row.hr_max, row.hr_rest, row.hr_ceiling, row.hr_rest_min,
-                                    row.hr_rest_max)
+                                    row.hr_rest_max, row.hr_above_ceiling_s)
         facts[row.enrolment_id].unsafe_sessions.append({
             "session_id": row.id, "day": row.day.isoformat(), "hr_max": row.hr_max,
             "hr_rest": row.hr_rest, "reasons": reasons, "hr_ceiling": row.hr_ceiling,
+            "hr_above_ceiling_s": row.hr_above_ceiling_s, "hr_in_zone_s": row.hr_in_zone_s,
             "hr_rest_min": row.hr_rest_min, "hr_rest_max": row.hr_rest_max})
     for row in events:
         facts[row.enrolment_id].new_events.append({
@@ -265,8 +266,8 @@ def _unsafe_sessions(today: date, enrolment_ids: list[int]) -> Select[Any]:
     """The sessions over their patient's limits that no flag reported yet (28 days)."""
     return (
         select(ErgoSession.id, ErgoSession.enrolment_id, ErgoSession.day, ErgoSession.hr_max,
-               ErgoSession.hr_rest, Patient.hr_ceiling, Patient.hr_rest_min,
-               Patient.hr_rest_max)
+               ErgoSession.hr_rest, ErgoSession.hr_above_ceiling_s, ErgoSession.hr_in_zone_s,
+               Patient.hr_ceiling, Patient.hr_rest_min, Patient.hr_rest_max)
         .join(Patient, Patient.id == ErgoSession.patient_id)
         .where(ErgoSession.enrolment_id.in_(enrolment_ids),
                ErgoSession.day >= today - timedelta(days=LOOKBACK_DAYS - 1),

@@ -10,7 +10,14 @@ from typing import Any
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate
 
-from shared.ranges import HEART_RATE, HR_SAMPLE_OFFSET_S, MAX_HR_SAMPLES, MAX_NOTE_LENGTH, Range
+from shared.ranges import (
+    HEART_RATE,
+    HR_SAMPLE_OFFSET_S,
+    MAX_HR_SAMPLES,
+    MAX_NOTE_LENGTH,
+    WATTS,
+    Range,
+)
 
 
 class InRange(validate.Validator):
@@ -87,7 +94,23 @@ class HeartRateSeries(fields.Field):
             raise ValidationError(_("Must be a list of [offset_s, bpm] pairs."))
         if len(value) > MAX_HR_SAMPLES:
             raise ValidationError(_("At most %(n)d samples.", n=MAX_HR_SAMPLES))
-        samples: list[tuple[int, int]] = []
+        # Whole-list checks first (C loops over built-ins); the per-sample loop below only
+        # runs to name the first bad sample. ``type(v) is int`` also refuses booleans.
+        if value and set(map(type, value)) == {list} and set(map(len, value)) == {2}:
+            offsets, values = (list(column) for column in zip(*value, strict=True))
+            if (set(map(type, offsets)) == {int} and set(map(type, values)) == {int}
+                    and HR_SAMPLE_OFFSET_S.contains(offsets[0])
+                    and HR_SAMPLE_OFFSET_S.contains(offsets[-1])
+                    and all(map(int.__lt__, offsets, offsets[1:]))
+                    and self.bounds.contains(min(values))
+                    and self.bounds.contains(max(values))):
+                return list(zip(offsets, values, strict=True))
+        if not value:
+            return []
+        self._name_first_error(value)
+        raise AssertionError("unreachable: a failed check names its sample")
+
+    def _name_first_error(self, value: list[Any]) -> None:
         previous = -1
         for index, pair in enumerate(value):
             ok = (isinstance(pair, list) and len(pair) == 2
@@ -100,13 +123,25 @@ class HeartRateSeries(fields.Field):
                 raise ValidationError(_(
                     "Sample %(i)d: offset %(offset)d s must increase and stay within 6 h.",
                     i=index, offset=offset))
-            if not HEART_RATE.contains(bpm):
-                raise ValidationError(_(
-                    "Sample %(i)d: %(bpm)d bpm is outside %(low)d-%(high)d bpm.", i=index,
-                    bpm=bpm, low=int(HEART_RATE.low), high=int(HEART_RATE.high)))
+            if not self.bounds.contains(bpm):
+                raise ValidationError(self._out_of_range(index, bpm))
             previous = offset
-            samples.append((offset, bpm))
-        return samples
+
+    bounds = HEART_RATE
+
+    def _out_of_range(self, index: int, value: int) -> str:
+        return _("Sample %(i)d: %(bpm)d bpm is outside %(low)d-%(high)d bpm.", i=index,
+                 bpm=value, low=int(HEART_RATE.low), high=int(HEART_RATE.high))
+
+
+class PowerSeries(HeartRateSeries):
+    """Power samples as ``[[offset_s, watts], ...]``, checked like heart rate."""
+
+    bounds = WATTS
+
+    def _out_of_range(self, index: int, value: int) -> str:
+        return _("Sample %(i)d: %(watts)d W is outside %(low)d-%(high)d W.", i=index,
+                 watts=value, low=int(WATTS.low), high=int(WATTS.high))
 
 
 # Dates the programme can meet, with room: beyond them date arithmetic and time zone

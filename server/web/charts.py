@@ -175,3 +175,47 @@ def line_chart(title: str, description: str, week_labels: Sequence[int],
         parts.append(_legend(series))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def session_chart(title: str, description: str, duration_s: int,
+                  series: Sequence[tuple[Series, Sequence[tuple[int, int]]]],
+                  bands: Sequence[Band] = (), y_min: float = 0.0) -> Markup:
+    """Per-second series of one session against time (minutes along the x axis).
+
+    ``series`` pairs a :class:`Series` (its css and label; ``values`` unused) with its
+    ``(offset_s, value)`` samples. A gap of more than a minute (strap off, link lost)
+    breaks the line rather than drawing a value nobody measured.
+    """
+    values = [v for _s, pts in series for _o, v in pts]
+    top = nice_top(y_min, max([*values, *(b.high for b in bands), y_min + 1]))
+    frame = _Frame(1, top, y_min)
+    span = max(duration_s, 60)
+
+    def x(offset: float) -> float:
+        return LEFT + frame.plot_w * min(offset, span) / span
+
+    parts = [_open(title, description)]
+    for tick in _ticks(y_min, top):
+        y = frame.y(tick)
+        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" '
+                     f'y2="{y:.1f}"/><text class="tick" x="{LEFT - 4}" y="{y + 3:.1f}" '
+                     f'text-anchor="end">{_fmt(tick)}</text>')
+    step = 5 if span <= 3600 else 15
+    for minute in range(0, span // 60 + 1, step):
+        parts.append(f'<text class="tick" x="{x(minute * 60):.1f}" y="{HEIGHT - 6}" '
+                     f'text-anchor="middle">{minute}</text>')
+    parts.extend(_band(frame, b) for b in bands)
+    for s, points in series:
+        runs: list[list[str]] = [[]]
+        previous = None
+        for offset, value in points:
+            if previous is not None and offset - previous > 60:
+                runs.append([])
+            runs[-1].append(f"{x(offset):.1f},{frame.y(value):.1f}")
+            previous = offset
+        parts.extend(f'<polyline class="line {s.css}" points="{" ".join(run)}">'
+                     f'<title>{escape(s.label)}</title></polyline>'
+                     for run in runs if len(run) > 1)
+    parts.append(_legend([s for s, _p in series]))
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -14,7 +14,8 @@ from server.services import documents
 from server.services.errors import ServiceError
 from server.services.flag_text import describe
 from server.services.patient_file import PatientFile, patient_list, patient_record
-from server.web.charts import Band, Series, bar_chart, line_chart
+from server.web.charts import Band, Series, bar_chart, line_chart, session_chart
+from server.web.formats import format_date
 from server.web.forms import DocumentForm, apply_service_errors
 from server.web.session import current_user, roles_required
 from shared.enums import Role, SymptomScore
@@ -116,6 +117,29 @@ def charts(data: PatientFile) -> dict[str, tuple[str, Markup]]:
                 Series("hr-mean", _("Mean"), [w.hr_mean for w in data.weeks]),
                 Series("hr-max", _("Maximum"), [w.hr_max for w in data.weeks])],
         bands=zone, y_min=40, y_max=max(180, *(w.hr_max or 0 for w in data.weeks))))
+    if any(w.zone_minutes is not None for w in data.weeks):
+        title = _("Minutes in the prescribed heart-rate zone and above the ceiling")
+        out["zone"] = (title, line_chart(
+            title, _("Minutes measured by the heart-rate strap each week: in the prescribed "
+                     "zone, and above the ceiling."), weeks,
+            [Series("zone-in", _("In the zone"), [w.zone_minutes for w in data.weeks]),
+             Series("zone-above", _("Above the ceiling"),
+                    [w.above_minutes for w in data.weeks])]))
+    curve = data.curve
+    if curve is not None and curve.heart_rate:
+        day = format_date(curve.session.day)
+        title = _("Last measured session (%(day)s): heart rate and power", day=day)
+        bands = []
+        if curve.zone_low and curve.ceiling:
+            bands.append(Band(curve.zone_low, curve.ceiling, _("Prescribed heart-rate zone")))
+        if curve.ceiling:
+            bands.append(Band(curve.ceiling, curve.ceiling,
+                              _("Ceiling: %(bpm)d bpm", bpm=curve.ceiling), "ceiling"))
+        out["session"] = (title, session_chart(
+            title, _("Heart rate (bpm) and power (W) second by second, minutes along the "
+                     "axis, against the prescribed zone."), curve.session.duration_s,
+            [(Series("hr-live", _("Heart rate (bpm)"), ()), curve.heart_rate),
+             (Series("power", _("Power (W)"), ()), curve.power)], bands=bands))
     title = _("Booklet exercises done (%)")
     out["booklet"] = (title, bar_chart(
         title, _("Share of the prescribed booklet exercises done each week; "

@@ -52,8 +52,10 @@ def index() -> str:
 def _item_page(flag_id: int, form: DecisionForm | None = None, status: int = 200) -> Any:
     detail, data = flag_with_file(current_user(), flag_id)
     all_charts = charts(data)
-    shown = [all_charts[k] for k in ("sessions", CHART_FOR_KIND.get(detail.flag.kind, "duration"))
-             if k in all_charts]
+    keys = ("sessions", CHART_FOR_KIND.get(detail.flag.kind, "duration"))
+    if detail.flag.kind == FlagKind.HEART_RATE:
+        keys += ("session", "zone")  # the measured curve, when the strap recorded one
+    shown = [all_charts[k] for k in keys if k in all_charts]
     return render_template("web/physician/item.html", form=form or _decision_form(None),
                            charts=shown, file=data, **flag_context(detail)), status
 

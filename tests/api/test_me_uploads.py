@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.models import BookletEntry, ErgoSession, HealthEvent, HeartRateSample
+from server.models import BookletEntry, ErgoSession, HealthEvent, SessionSeries
+from server.services import samples as samples_store
 from shared.enums import Role
 
 
@@ -51,9 +52,11 @@ def test_session_with_samples_is_stored_once_even_when_sent_twice(client, device
     assert again.get_json() == first.get_json()
     assert first.get_json()["items"][0]["id"] == item["id"]
     assert _count(ErgoSession) == 1
-    assert _count(HeartRateSample) == 900
+    assert _count(SessionSeries) == 1
     stored = db.session.scalar(select(ErgoSession))
     assert stored.hr_sample_count == 900 and stored.source == "guided"
+    assert samples_store.read_series([stored.id], samples_store.HEART_RATE)[stored.id] == [
+        tuple(p) for p in item["hr_samples"]]
     assert stored.started_at == datetime.fromisoformat(item["started_at"])
 
 
@@ -90,7 +93,7 @@ def test_bad_value_is_422_naming_item_and_field_and_nothing_is_stored(client, de
     body = response.get_json()
     assert field in body["errors"]["json"]["items"]["1"]
     assert f"items.1.{field}" in body["message"]
-    assert _count(ErgoSession) == 0 and _count(HeartRateSample) == 0
+    assert _count(ErgoSession) == 0 and _count(SessionSeries) == 0
 
 
 def test_heart_rate_at_the_limits_is_accepted(client, device, clock):
@@ -199,3 +202,29 @@ def test_patient_without_a_running_programme_cannot_upload(client, factories, au
     response = client.post("/api/v1/me/sessions", json={"items": [session_item(clock)]},
                            headers=auth.device(patient))
     assert response.status_code == 409 and response.get_json()["code"] == "no_running_enrolment"
+
+
+def test_power_samples_are_stored_with_heart_rate_and_the_zone_is_measured(client, device,
+                                                                           clock):
+    # Ceiling 130 (the patient's, laid out in the week's prescription): 90 s above it.
+    hr = [[t, 120 if t < 600 else 140] for t in range(0, 690)]
+    power = [[t, 35] for t in range(0, 690)]
+    item = session_item(clock, hr_samples=hr, power_samples=power, hr_mean=None, hr_max=None,
+                        duration_s=690)
+    response = client.post("/api/v1/me/sessions", json={"items": [item]}, headers=device)
+    assert response.status_code == 200
+    stored = db.session.scalar(select(ErgoSession))
+    assert (stored.hr_in_zone_s, stored.hr_above_ceiling_s) == (600, 90)
+    assert (stored.hr_mean, stored.hr_max) == (round((600 * 120 + 90 * 140) / 690), 140)
+    power_series = samples_store.read_series([stored.id], samples_store.POWER)
+    assert power_series[stored.id] == [tuple(p) for p in power]
+    assert _count(SessionSeries) == 2
+
+
+def test_malformed_power_samples_are_refused(client, device, clock):
+    response = client.post("/api/v1/me/sessions", json={"items": [
+        session_item(clock, power_samples=[[0, 40], [1, 5000]])]}, headers=device)
+    assert response.status_code == 422
+    assert "items.0.power_samples" in response.get_json()["message"]
+    assert "5000 W" in response.get_json()["message"]
+    assert _count(ErgoSession) == 0

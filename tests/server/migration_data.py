@@ -34,7 +34,6 @@ from server.models import (
     Enrolment,
     ErgoSession,
     HealthEvent,
-    HeartRateSample,
     JobRun,
     Notification,
     Patient,
@@ -45,7 +44,7 @@ from server.models import (
     VisitReport,
 )
 from server.models.flags import Flag, FlagEvent
-from server.services import activity_weeks
+from server.services import activity_weeks, samples
 
 START = date(2026, 11, 2)  # a Monday: programme week 1 of both enrolments
 RESPIRATORY, LOW_BACK = 121, 122  # the enrolments written at revision 0001
@@ -180,8 +179,7 @@ def check_0001() -> None:
                                   .order_by(ErgoSession.id)).all()
     assert [s.dyspnoea for s in sessions] == [8, 7, 3, 9, 9, None, None]
     assert sessions[0].client_id == uuid.UUID(int=141) and sessions[0].safety_flag_id is None
-    samples = select(HeartRateSample).order_by(HeartRateSample.offset_s)
-    assert [s.bpm for s in db.session.scalars(samples)] == [90, 95]
+    assert samples.read_series([141], samples.HEART_RATE) == {141: [(0, 90), (5, 95)]}
     assert [e.status.value for e in db.session.scalars(
         select(BookletEntry).order_by(BookletEntry.id))] == ["done", "partial", "not_done"]
     event = db.session.get(HealthEvent, 161)
@@ -389,6 +387,23 @@ def check_0009() -> None:
     assert throttled == 4
 
 
+def write_0010(conn: Connection) -> None:
+    """A guided session with its heart-rate and power series packed (the tablet's 1 Hz)."""
+    put(conn, "ergo_sessions", _session(1041, RESPIRATORY, 111, 17, dyspnoea=5,
+                                        hr_sample_count=3, hr_in_zone_s=2,
+                                        hr_above_ceiling_s=1))
+    rows = samples.series_rows(1041, {samples.HEART_RATE: [(0, 100), (1, 120), (2, 145)],
+                                      samples.POWER: [(0, 40), (1, 45), (2, 50)]})
+    put(conn, "session_series", *[dict(zip(samples.COLUMNS, row, strict=True)) for row in rows])
+
+
+def check_0010() -> None:
+    """The series and the time above the ceiling read back; the rows of 0001 were packed."""
+    assert samples.read_series([1041], samples.POWER) == {1041: [(0, 40), (1, 45), (2, 50)]}
+    session = db.session.get(ErgoSession, 1041)
+    assert (session.hr_in_zone_s, session.hr_above_ceiling_s) == (2, 1)
+
+
 def write_0011(conn: Connection) -> None:
     """A W12 visit report with its endurance test and scored CRQ; the activity project."""
     due = datetime.combine(day(80), datetime.min.time(), UTC) + timedelta(hours=10)
@@ -444,5 +459,6 @@ DATA: dict[str, RevisionData] = {
     "0007": RevisionData(write_0007, check_0007),
     "0008": RevisionData(write_0008, check_0008),
     "0009": RevisionData(write_0009, check_0009),
+    "0010": RevisionData(write_0010, check_0010),
     "0011": RevisionData(write_0011, check_0011),
 }

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from server import create_app
 from server.config import _database_url
 from server.extensions import db
+from server.services import samples
 from tests.server.migration_data import DATA
 
 MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
@@ -48,7 +49,7 @@ def test_upgrade_matches_models_and_downgrade_removes_everything(empty_database)
         downgrade(directory=MIGRATIONS, revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade(directory=MIGRATIONS)
-        assert "hr_samples" in inspect(db.engine).get_table_names()
+        assert "session_series" in inspect(db.engine).get_table_names()
         db.engine.dispose()
 
 
@@ -111,3 +112,41 @@ def test_data_written_at_every_revision_is_read_right_at_head(empty_database):
         finally:
             db.session.rollback()
             db.engine.dispose()
+
+
+def test_0010_packs_existing_heart_rate_rows_and_the_downgrade_unpacks_them(empty_database):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0007")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (id, email, full_name, role, active, failed_logins, "
+                "created_at, locale) VALUES (1, 'r@x.test', 'R', 'referent', true, 0, "
+                "'2026-01-01T00:00:00+00:00', 'fr')"))
+            conn.execute(text(
+                "INSERT INTO patients (id, first_name, last_name, birth_date, sex, phone, "
+                "created_at) VALUES (1, 'J', 'M', '1950-01-01', 'F', '0600000000', "
+                "'2026-01-01T00:00:00+00:00')"))
+            conn.execute(text(
+                "INSERT INTO enrolments (id, patient_id, programme_code, state, "
+                "referral_source, dossier, requested_at) VALUES (1, 1, 'respiratory_home', "
+                "'requested', 'other', '{}', '2026-01-01T00:00:00+00:00')"))
+            for sid in (1, 2):
+                conn.execute(text(
+                    "INSERT INTO ergo_sessions (id, client_id, payload_digest, received_at, "
+                    "patient_id, enrolment_id, started_at, day, duration_s, source, "
+                    "hr_sample_count) VALUES (:id, :cid, 'd', '2026-01-02T10:00:00+00:00', 1, 1, "
+                    "'2026-01-02T09:00:00+00:00', '2026-01-02', 1800, 'guided', 3)"),
+                    {"id": sid, "cid": f"0000000{sid}-0000-0000-0000-000000000000"})
+            conn.execute(text("INSERT INTO hr_samples (session_id, offset_s, bpm) VALUES "
+                              "(1, 0, 90), (1, 2, 95), (1, 4, 131), (2, 10, 88)"))
+        upgrade(directory=MIGRATIONS, revision="0010")
+        assert samples.read_series([1, 2], samples.HEART_RATE) == {
+            1: [(0, 90), (2, 95), (4, 131)], 2: [(10, 88)]}
+        db.session.rollback()
+        downgrade(directory=MIGRATIONS, revision="0007")
+        with db.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT session_id, offset_s, bpm FROM hr_samples ORDER BY 1, 2")).all()
+        assert [tuple(r) for r in rows] == [(1, 0, 90), (1, 2, 95), (1, 4, 131), (2, 10, 88)]
+        db.engine.dispose()

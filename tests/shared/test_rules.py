@@ -237,6 +237,14 @@ def test_heart_rate_limits_are_the_ceiling_and_the_resting_band(hr_max, hr_rest,
     assert unsafe_heart_rate(hr_max, hr_rest, 130, 55, 100) == reasons
 
 
+@pytest.mark.parametrize(("above_s", "reasons"), [
+    (None, ["max_above_ceiling"]), (59, ["max_above_ceiling"]),
+    (60, ["max_above_ceiling", "sustained_above_ceiling"]),
+])
+def test_time_above_the_ceiling_from_the_samples_marks_a_sustained_excursion(above_s, reasons):
+    assert unsafe_heart_rate(140, 70, 130, 55, 100, above_s) == reasons
+
+
 def test_unsafe_sessions_escalate_a_heart_rate_flag():
     session = {"session_id": 9, "day": "2026-01-20", "hr_max": 150, "hr_rest": 70,
                "reasons": ["max_above_ceiling"], "hr_ceiling": 130}

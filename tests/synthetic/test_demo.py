@@ -26,15 +26,16 @@ from server.models import (
     EnrolmentTransition,
     ErgoSession,
     HealthEvent,
-    HeartRateSample,
     Patient,
     Prescription,
     QuestionnaireResponse,
     ScheduledContact,
+    SessionSeries,
     User,
     VisitReport,
 )
 from server.services import measures
+from server.services import samples as samples_store
 from shared.enrolment import (
     DOSSIER_PIECES,
     RUNNING_STATES,
@@ -116,7 +117,8 @@ def test_summary_counts_every_state_and_lists_the_logins(summary):
     # Most patients are in the intervention or the follow-up.
     assert summary["by_state"]["active"] + summary["by_state"]["follow_up"] >= PATIENTS * 0.6
     assert summary["sessions"] == _count(ErgoSession) > 1000
-    assert summary["hr_samples"] == _count(HeartRateSample) > 10_000
+    assert summary["hr_samples"] == db.session.scalar(
+        select(func.sum(SessionSeries.count))) > 10_000
     logins = {login["email"]: login for login in summary["logins"]}
     assert {e: login["role"] for e, login in logins.items()} == {
         "coordination@reprise.demo": "coordinator", "medecin@reprise.demo": "physician",
@@ -320,19 +322,15 @@ def test_weekly_volume_follows_the_templates(summary):
 
 
 def test_heart_rate_samples_match_their_sessions(summary):
-    stats = {row.session_id: row for row in db.session.execute(
-        select(HeartRateSample.session_id, func.count().label("n"),
-               func.max(HeartRateSample.bpm).label("top"),
-               func.max(HeartRateSample.offset_s).label("last"),
-               func.min(HeartRateSample.offset_s).label("first"))
-        .group_by(HeartRateSample.session_id))}
     sampled = list(db.session.scalars(select(ErgoSession).where(ErgoSession.hr_sample_count > 0)))
-    assert len(sampled) >= 20 and {s.id for s in sampled} == set(stats)
+    series = samples_store.read_series([s.id for s in sampled], samples_store.HEART_RATE)
+    assert len(sampled) >= 20 and {s.id for s in sampled} == set(series)
     for s in sampled:
-        row = stats[s.id]
-        assert row.n == s.hr_sample_count == s.duration_s // 2
-        assert row.first == 0 and row.last == 2 * (row.n - 1)
-        assert row.top == s.hr_max and s.source == SessionSource.GUIDED
+        pairs = series[s.id]
+        assert len(pairs) == s.hr_sample_count == s.duration_s // 2
+        assert pairs[0][0] == 0 and pairs[-1][0] == 2 * (len(pairs) - 1)
+        assert max(v for _o, v in pairs) == s.hr_max and s.source == SessionSource.GUIDED
+        assert s.hr_above_ceiling_s is not None and s.hr_in_zone_s is not None
         assert s.day >= TODAY - timedelta(days=14)
 
 
@@ -404,7 +402,7 @@ def _fingerprint() -> dict[str, Any]:
                        for e in _enrolments()],
         "counts": {m.__name__: _count(m) for m in (
             User, Patient, Enrolment, EnrolmentTransition, ScheduledContact, BookletItem,
-            BookletEntry, Prescription, ErgoSession, HeartRateSample, HealthEvent,
+            BookletEntry, Prescription, ErgoSession, SessionSeries, HealthEvent,
             QuestionnaireResponse)},
         "contacts": dict(Counter(db.session.scalars(select(ScheduledContact.status)))),
     }

@@ -35,7 +35,7 @@ def test_the_same_seed_and_day_give_the_same_rows():
     first, second = _plan(options), _plan(options)
     assert first == second
     assert all(len(row) == len(COLUMNS[name]) for name, rows in first.items() for row in rows)
-    assert first["ergo_sessions"] and first["hr_samples"] and first["scheduled_contacts"]
+    assert first["ergo_sessions"] and first["session_series"] and first["scheduled_contacts"]
 
 
 def test_another_seed_or_day_gives_another_cohort():
@@ -49,7 +49,7 @@ def test_another_seed_or_day_gives_another_cohort():
 def test_the_scale_knobs_bound_samples_and_booklet():
     rows = _plan(Options(patients=60, seed=11, today=TODAY, hr_sample_days=0,
                          booklet_days=35))
-    assert not rows["hr_samples"]
+    assert not rows["session_series"]
     day = COLUMNS["booklet_entries"].index("day")
     assert min(r[day] for r in rows["booklet_entries"]) >= date(2026, 1, 26)
 

@@ -14,6 +14,7 @@ from server.services.validation import (
     Instant,
     Integer,
     Number,
+    PowerSeries,
     heart_rate,
     note,
     score,
@@ -53,15 +54,17 @@ class SessionIn(Schema):
     notes = note()
     source = fields.Enum(SessionSource, by_value=True, load_default=SessionSource.MANUAL)
     hr_samples = HeartRateSeries(load_default=list)
+    power_samples = PowerSeries(load_default=list)
 
     @validates_schema
     def _coherent(self, data: dict[str, Any], **kwargs: Any) -> None:
         mean, peak = data.get("hr_mean"), data.get("hr_max")
         if mean is not None and peak is not None and mean > peak:
             raise ValidationError(_("Mean heart rate cannot exceed the maximum."), "hr_mean")
-        samples = data.get("hr_samples") or ()
-        if samples and samples[-1][0] > data["duration_s"]:
-            raise ValidationError(_("Samples run past the end of the session."), "hr_samples")
+        for name in ("hr_samples", "power_samples"):
+            samples = data.get(name) or ()
+            if samples and samples[-1][0] > data["duration_s"]:
+                raise ValidationError(_("Samples run past the end of the session."), name)
 
 
 class BookletEntryIn(Schema):
