@@ -389,7 +389,8 @@ def check_0009() -> None:
 
 def write_0010(conn: Connection) -> None:
     """A guided session with its heart-rate and power series packed (the tablet's 1 Hz)."""
-    put(conn, "ergo_sessions", _session(1041, RESPIRATORY, 111, 17, dyspnoea=5,
+    # The day before the start: no programme week counts it, the weeks stay as they were.
+    put(conn, "ergo_sessions", _session(1041, RESPIRATORY, 111, -1, dyspnoea=5,
                                         hr_sample_count=3, hr_in_zone_s=2,
                                         hr_above_ceiling_s=1))
     rows = samples.series_rows(1041, {samples.HEART_RATE: [(0, 100), (1, 120), (2, 145)],
