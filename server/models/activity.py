@@ -153,7 +153,7 @@ class ActivityWeek(db.Model):
         Index("ix_activity_weeks_week_start", "week_start",
               postgresql_include=["enrolment_id", "sessions", "high_dyspnoea", "pain_sum",
                                   "pain_count", "booklet_credit", "hr_max_peak",
-                                  "hr_rest_low", "hr_rest_high"]),
+                                  "hr_rest_low", "hr_rest_high", "active_days"]),
     )
 
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), primary_key=True)
@@ -167,3 +167,5 @@ class ActivityWeek(db.Model):
     hr_max_peak: Mapped[int | None] = mapped_column(SmallInteger)
     hr_rest_low: Mapped[int | None] = mapped_column(SmallInteger)
     hr_rest_high: Mapped[int | None] = mapped_column(SmallInteger)
+    # Days with a session or a booklet exercise done: booklet-centred programmes count these.
+    active_days: Mapped[int] = mapped_column(default=0, server_default="0")

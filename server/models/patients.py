@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.extensions import db
 from server.models.types import StrEnumType, UTCDateTime
 from server.models.users import User
-from shared.enums import EnrolmentState
+from shared.enums import EnrolmentState, WorkStatus
 from shared.programmes import ProgrammeTemplate, get_template
 
 
@@ -85,6 +85,13 @@ class Enrolment(db.Model):
     # Booklet exercises prescribed per week (its active items), set when the booklet is laid
     # out: the booklet rule reads it for the whole file every day.
     booklet_per_week: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The physician's suspension in force (state SUSPENDED): since when, why, and the day it
+    # is to be reviewed. Past suspensions are in the transitions' history.
+    suspended_on: Mapped[date | None]
+    suspension_review_on: Mapped[date | None]
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+    # Where the patient stands with work at inclusion (programmes that track return to work).
+    work_status: Mapped[WorkStatus | None] = mapped_column(StrEnumType(WorkStatus))
 
     patient: Mapped[Patient] = relationship(back_populates="enrolments")
 

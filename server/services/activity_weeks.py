@@ -40,7 +40,8 @@ from shared.rules import RULES
 from shared.timeline import week_of
 
 COLUMNS = ("enrolment_id", "week", "week_start", "sessions", "high_dyspnoea", "pain_sum",
-           "pain_count", "booklet_credit", "hr_max_peak", "hr_rest_low", "hr_rest_high")
+           "pain_count", "booklet_credit", "hr_max_peak", "hr_rest_low", "hr_rest_high",
+           "active_days")
 
 
 def _week(day: Any) -> ColumnElement[int]:
@@ -61,24 +62,30 @@ def _week_rows(sessions: ColumnElement[bool], entries: ColumnElement[bool]) -> S
     credit = case((BookletEntry.status == BookletStatus.DONE, literal_column("1.0")),
                   (BookletEntry.status == BookletStatus.PARTIAL, literal_column("0.5")),
                   else_=literal_column("0.0"))
+    exercised = BookletEntry.status.in_((BookletStatus.DONE, BookletStatus.PARTIAL))
     raw = union_all(
         select(ErgoSession.enrolment_id.label("enrolment_id"), session_week.label("week"),
                add_days(Enrolment.start_date, (session_week - 1) * 7).label("week_start"),
                literal_column("1").label("session"),
                case((_high_dyspnoea(), 1), else_=0).label("high"),
                ErgoSession.pain_eva.label("pain"), ErgoSession.hr_max.label("hr_max"),
-               ErgoSession.hr_rest.label("hr_rest"), literal_column("0.0").label("credit"))
+               ErgoSession.hr_rest.label("hr_rest"), literal_column("0.0").label("credit"),
+               ErgoSession.day.label("active_day"))
         .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id).where(sessions),
+        # Pain noted with the booklet counts as the sessions' does (booklet-centred
+        # programmes report pain there, seed 000 l.1166-1168).
         select(BookletEntry.enrolment_id, entry_week,
                add_days(Enrolment.start_date, (entry_week - 1) * 7), literal_column("0"),
-               literal_column("0"), null(), null(), null(), credit)
+               literal_column("0"), BookletEntry.pain_eva, null(), null(), credit,
+               case((exercised, BookletEntry.day), else_=null()))
         .join(Enrolment, Enrolment.id == BookletEntry.enrolment_id).where(entries),
     ).subquery()
     return (
         select(raw.c.enrolment_id, raw.c.week, raw.c.week_start, func.sum(raw.c.session),
                func.sum(raw.c.high), func.coalesce(func.sum(raw.c.pain), 0),
                func.count(raw.c.pain), func.sum(raw.c.credit), func.max(raw.c.hr_max),
-               func.min(raw.c.hr_rest), func.max(raw.c.hr_rest))
+               func.min(raw.c.hr_rest), func.max(raw.c.hr_rest),
+               func.count(func.distinct(raw.c.active_day)))
         .group_by(raw.c.enrolment_id, raw.c.week, raw.c.week_start))
 
 

@@ -35,7 +35,7 @@ from server.services.bulk import copy_rows
 from server.services.enrolments import current_enrolment
 from server.services.errors import Conflict, Invalid
 from server.services.sweep import sweep_patients
-from shared.enrolment import RUNNING_STATES
+from shared.enrolment import FOLLOWED_STATES
 from shared.ranges import FUTURE_TOLERANCE
 from shared.rules import unsafe_heart_rate
 
@@ -74,9 +74,9 @@ def payload_digest(item: Row) -> str:
 
 
 def running_enrolment(patient_id: int) -> Enrolment:
-    """The enrolment the patient logs into; 409 when none is running."""
+    """The enrolment the patient logs into; 409 when none is running (or suspended)."""
     enrolment = current_enrolment(patient_id)
-    if enrolment is None or enrolment.state not in RUNNING_STATES or not enrolment.start_date:
+    if enrolment is None or enrolment.state not in FOLLOWED_STATES or not enrolment.start_date:
         raise Conflict(_("No programme is running for this patient; nothing can be recorded."),
                        "no_running_enrolment")
     return enrolment

@@ -24,7 +24,7 @@ from server.services import access, auth
 from server.services.audit import record_access
 from server.services.enrolments import apply_transition
 from server.services.errors import Conflict, Forbidden, Invalid
-from shared.enrolment import DOSSIER_PIECES, Action, missing_dossier_pieces
+from shared.enrolment import Action, dossier_pieces, missing_dossier_pieces
 from shared.enums import EnrolmentState, Role
 
 TARGET_DAYS_TO_START = 28  # indicator table, seed 003 l.5096: 4 weeks
@@ -85,7 +85,7 @@ def board(actor: User, state: EnrolmentState | None = None) -> list[PipelineRow]
         days = days_to_start(enrolment, today)
         rows.append(PipelineRow(
             enrolment=enrolment, patient=patient,
-            missing=missing_dossier_pieces(enrolment.dossier or {}),
+            missing=missing_dossier_pieces(enrolment.dossier or {}, enrolment.programme_code),
             days_to_start=days, late=days is not None and days > TARGET_DAYS_TO_START,
             equipment_on=equipment_delivered_on(enrolment),
         ))
@@ -102,7 +102,8 @@ def set_dossier_pieces(actor: User, enrolment_id: int, pieces: dict[str, bool]) 
         db.session.commit()
         raise Conflict(_("The dossier is already complete."), "dossier_closed")
     enrolment.dossier = {**(enrolment.dossier or {}),
-                         **{p: bool(pieces.get(p)) for p in DOSSIER_PIECES}}
+                         **{p: bool(pieces.get(p))
+                            for p in dossier_pieces(enrolment.programme_code)}}
     db.session.commit()
     return enrolment
 

@@ -10,7 +10,7 @@ from server.clock import get_clock
 from server.extensions import db
 from server.models import BookletItem, Enrolment, ErgoSession, Prescription, ScheduledContact
 from server.services.ingest import running_enrolment
-from shared.enums import ContactStatus, SymptomScore
+from shared.enums import ContactStatus, EnrolmentState, SymptomScore
 from shared.progress import SessionFigures, trend, weekly_progress
 from shared.timeline import phase_on, programme_dates, week_of
 
@@ -71,6 +71,10 @@ def patient_plan(patient_id: int) -> dict[str, Any]:
         },
         "booklet": booklet,
         "next_contacts": contacts,
+        # The tablet says so while the physician has paused the programme.
+        "suspension": ({"since": enrolment.suspended_on,
+                        "review_on": enrolment.suspension_review_on}
+                       if enrolment.state == EnrolmentState.SUSPENDED else None),
     }
 
 

@@ -51,10 +51,11 @@ from server.models import (
 from server.models.flags import Flag, FlagEvent, open_key
 from server.services.bulk import insert_rows
 from server.services.escalation import notify_escalations
-from shared.enrolment import RUNNING_STATES
+from shared.enrolment import FOLLOWED_STATES, RUNNING_STATES
 from shared.enums import (
     ContactKind,
     ContactStatus,
+    EnrolmentState,
     FlagStatus,
 )
 from shared.programmes import ProgrammeTemplate, get_template
@@ -70,7 +71,10 @@ from shared.rules import (
     unsafe_heart_rate,
 )
 
+SUSPENDED = EnrolmentState.SUSPENDED
 RUNNING = sorted(RUNNING_STATES)  # a stable order keeps the statements cacheable
+# Suspended enrolments are read too: their health events and heart rates are still watched.
+FOLLOWED = sorted(FOLLOWED_STATES)
 # Kinds whose evidence is a list that grows as new items arrive (events, sessions, contacts).
 ACCUMULATING = {FlagKind.HEALTH_EVENT: ("events", "event_id"),
                 FlagKind.HEART_RATE: ("sessions", "session_id"),
@@ -154,9 +158,10 @@ def _run(today: date, only: set[int] | None) -> SweepSummary:
 # --- Reading the active file ------------------------------------------------------------
 
 
-def _scope(query: Select[Any], only: set[int] | None) -> Select[Any]:
-    """Restrict a query joined to enrolments to the running ones (and to some patients)."""
-    query = query.where(Enrolment.state.in_(RUNNING))
+def _scope(query: Select[Any], only: set[int] | None,
+           states: list[EnrolmentState] = FOLLOWED) -> Select[Any]:
+    """Restrict a query joined to enrolments to the followed ones (and to some patients)."""
+    query = query.where(Enrolment.state.in_(states))
     return query.where(Enrolment.patient_id.in_(only)) if only is not None else query
 
 
@@ -190,7 +195,7 @@ def _read(today: date, only: set[int] | None) -> tuple[dict[int, _Running],
     # Core, not ORM, execution: the ORM's row loading costs more than the rules here.
     for (enrolment_id, patient_id, code, weeks, start, last_received, baseline, referent,
          physician, s1, s2, s3, high1, pain_sum1, pain_count1, credit1, heart_rate_over,
-         prescribed, reinforced) in db.session.connection().execute(
+         prescribed, reinforced, state, d1, d2, d3) in db.session.connection().execute(
             _active_file(today, only)).all():
         enrolments[enrolment_id] = _Running(enrolment_id, patient_id, referent, physician)
         last_seen = last_received.astimezone(tz).date() if last_received else start
@@ -201,14 +206,15 @@ def _read(today: date, only: set[int] | None) -> tuple[dict[int, _Running],
             enrolment_id=enrolment_id, patient_id=patient_id, template=template, start=start,
             today=today, days_silent=(today - max(last_seen, start)).days,
             booklet_prescribed=prescribed, pain_baseline=baseline,
-            reinforcement_done=bool(reinforced))
+            reinforcement_done=bool(reinforced), suspended=state == SUSPENDED)
         if s1 is not None or s2 is not None or s3 is not None:
             # A week with no row reads NULL: nothing logged.
             last = f.week - 1
             f.weeks[last] = WeekFigures(s1 or 0, high1 or 0, pain_sum1 / pain_count1
-                                        if pain_count1 else None, float(credit1 or 0))
-            f.weeks[last - 1] = WeekFigures(s2 or 0)
-            f.weeks[last - 2] = WeekFigures(s3 or 0)
+                                        if pain_count1 else None, float(credit1 or 0),
+                                        d1 or 0)
+            f.weeks[last - 1] = WeekFigures(s2 or 0, active_days=d2 or 0)
+            f.weeks[last - 2] = WeekFigures(s3 or 0, active_days=d3 or 0)
         if heart_rate_over:
             candidates.append(enrolment_id)
     for row in db.session.execute(_unsafe_sessions(today, candidates)) if candidates else ():
@@ -242,7 +248,8 @@ def _active_file(today: date, only: set[int] | None) -> Select[Any]:
                weeks.c.s1, weeks.c.s2, weeks.c.s3, weeks.c.high1, weeks.c.pain_sum1,
                weeks.c.pain_count1, weeks.c.credit1,
                _over_limits(weeks.c.peak, weeks.c.rest_low, weeks.c.rest_high),
-               Enrolment.booklet_per_week, Enrolment.id.in_(reinforced))
+               Enrolment.booklet_per_week, Enrolment.id.in_(reinforced), Enrolment.state,
+               weeks.c.d1, weeks.c.d2, weeks.c.d3)
         .join(Patient, Patient.id == Enrolment.patient_id)
         .outerjoin(weeks, weeks.c.enrolment_id == Enrolment.id)
         .where(Enrolment.start_date <= today), only)
@@ -267,6 +274,7 @@ def _recent_weeks(today: date, only: set[int] | None) -> Any:
                in_week(1, a.pain_sum).label("pain_sum1"),
                in_week(1, a.pain_count).label("pain_count1"),
                in_week(1, a.booklet_credit).label("credit1"),
+               *[in_week(k, a.active_days).label(f"d{k}") for k in (1, 2, 3)],
                func.max(a.hr_max_peak).label("peak"), func.min(a.hr_rest_low).label("rest_low"),
                func.max(a.hr_rest_high).label("rest_high"))
         # Five weeks: the 28-day look-back for unsafe sessions starts in the fourth one.
@@ -326,12 +334,22 @@ def reinforced_enrolments(only: set[int] | None) -> Select[Any]:
 # --- Contacts ----------------------------------------------------------------------------
 
 
-def _running_ids(only: set[int] | None) -> Select[Any]:
-    return _scope(select(Enrolment.id), only)
+def _running_ids(only: set[int] | None, states: list[EnrolmentState] = RUNNING) -> Select[Any]:
+    return _scope(select(Enrolment.id), only, states)
 
 
 def _mark_missed_contacts(now: datetime, only: set[int] | None) -> list[Any]:
-    """Planned contacts whose window closed unrecorded become missed (one UPDATE)."""
+    """Planned contacts whose window closed unrecorded become missed (one UPDATE).
+
+    Those of a suspended enrolment are marked suspended instead: nobody was to call.
+    """
+    db.session.execute(
+        update(ScheduledContact)
+        .where(ScheduledContact.status == ContactStatus.PLANNED,
+               ScheduledContact.window_closes < now,
+               ScheduledContact.enrolment_id.in_(_running_ids(only, [SUSPENDED])))
+        .values(status=ContactStatus.SUSPENDED)
+        .execution_options(synchronize_session=False))
     return list(db.session.execute(
         update(ScheduledContact)
         .where(ScheduledContact.status == ContactStatus.PLANNED,
@@ -458,6 +476,11 @@ def _write(firings: dict[int, list[Firing]], enrolments: dict[int, _Running], no
                 events.append(_event(flag.id, "escalated", flag.status, FlagStatus.ESCALATED,
                                      now))
                 escalated.append(flag.id)
+            elif firing.committee and flag.status in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED):
+                # The referent's rupture flag, heard again at a committee call: to committee.
+                change.update(status=FlagStatus.COMMITTEE, evidence=evidence, severity=severity)
+                events.append(_event(flag.id, "committee", flag.status, FlagStatus.COMMITTEE,
+                                     now))
             if change:
                 updates[flag.id] = {"id": flag.id, "updated_at": now, **change}
     summary.flags_updated = sum(1 for u in updates.values() if "evidence" in u)

@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from server.api.schemas.fields import InRange, Integer
 from server.api.schemas.tablet import note
-from shared.enums import FlagDecision, HealthEventKind, Modality, WarningSign
+from shared.enums import FlagDecision, HealthEventKind, Modality, WarningSign, WorkStatus
 from shared.ranges import WATTS, Range
 
 SESSION_MINUTES = Range(5, 120, "min")
@@ -66,6 +66,8 @@ class ContactRecordIn(Schema):
                                          validate=validate.OneOf(MEDICATION_ADHERENCE))
     sessions_per_week = Integer(allow_none=True, validate=InRange(SESSIONS_PER_WEEK))
     project_sessions_per_week = Integer(allow_none=True, validate=InRange(SESSIONS_PER_WEEK))
+    # Return to work, followed at follow-up contacts (low back pain, seed 000 l.1140-1142).
+    work_status = fields.Enum(WorkStatus, by_value=True, allow_none=True)
     encouragement = note()
 
 
@@ -135,6 +137,8 @@ class FlagDecisionIn(Schema):
     decision = fields.Enum(FlagDecision, by_value=True, required=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
     visit_day = fields.Date(allow_none=True)
+    # Suspension: the day the physician will review it.
+    review_on = fields.Date(allow_none=True)
 
 
 class QueueContactOut(Schema):

@@ -164,6 +164,13 @@ class ContactOut(Schema):
     window_closes = fields.AwareDateTime()
 
 
+class SuspensionOut(Schema):
+    """The physician's pause of the programme, as the tablet shows it."""
+
+    since = fields.Date()
+    review_on = fields.Date()
+
+
 class PlanOut(Schema):
     """The tablet's home screen data."""
 
@@ -179,6 +186,7 @@ class PlanOut(Schema):
     targets = fields.Dict()
     booklet = fields.List(fields.Nested(BookletItemOut))
     next_contacts = fields.List(fields.Nested(ContactOut))
+    suspension = fields.Nested(SuspensionOut, allow_none=True)
 
 
 class WeekOut(Schema):
