@@ -30,7 +30,7 @@ from server.services import activity_weeks
 from server.services import auth as auth_service
 from server.services.enrolments import apply_transition
 from server.services.users import create_user
-from shared.enrolment import Action
+from shared.enrolment import Action, dossier_pieces
 from shared.enums import EnrolmentState, Role, SessionSource
 
 PASSWORD = "correct horse battery staple"
@@ -174,8 +174,8 @@ class Factories:
         enrolment = self.enrolment(patient)
         coordinator = self.staff(Role.COORDINATOR)
         physician = self.staff(Role.PHYSICIAN)
-        apply_transition(enrolment, coordinator, Action.COMPLETE_DOSSIER, {"dossier": {
-            "prescription": True, "spirometry": True, "blood_gas": True, "exercise_test": True}})
+        apply_transition(enrolment, coordinator, Action.COMPLETE_DOSSIER, {
+            "dossier": dict.fromkeys(dossier_pieces(programme), True)})
         apply_transition(enrolment, physician, Action.VALIDATE, {})
         # Starts are checked against "today": record it on the start day itself.
         saved = self.clock.instant

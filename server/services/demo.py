@@ -50,7 +50,7 @@ from server.services import activity_weeks
 from server.services.bulk import copy_rows, insert_rows
 from server.services.enrolments import _lay_out_booklet, add_contacts, default_prescription
 from server.services.users import create_user
-from shared.enrolment import DOSSIER_PIECES, Action
+from shared.enrolment import Action, dossier_pieces
 from shared.enums import (
     BookletStatus,
     Channel,
@@ -406,12 +406,13 @@ class _CohortBuilder:
     def _pipeline(self, plan: _Plan) -> None:
         """Dates, dossier and transitions of the enrolment, consistent with its state."""
         rng, e, state = self.rng, plan.enrolment, plan.spec.state
-        complete = dict.fromkeys(DOSSIER_PIECES, True)
+        pieces = dossier_pieces(plan.template.code)
+        complete = dict.fromkeys(pieces, True)
         if state == S.REQUESTED:
             e.requested_at = self.daytime(self.days_ago(1, 12))
             # Some pieces are still being chased: never all four.
-            missing = rng.sample(DOSSIER_PIECES, rng.randint(1, 3))
-            e.dossier = {piece: piece not in missing for piece in DOSSIER_PIECES}
+            missing = rng.sample(pieces, rng.randint(1, 3))
+            e.dossier = {piece: piece not in missing for piece in pieces}
         elif state == S.DOSSIER_COMPLETE:
             done = self.days_ago(1, 6)
             self._requested_and_complete(plan, done, complete)
@@ -472,7 +473,8 @@ class _CohortBuilder:
         dates = programme_dates(plan.template, start)
         # Target: about 4 weeks from a complete dossier to the start (seed 003).
         complete = start - timedelta(days=rng.randint(18, 35))
-        self._requested_and_complete(plan, complete, dict.fromkeys(DOSSIER_PIECES, True))
+        self._requested_and_complete(plan, complete,
+                                     dict.fromkeys(dossier_pieces(plan.template.code), True))
         self._validate(plan, complete + timedelta(days=rng.randint(2, 7)))
         e.start_date = start
         e.consent_at = self.at(start, 8, rng.randint(30, 59))

@@ -21,6 +21,7 @@ from server.models import (
     BookletEntry,
     BookletItem,
     Enrolment,
+    EnrolmentTransition,
     ErgoSession,
     HealthEvent,
     Patient,
@@ -31,7 +32,8 @@ from server.models import (
 )
 from server.services import access
 from server.services.enrolments import current_enrolment
-from shared.enums import BookletStatus, ContactStatus, Phase, SymptomScore
+from shared.enrolment import Action
+from shared.enums import BookletStatus, ContactStatus, Phase, SymptomScore, WorkStatus
 from shared.programmes import ProgrammeTemplate
 from shared.timeline import phase_on, programme_dates, week_of
 
@@ -64,6 +66,25 @@ class TimelineWeek:
     phase: Phase
     contacts: list[tuple[ScheduledContact, str]]
     is_current: bool
+    suspended: bool = False
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A suspension the physician decided: from, until (None while it lasts), why."""
+
+    since: date
+    until: date | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class WorkStatusEntry:
+    """Where the patient stood with work on a day (inclusion or a follow-up contact)."""
+
+    day: date
+    status: WorkStatus
+    source: str  # "inclusion" or the contact's kind
 
 
 @dataclass
@@ -83,6 +104,8 @@ class PatientFile:
     health_events: list[HealthEvent] = field(default_factory=list)
     questionnaires: list[QuestionnaireResponse] = field(default_factory=list)
     recorders: dict[int, str] = field(default_factory=dict)
+    pauses: list[Pause] = field(default_factory=list)
+    work: list[WorkStatusEntry] = field(default_factory=list)
 
 
 def contact_state(contact: ScheduledContact, now: datetime) -> str:
@@ -120,7 +143,9 @@ def load_patient_file(actor: User, patient_id: int) -> PatientFile:
     contacts = db.session.scalars(
         select(ScheduledContact).where(ScheduledContact.enrolment_id == enrolment.id)
         .order_by(ScheduledContact.due_at, ScheduledContact.id)).all()
-    result.timeline = _timeline(contacts, template, start, today, now)
+    result.pauses = _pauses(enrolment)
+    result.timeline = _timeline(contacts, template, start, today, now, result.pauses)
+    result.work = _work_history(enrolment, contacts)
     result.call_notes = sorted(
         (c for c in contacts if c.status == ContactStatus.DONE or c.attempts),
         key=lambda c: c.done_at or c.due_at, reverse=True)
@@ -138,8 +163,42 @@ def load_patient_file(actor: User, patient_id: int) -> PatientFile:
     return result
 
 
+def _pauses(enrolment: Enrolment) -> list[Pause]:
+    """The enrolment's suspensions, from its transitions (each suspend, then its resume)."""
+    tz = get_clock().tz
+    pauses: list[Pause] = []
+    for action, at, reason in db.session.execute(
+            select(EnrolmentTransition.action, EnrolmentTransition.at,
+                   EnrolmentTransition.reason)
+            .where(EnrolmentTransition.enrolment_id == enrolment.id,
+                   EnrolmentTransition.action.in_((Action.SUSPEND, Action.RESUME)))
+            .order_by(EnrolmentTransition.id)):
+        day = at.astimezone(tz).date()
+        if action == Action.SUSPEND:
+            pauses.append(Pause(since=day, until=None, reason=reason))
+        elif pauses and pauses[-1].until is None:
+            pauses[-1] = Pause(pauses[-1].since, day, pauses[-1].reason)
+    return pauses
+
+
+def _work_history(enrolment: Enrolment,
+                  contacts: list[ScheduledContact]) -> list[WorkStatusEntry]:
+    """Work at inclusion, then as each contact recorded it (return to work, seed 000)."""
+    tz = get_clock().tz
+    history = []
+    if enrolment.work_status is not None:
+        history.append(WorkStatusEntry(enrolment.start_date, enrolment.work_status,
+                                       "inclusion"))
+    for contact in contacts:
+        status = (contact.outcome or {}).get("work_status")
+        if status and contact.done_at:
+            history.append(WorkStatusEntry(contact.done_at.astimezone(tz).date(),
+                                           WorkStatus(status), contact.kind.value))
+    return history
+
+
 def _timeline(contacts: list[ScheduledContact], template: ProgrammeTemplate, start: date,
-              today: date, now: datetime) -> list[TimelineWeek]:
+              today: date, now: datetime, pauses: list[Pause]) -> list[TimelineWeek]:
     tz = get_clock().tz
     by_week: dict[int, list[tuple[ScheduledContact, str]]] = defaultdict(list)
     for contact in contacts:
@@ -147,10 +206,12 @@ def _timeline(contacts: list[ScheduledContact], template: ProgrammeTemplate, sta
         week = min(max(week_of(start, day), 1), template.total_weeks)
         by_week[week].append((contact, contact_state(contact, now)))
     current = week_of(start, today)
+    paused = {week for p in pauses
+              for week in range(week_of(start, p.since), week_of(start, p.until or today) + 1)}
     return [
         TimelineWeek(week=w, contacts=by_week.get(w, []), is_current=w == current,
                      phase=Phase.INTERVENTION if w <= template.intervention_weeks
-                     else Phase.FOLLOW_UP)
+                     else Phase.FOLLOW_UP, suspended=w in paused)
         for w in range(1, template.total_weeks + 1)
     ]
 

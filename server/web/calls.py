@@ -59,6 +59,8 @@ def _page(contact: ScheduledContact, form: ContactForm, status: int = 200) -> tu
     in_force = prescription_for_week(enrolment, contact.week) if contact.week else None
     page = render_template("web/calls/record.html", contact=contact, form=form,
                            patient=enrolment.patient, attempts_limit=limit, in_force=in_force,
+                           programme=enrolment.template,
+                           committee=contact.month in enrolment.template.committee_call_months,
                            weekly=isinstance(form, WeeklyCallForm),
                            follow_up=isinstance(form, FollowUpCallForm))
     db.session.commit()

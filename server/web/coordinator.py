@@ -29,7 +29,7 @@ from server.web.forms import (
     choices,
 )
 from server.web.session import current_user, roles_required
-from shared.enrolment import Action, missing_dossier_pieces
+from shared.enrolment import Action, dossier_pieces, missing_dossier_pieces
 from shared.enums import EnrolmentState, Role
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -95,7 +95,8 @@ def _detail(enrolment_id: int, status: int = 200, **forms: Any) -> tuple[str, in
     dossier = enrolment.dossier or {}
     page = render_template(
         "web/coordinator/enrolment.html", enrolment=enrolment, patient=patient,
-        missing=missing_dossier_pieces(dossier), history=history,
+        missing=missing_dossier_pieces(dossier, enrolment.programme_code),
+        pieces=dossier_pieces(enrolment.programme_code), history=history,
         days_to_start=pipeline.days_to_start(enrolment, get_clock().today()),
         target=pipeline.TARGET_DAYS_TO_START,
         equipment_on=pipeline.equipment_delivered_on(enrolment),

@@ -90,7 +90,7 @@ def decide(flag_id: int) -> Any:
         return _item_page(flag_id, form, 422)
     try:
         flags.decide(current_user(), flag_id, form.decision.data, form.note.data,
-                     form.visit_day.data)
+                     form.visit_day.data, form.review_on.data)
     except ServiceError as exc:
         db.session.rollback()
         if not apply_service_errors(form, exc):

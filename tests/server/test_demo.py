@@ -34,7 +34,7 @@ from server.models import (
     User,
 )
 from server.services.demo import DEMO_PASSWORD, MIN_PATIENTS, build_demo_cohort
-from shared.enrolment import DOSSIER_PIECES, RUNNING_STATES, TERMINAL_STATES
+from shared.enrolment import RUNNING_STATES, TERMINAL_STATES, dossier_pieces
 from shared.enums import (
     ContactKind,
     ContactStatus,
@@ -167,9 +167,10 @@ def test_enrolment_dates_and_transitions_follow_the_state_machine(summary):
         times = [e.requested_at] + [t.at for t in transitions]
         assert times == sorted(times) and times[-1] < CUTOFF
         if e.state == S.REQUESTED:
-            assert [p for p in DOSSIER_PIECES if not e.dossier.get(p)], e.dossier
+            assert [p for p in dossier_pieces(e.programme_code)
+                    if not e.dossier.get(p)], e.dossier
             continue
-        assert all(e.dossier.get(p) for p in DOSSIER_PIECES)
+        assert all(e.dossier.get(p) for p in dossier_pieces(e.programme_code))
         assert e.requested_at < e.dossier_completed_at
         if e.state != S.DOSSIER_COMPLETE:
             assert e.dossier_completed_at < e.validated_at
