@@ -55,6 +55,8 @@ REQUIRED = _("This field is required.")
 # The shape of an address only: whether it exists is not the form's business.
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_("Not a valid e-mail address."))
 
+WORK_STATUS_CHOICES = choices([("", _("— not discussed —"))]
+                              + [(w.value, LABELS["work_status"][w.value]) for w in WorkStatus])
 REFERRAL_SOURCES = choices((
     ("pneumologist", _("Pneumologist")),
     ("general_practitioner", _("General practitioner")),
@@ -255,8 +257,6 @@ EVENT_CHOICES = choices([("", _("— none —")), ("hospitalisation", _("Hospita
                  ("chest_pain", _("Chest pain")), ("pain_flare", _("Pain flare")),
                  ("other", _("Other"))])
 
-WORK_STATUS_CHOICES = choices([("", _("— not discussed —"))]
-                              + [(w.value, LABELS["work_status"][w.value]) for w in WorkStatus])
 WARNING_SIGN_CHOICES = choices([
     ("fever", _("Fever")), ("cancer_history", _("History of cancer")), ("trauma", _("Trauma")),
     ("neurological", _("Neurological signs")),
