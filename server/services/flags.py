@@ -188,11 +188,11 @@ def _plan_reinforcement(enrolment: Enrolment, flag: Flag, visit_day: date | None
     windows = reinforcement_windows(enrolment.template, enrolment.start_date)
     if not any(opens <= day <= closes for _month, opens, closes in windows):
         # The seed places the visit in follow-up month 4 or 7 (l.4231-4239): say which days.
+        allowed = "; ".join(_("month %(month)d, %(first)s to %(last)s", month=m,
+                              first=o.isoformat(), last=c.isoformat()) for m, o, c in windows)
         raise Invalid(_("Invalid request:"), "visit_day_outside", {"visit_day": [_(
             "A reinforcement visit takes place in one of these follow-up months: %(windows)s.",
-            windows="; ".join(_("month %(month)d, %(first)s to %(last)s", month=m,
-                                first=o.isoformat(), last=c.isoformat())
-                              for m, o, c in windows))]})
+            windows=allowed)]})
     try:
         planned = reinforcement_contacts(enrolment.template, enrolment.start_date, day,
                                          get_clock().tz)

@@ -108,6 +108,17 @@ def set_dossier_pieces(actor: User, enrolment_id: int, pieces: dict[str, bool]) 
     return enrolment
 
 
+def suspended_enrolments(actor: User) -> list[tuple[Enrolment, Patient]]:
+    """The enrolments the physician paused, soonest review first (audited, not committed)."""
+    patients = access.visible_patients(actor).with_only_columns(Patient.id)
+    rows = db.session.execute(
+        select(Enrolment, Patient).join(Patient, Patient.id == Enrolment.patient_id)
+        .where(Enrolment.state == EnrolmentState.SUSPENDED, Patient.id.in_(patients))
+        .order_by(Enrolment.suspension_review_on)).all()
+    record_access(actor, access.READ, "suspension_list", [p.id for _e, p in rows])
+    return [(e, p) for e, p in rows]
+
+
 def transition(actor: User, enrolment_id: int, action: Action,
                payload: dict[str, Any]) -> Enrolment:
     """A state-machine move from the pipeline page; the audit row stays even when refused."""

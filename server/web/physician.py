@@ -56,9 +56,10 @@ def index() -> str:
         .where(Enrolment.state == EnrolmentState.DOSSIER_COMPLETE, Patient.id.in_(patients))
         .order_by(Enrolment.dossier_completed_at)).all()
     record_access(user, access.READ, "validation_list", [p.id for _e, p in dossiers])
+    suspended = pipeline.suspended_enrolments(user)
     db.session.commit()
     return render_template("web/physician/index.html", items=queue.flags, dossiers=dossiers,
-                           action=ActionForm(formdata=None))
+                           suspended=suspended, action=ActionForm(formdata=None))
 
 
 def _item_page(flag_id: int, form: DecisionForm | None = None, status: int = 200) -> Any:
@@ -97,6 +98,21 @@ def decide(flag_id: int) -> Any:
             form.form_errors.append(exc.message)
         return _item_page(flag_id, form, exc.status)
     flash(_("Decision recorded: %(d)s.", d=label(form.decision.data, "decision")), "ok")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/enrolments/<int:enrolment_id>/resume", methods=["POST"])
+@roles_required(Role.PHYSICIAN)
+def resume(enrolment_id: int) -> Any:
+    """End a suspension: the programme goes on where its calendar stands."""
+    ActionForm().validate()
+    try:
+        pipeline.transition(current_user(), enrolment_id, Action.RESUME, {})
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Programme resumed."), "ok")
     return redirect(url_for(".index"))
 
 
