@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import ActivityWeek, ScheduledContact
+from server.models import ActivityWeek, Enrolment, ScheduledContact
 from server.models.flags import Flag
 from server.services.enrolments import apply_transition
 from server.services.sweep import sweep
@@ -229,3 +229,59 @@ def test_a_suspension_covers_the_calls_due_later_on_its_first_day(factories, clo
     statuses = _statuses(enrolment)
     assert statuses["call:w3"] == ContactStatus.SUSPENDED
     assert statuses["call:w4"] == ContactStatus.PLANNED
+
+
+def test_a_low_back_pain_journey_meets_no_respiratory_field_or_flag(
+        client, auth, factories, clock, plan_of):
+    """Referral, booklet weeks, follow-up calls and the 3-month consultation, through the API."""
+    coordinator, referent = factories.user(Role.COORDINATOR), factories.user(Role.REFERENT)
+    physician = factories.user(Role.PHYSICIAN)
+    body = {"first_name": "Nadia", "last_name": "Roux", "birth_date": "1978-06-12", "sex": "F",
+            "phone": "06 55 44 33 22", "referent_id": referent.id, "physician_id": physician.id,
+            "enrolment": {"programme_code": LBP, "referral_source": "rheumatologist",
+                          "work_status": "sick_leave"}}
+    created = client.post("/api/v1/patients", json=body, headers=auth.staff(coordinator))
+    assert created.status_code == 201, created.get_json()
+    enrolment_id = created.get_json()["enrolments"][0]["id"]
+    path = f"/api/v1/enrolments/{enrolment_id}/transitions"
+    pieces = dict.fromkeys(("prescription", "orientation_scales", "stay_report",
+                            "warning_signs_screening"), True)
+    for user, move in ((coordinator, {"action": "complete_dossier", "dossier": pieces}),
+                       (physician, {"action": "validate"}),
+                       (coordinator, {"action": "start", "start_date": clock.today().isoformat()})):
+        response = client.post(path, json=move, headers=auth.staff(user))
+        assert response.status_code == 200, response.get_json()
+    patient = db.session.get(Enrolment, enrolment_id).patient
+    kinds = set(db.session.scalars(select(ScheduledContact.kind).where(
+        ScheduledContact.enrolment_id == enrolment_id)))
+    assert ContactKind.SPECIALIST_CONSULTATION not in kinds  # no pneumologist
+    assert ContactKind.FOLLOW_UP_CONSULTATION in kinds  # the 3 and 6 month consultations
+    device = auth.device(patient)
+    plan = plan_of(device)
+    assert plan["programme"]["symptom_score"] == "pain"
+    # Twelve weeks of booklet work, two or three days a week, no ergocycle, pain steady.
+    start = clock.today()
+    items = [item["id"] for item in plan["booklet"]]
+    for week in range(12):
+        days = [start + timedelta(days=7 * week + d) for d in (0, 3, 5)[: 2 + week % 2]]
+        clock.set(datetime.combine(days[-1], time(19), clock.tz))
+        entries = [{"id": str(uuid.uuid4()), "item_id": item, "day": day.isoformat(),
+                    "status": "done", "pain_eva": 4} for day in days for item in items]
+        sent = client.post("/api/v1/me/booklet-entries", json={"items": entries}, headers=device)
+        assert sent.status_code == 200, sent.get_json()
+        sweep(clock.today())
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    enrolment.state = EnrolmentState.FOLLOW_UP
+    db.session.commit()
+    for key in ("call:m1", "call:m2", "call:m3", "consultation:m3"):
+        contact = db.session.scalars(select(ScheduledContact).where(
+            ScheduledContact.enrolment_id == enrolment_id, ScheduledContact.key == key)).one()
+        clock.set(contact.due_at)
+        outcome = ({"sessions_per_week": 2, "project_sessions_per_week": 2,
+                    "work_status": "therapeutic_part_time"} if key.startswith("call") else {})
+        _record(client, auth, referent, contact, **outcome)
+    flags = set(db.session.scalars(select(Flag.kind).where(Flag.patient_id == patient.id)))
+    assert not flags & {FlagKind.DYSPNOEA, FlagKind.ADHERENCE, FlagKind.FOLLOW_UP_RUPTURE,
+                        FlagKind.HEART_RATE}, flags
+    file = client.get(f"/api/v1/enrolments/{enrolment_id}", headers=auth.staff(referent))
+    assert file.get_json()["work_status"] == "sick_leave"
