@@ -78,12 +78,12 @@ def test_a_reinforcement_visit_outside_months_four_and_seven_is_refused_with_the
     (rupture,) = _ruptures()
     # Follow-up starts 2025-11-24: month 4 runs 2026-02-24 to 2026-03-23.
     refused = client.post(f"/api/v1/flags/{rupture.id}/decide",
-                          headers={**auth.staff(physician), "Accept-Language": "en"},
+                          headers=auth.staff(physician),
                           json={"decision": "reinforcement_visit", "note": "Visite",
                                 "visit_day": "2026-04-10"})
     assert refused.status_code == 422
     message = refused.get_json()["errors"]["visit_day"][0]
-    assert "month 4, 2026-02-24 to 2026-03-23" in message and "month 7" in message
+    assert "mois 4, du 2026-02-24 au 2026-03-23" in message and "mois 7" in message
     assert db.session.scalar(select(ScheduledContact.id).where(
         ScheduledContact.kind == ContactKind.REINFORCEMENT_VISIT)) is None
 
