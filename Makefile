@@ -43,6 +43,7 @@ test: system-deps $(VENV)/.installed translations lint test-sqlite test-postgres
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(wildcard server shared mobile tests bench)
+	$(VENV)/bin/lint-imports
 
 test-sqlite: $(VENV)/.installed translations
 	env -u DATABASE_URL $(PY) -m pytest -q

@@ -13,6 +13,26 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class Sex(StrEnum):
+    """Sex on the patient's record; X when the referral states neither. No rule depends on it."""
+
+    FEMALE = "F"
+    MALE = "M"
+    UNSPECIFIED = "X"
+
+
+class ReferralSource(StrEnum):
+    """Who referred the patient to the programme (the respiratory and low back pain
+    programmes' referrers together)."""
+
+    PNEUMOLOGIST = "pneumologist"
+    GENERAL_PRACTITIONER = "general_practitioner"
+    SSR_STAY = "ssr_stay"
+    RHEUMATOLOGIST = "rheumatologist"
+    OCCUPATIONAL_PHYSICIAN = "occupational_physician"
+    OTHER = "other"
+
+
 class EnrolmentState(StrEnum):
     """Stages of a patient's enrolment in a programme."""
 
@@ -133,6 +153,15 @@ class WarningSign(StrEnum):
     SADDLE_ANAESTHESIA = "saddle_anaesthesia"
     WALKING_DIFFICULTY = "walking_difficulty"
     GENERAL_DECLINE = "general_decline"
+
+
+class MedicationAdherence(StrEnum):
+    """How the patient takes their treatment, as heard during a follow-up call."""
+
+    GOOD = "good"
+    PARTIAL = "partial"
+    POOR = "poor"
+    NO_TREATMENT = "no_treatment"
 
 
 class SymptomScore(StrEnum):

@@ -14,8 +14,8 @@ from flask import Flask, jsonify
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from server.api.messages import translate_message
 from server.services.errors import ServiceError
+from server.services.messages import translate_message
 
 
 def flatten_errors(errors: Any, prefix: str = "") -> list[str]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import g, request
 from flask_babel import gettext as _
 
-from server.extensions import db
 from server.models import ApiToken, User
-from server.services.auth import resolve_token
+from server.services.auth import use_token
 from server.services.errors import Unauthorized
 from shared.enums import Role
 
@@ -17,11 +16,9 @@ def _bearer_token() -> ApiToken:
     scheme, _sep, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise Unauthorized(_("Authentication required."), "missing_token")
-    token = resolve_token(raw.strip())
+    token = use_token(raw.strip())
     if token is None:
         raise Unauthorized(_("Invalid, expired or revoked token."), "invalid_token")
-    # last_used_at is written whatever the handler does next.
-    db.session.commit()
     g.token = token
     return token
 

@@ -8,7 +8,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from server.api.schemas.contacts import (
-    ContactRecordIn,
     FlagDecisionIn,
     FlagNoteIn,
     FlagOut,
@@ -17,10 +16,10 @@ from server.api.schemas.contacts import (
     StaffContactOut,
 )
 from server.api.security import current_user, require_staff
-from server.extensions import db
 from server.models import ScheduledContact
 from server.models.flags import Flag
 from server.services import calls, flags
+from server.services.call_outcome import ContactRecordIn
 from server.services.flag_text import describe, kind_label
 from server.services.queue import work_queue
 
@@ -45,9 +44,7 @@ class WorkQueue(MethodView):
     @blp.response(200, QueueOut)
     def get(self, args: dict[str, Any]) -> Any:
         """Today's and overdue contacts, then open flags by severity then age."""
-        queue = work_queue(current_user(), args.get("phase"), args["limit"])
-        db.session.commit()
-        return queue
+        return work_queue(current_user(), args.get("phase"), args["limit"])
 
 
 @blp.route("/patients/<int:patient_id>/flags")
@@ -55,10 +52,7 @@ class PatientFlags(MethodView):
     @blp.response(200, FlagOut(many=True))
     def get(self, patient_id: int) -> list[dict[str, Any]]:
         """A patient's flags, open ones first, each with its history."""
-        found = flags.patient_flags(current_user(), patient_id)
-        result = [flag_out(f) for f in found]
-        db.session.commit()
-        return result
+        return [flag_out(f) for f in flags.patient_flags(current_user(), patient_id)]
 
 
 def _note_action(name: str, action: Any, doc: str) -> None:

@@ -15,6 +15,7 @@ from server.extensions import db
 from server.models import Enrolment, Patient, User
 from server.services.audit import record_access
 from server.services.errors import Forbidden, NotFound
+from server.services.transactions import read_use_case
 from shared.enums import Role
 
 READ, WRITE = "read", "write"
@@ -64,3 +65,15 @@ def get_enrolment(user: User, enrolment_id: int, action: str = READ) -> Enrolmen
         raise Forbidden(_("Your role may not change this record."), "forbidden")
     record_access(user, action, "enrolment", [enrolment.patient_id], enrolment.id)
     return enrolment
+
+
+@read_use_case
+def read_patient(user: User, patient_id: int) -> Patient:
+    """One patient with their enrolments, as a use case of its own; audited."""
+    return get_patient(user, patient_id)
+
+
+@read_use_case
+def read_enrolment(user: User, enrolment_id: int) -> Enrolment:
+    """One enrolment, as a use case of its own; audited."""
+    return get_enrolment(user, enrolment_id)

@@ -102,6 +102,15 @@ def resolve_token(raw: str) -> ApiToken | None:
     return token
 
 
+def use_token(raw: str) -> ApiToken | None:
+    """:func:`resolve_token` for one API request: its last use is committed at once,
+    whatever the handler does next."""
+    token = resolve_token(raw)
+    if token is not None:
+        db.session.commit()
+    return token
+
+
 def login(email: str, password: str) -> IssuedToken:
     """A staff session token; repeated failures lock the account for a while."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))

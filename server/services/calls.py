@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -19,17 +20,20 @@ from sqlalchemy import select
 
 from server.clock import get_clock, utcnow
 from server.extensions import db
-from server.models import Enrolment, HealthEvent, Prescription, ScheduledContact, User
-from server.services.access import WRITE, get_enrolment
+from server.models import Enrolment, HealthEvent, Patient, Prescription, ScheduledContact, User
+from server.services.access import READ, WRITE, get_enrolment
 from server.services.errors import Conflict, NotFound
 from server.services.ingest import payload_digest
+from server.services.plan import prescription_for_week
 from server.services.sweep import (
     missed_contact_evidence,
     raise_flags,
     reinforced_enrolments,
     sweep_patients,
 )
+from server.services.transactions import read_use_case, use_case
 from shared.enums import ContactKind, ContactStatus
+from shared.programmes import ProgrammeTemplate
 from shared.rules import RULES, Firing, FlagKind, Severity, rupture_firing
 
 RECORDABLE = (ContactStatus.PLANNED, ContactStatus.MISSED)
@@ -48,8 +52,37 @@ def get_contact(user: User, contact_id: int, action: str) -> ScheduledContact:
     return contact
 
 
+@dataclass(frozen=True)
+class ContactPage:
+    """A contact to record, with what the referent needs beside the form."""
+
+    contact: ScheduledContact
+    patient: Patient
+    attempts_limit: int
+    # The referent adjusts next week's prescription from the one in force this week.
+    in_force: Prescription | None
+    programme: ProgrammeTemplate
+    # Whether a rupture heard at this call goes to the committee (else it is the referent's).
+    committee: bool
+
+
+@read_use_case
+def contact_page(user: User, contact_id: int) -> ContactPage:
+    """The contact ``user`` may reach, its patient, the attempts limit and the prescription
+    in force; audited."""
+    contact = get_contact(user, contact_id, READ)
+    enrolment = db.session.get(Enrolment, contact.enrolment_id)
+    return ContactPage(
+        contact=contact, patient=enrolment.patient,
+        attempts_limit=RULES[enrolment.programme_code].unreachable_attempts,
+        in_force=prescription_for_week(enrolment, contact.week) if contact.week else None,
+        programme=enrolment.template,
+        committee=_goes_to_committee(contact, enrolment.template))
+
+
+@use_case
 def record_contact(user: User, contact_id: int, outcome: dict[str, Any]) -> ScheduledContact:
-    """Store a contact's outcome (validated by ``ContactRecordIn``); commit; return it."""
+    """Store a contact's outcome (loaded by ``call_outcome.ContactRecordIn``); commit; return it."""
     contact = get_contact(user, contact_id, WRITE)
     if contact.status not in RECORDABLE:
         raise Conflict(_("This contact is already %(status)s.", status=contact.status.value),
@@ -89,7 +122,6 @@ def _unreached(contact: ScheduledContact, enrolment: Enrolment) -> ScheduledCont
         raise_flags(enrolment.patient_id, [Firing(
             FlagKind.MISSED_CONTACT, Severity.HIGH,
             {"contacts": [missed_contact_evidence(contact, "unreachable")]})])
-    db.session.commit()
     return contact
 
 
@@ -151,8 +183,7 @@ def _follow_up_rupture(enrolment: Enrolment, contact: ScheduledContact,
     reinforced = enrolment.id in db.session.scalars(
         reinforced_enrolments({enrolment.patient_id})).all()
     template = enrolment.template
-    committee = (contact.kind == ContactKind.FOLLOW_UP_CALL
-                 and contact.month in template.committee_call_months)
+    committee = _goes_to_committee(contact, template)
     return rupture_firing(template, enrolment.start_date, get_clock().today(),
                           reinforced, {
                               "source": "call", "call_month": contact.month,
@@ -161,3 +192,10 @@ def _follow_up_rupture(enrolment: Enrolment, contact: ScheduledContact,
                               "health_events": len(outcome.get("health_events") or []),
                               **rules.as_evidence("follow_up_min_sessions")},
                           committee=committee)
+
+
+def _goes_to_committee(contact: ScheduledContact, template: ProgrammeTemplate) -> bool:
+    """A rupture heard at this call goes to the committee (+3 and +6 months, seed 003
+    l.4188-4228); at the others it is the referent's flag."""
+    return (contact.kind == ContactKind.FOLLOW_UP_CALL
+            and contact.month in template.committee_call_months)

@@ -19,6 +19,7 @@ from server.models import Document, DocumentKind, Patient, User
 from server.services.access import READ, WRITE, get_patient, visible_patients
 from server.services.audit import record_access
 from server.services.errors import Invalid, NotFound
+from server.services.transactions import read_use_case, use_case
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 # Content type -> the bytes a file of that type starts with.
@@ -50,6 +51,7 @@ def _safe_name(filename: str) -> str:
     return re.sub(r"[^A-Za-z0-9._ -]", "_", name)[:200] or "document"
 
 
+@use_case
 def add_document(user: User, patient_id: int, *, kind: DocumentKind | str, title: str,
                  filename: str, content: bytes) -> Document:
     """Attach a file to the patient's record; audited as a write. Commits."""
@@ -72,7 +74,6 @@ def add_document(user: User, patient_id: int, *, kind: DocumentKind | str, title
     db.session.add(document)
     db.session.flush()
     record_access(user, WRITE, "document", [patient.id], document.id)
-    db.session.commit()
     return document
 
 
@@ -83,10 +84,12 @@ def patient_documents(patient_id: int) -> list[Document]:
                                                     Document.id.desc())))
 
 
-def get_document(user: User, document_id: int) -> Document:
-    """A document whose patient ``user`` may see (404 otherwise); audited as a read."""
+@read_use_case
+def get_document(user: User, patient_id: int, document_id: int) -> Document:
+    """A document of this patient's file, whose patient ``user`` may see (404 otherwise);
+    audited as a read."""
     document = db.session.scalar(select(Document).where(
-        Document.id == document_id,
+        Document.id == document_id, Document.patient_id == patient_id,
         Document.patient_id.in_(visible_patients(user).with_only_columns(Patient.id))))
     if document is None:
         raise NotFound(_("No such document."), "document_not_found")

@@ -21,7 +21,10 @@ from server.models import (
     ScheduledContact,
     User,
 )
+from server.services.access import WRITE
+from server.services.audit import record_access
 from server.services.errors import Conflict, Forbidden, Invalid
+from server.services.transactions import use_case
 from shared.enrolment import (
     FOLLOWED_STATES,
     TERMINAL_STATES,
@@ -60,6 +63,14 @@ def create_patient(actor: User, data: dict[str, Any]) -> tuple[Patient, Enrolmen
     )
     db.session.add_all([patient, enrolment])
     db.session.flush()
+    return patient, enrolment
+
+
+@use_case
+def register_patient(actor: User, data: dict[str, Any]) -> tuple[Patient, Enrolment]:
+    """Register a patient and their enrolment request (API and coordinator page); audited."""
+    patient, enrolment = create_patient(actor, data)
+    record_access(actor, WRITE, "patient", [patient.id], patient.id)
     return patient, enrolment
 
 

@@ -8,6 +8,7 @@ the access lands in the audit log. Refused changes raise and store nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,7 @@ from server.services.audit import record_access
 from server.services.enrolments import add_contacts, apply_transition
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.escalation import notify_escalations
+from server.services.transactions import read_use_case, use_case
 from shared.enrolment import Action
 from shared.enums import FlagDecision, FlagStatus, Role
 from shared.rules import reinforcement_visit_day, reinforcement_windows
@@ -73,6 +75,35 @@ def get_flag(user: User, flag_id: int, action: str = READ) -> Flag:
     return flag
 
 
+@dataclass(frozen=True)
+class FlagDetail:
+    """A flag with what its page shows: the patient, the people in its history, the actions."""
+
+    flag: Flag
+    patient: Patient
+    people: dict[int, str]
+    actions: frozenset[str]
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a person still has to act on the flag."""
+        return self.flag.status in OPEN_STATUSES
+
+
+@read_use_case
+def flag_detail(user: User, flag_id: int) -> FlagDetail:
+    """The flag ``user`` may see, with its patient and the names in its history; audited."""
+    flag = get_flag(user, flag_id)
+    actor_ids = {e.actor_id for e in flag.events if e.actor_id}
+    people = dict(db.session.execute(
+        select(User.id, User.full_name).where(User.id.in_(actor_ids))).all()) if actor_ids else {}
+    return FlagDetail(
+        flag=flag, patient=db.session.get(Patient, flag.patient_id), people=people,
+        actions=frozenset(name for name, (sources, _t) in ACTIONABLE.items()
+                          if flag.status in sources))
+
+
+@read_use_case
 def patient_flags(user: User, patient_id: int, include_closed: bool = True) -> list[Flag]:
     """A patient's flags, open ones first then by severity and age; audited."""
     get_patient(user, patient_id, READ)
@@ -104,21 +135,21 @@ def _change(user: User, flag_id: int, verb: str, note: str | None,
     return flag
 
 
+@use_case
 def acknowledge(user: User, flag_id: int, note: str | None = None) -> Flag:
     """The owner has seen the flag and takes it in hand."""
     flag = _change(user, flag_id, "acknowledge", note)
     flag.owner_id = flag.owner_id or user.id
-    db.session.commit()
     return flag
 
 
+@use_case
 def resolve(user: User, flag_id: int, note: str | None) -> Flag:
     """Close a flag by a person's decision, with a note saying why."""
-    flag = _change(user, flag_id, "resolve", note, require_note=True)
-    db.session.commit()
-    return flag
+    return _change(user, flag_id, "resolve", note, require_note=True)
 
 
+@use_case
 def escalate(user: User, flag_id: int, note: str | None = None) -> Flag:
     """Send the flag to the patient's physician, who is told by e-mail."""
     flag = get_flag(user, flag_id, READ)
@@ -130,17 +161,16 @@ def escalate(user: User, flag_id: int, note: str | None = None) -> Flag:
     flag.escalated_to_id = physician_id
     db.session.flush()
     notify_escalations([flag])
-    db.session.commit()
     return flag
 
 
+@use_case
 def send_to_committee(user: User, flag_id: int, note: str | None = None) -> Flag:
     """Put the flag on the coordination committee's agenda."""
-    flag = _change(user, flag_id, "committee", note)
-    db.session.commit()
-    return flag
+    return _change(user, flag_id, "committee", note)
 
 
+@use_case
 def decide(user: User, flag_id: int, decision: FlagDecision | str, note: str | None,
            visit_day: date | None = None, review_on: date | None = None) -> Flag:
     """The physician's (or committee's) decision, applied to the timeline; closes the flag.
@@ -160,15 +190,9 @@ def decide(user: User, flag_id: int, decision: FlagDecision | str, note: str | N
     if decision == FlagDecision.REINFORCEMENT_VISIT:
         _plan_reinforcement(enrolment, flag, visit_day)
     action = DECISION_TRANSITIONS.get(decision)
-    if action is None:
-        db.session.commit()
-        return flag
-    try:
-        apply_transition(enrolment, user, action,  # commits everything
+    if action is not None:
+        apply_transition(enrolment, user, action,
                          {"reason": f"{decision.value}: {note}", "review_on": review_on})
-    except Exception:
-        db.session.rollback()
-        raise
     return flag
 
 

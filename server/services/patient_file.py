@@ -20,6 +20,7 @@ from server.extensions import db
 from server.models import (
     BookletEntry,
     BookletItem,
+    Document,
     Enrolment,
     EnrolmentTransition,
     ErgoSession,
@@ -30,8 +31,11 @@ from server.models import (
     ScheduledContact,
     User,
 )
-from server.services import access
+from server.models.flags import Flag
+from server.services import access, documents, flags
+from server.services.audit import record_access
 from server.services.enrolments import current_enrolment
+from server.services.transactions import read_use_case
 from shared.enrolment import Action
 from shared.enums import BookletStatus, ContactStatus, Phase, SymptomScore, WorkStatus
 from shared.programmes import ProgrammeTemplate
@@ -104,6 +108,10 @@ class PatientFile:
     health_events: list[HealthEvent] = field(default_factory=list)
     questionnaires: list[QuestionnaireResponse] = field(default_factory=list)
     recorders: dict[int, str] = field(default_factory=dict)
+    # The file page's own: the patient's flags and documents, and whether the reader writes.
+    flags: list[Flag] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    can_write: bool = False
     pauses: list[Pause] = field(default_factory=list)
     work: list[WorkStatusEntry] = field(default_factory=list)
 
@@ -161,6 +169,38 @@ def load_patient_file(actor: User, patient_id: int) -> PatientFile:
         result.recorders = dict(db.session.execute(
             select(User.id, User.full_name).where(User.id.in_(recorder_ids))).all())
     return result
+
+
+@read_use_case
+def patient_list(actor: User) -> list[tuple[Patient, Enrolment | None]]:
+    """The patients ``actor`` may see, by name, each with their latest enrolment; audited."""
+    rows = db.session.execute(
+        access.visible_patients(actor)
+        .add_columns(Enrolment)
+        .outerjoin(Enrolment, Enrolment.patient_id == Patient.id)
+        .order_by(Patient.last_name, Patient.first_name, Patient.id, Enrolment.id))
+    latest: dict[int, tuple[Patient, Enrolment | None]] = {}
+    for patient, enrolment in rows:
+        latest[patient.id] = (patient, enrolment)
+    record_access(actor, access.READ, "patient_list", list(latest))
+    return list(latest.values())
+
+
+@read_use_case
+def patient_record(actor: User, patient_id: int) -> PatientFile:
+    """The whole patient file page: the file, the flags, the documents; audited."""
+    result = load_patient_file(actor, patient_id)
+    result.flags = flags.patient_flags(actor, patient_id)
+    result.documents = documents.patient_documents(patient_id)
+    result.can_write = access.can_write(actor, result.patient)
+    return result
+
+
+@read_use_case
+def flag_with_file(actor: User, flag_id: int) -> tuple[flags.FlagDetail, PatientFile]:
+    """A flag and its patient's file, for the physician's decision on one screen; audited."""
+    detail = flags.flag_detail(actor, flag_id)
+    return detail, load_patient_file(actor, detail.flag.patient_id)
 
 
 def _pauses(enrolment: Enrolment) -> list[Pause]:

@@ -19,11 +19,12 @@ from sqlalchemy import or_, select
 
 from server.clock import get_clock
 from server.extensions import db
-from server.models import Enrolment, Patient, User
+from server.models import Enrolment, EnrolmentTransition, Patient, User
 from server.services import access, auth
 from server.services.audit import record_access
 from server.services.enrolments import apply_transition
 from server.services.errors import Conflict, Forbidden, Invalid
+from server.services.transactions import read_use_case, use_case
 from shared.enrolment import Action, dossier_pieces, missing_dossier_pieces
 from shared.enums import EnrolmentState, Role
 
@@ -47,6 +48,19 @@ class PipelineRow:
     equipment_on: date | None
 
 
+@dataclass(frozen=True)
+class EnrolmentDetail:
+    """One enrolment as the coordinator's page shows it."""
+
+    enrolment: Enrolment
+    patient: Patient
+    history: list[EnrolmentTransition]
+    pieces: tuple[str, ...]  # what the programme's dossier asks for
+    missing: list[str]
+    days_to_start: int | None
+    equipment_on: date | None
+
+
 def _require_coordinator(actor: User) -> None:
     if actor.role != Role.COORDINATOR:
         raise Forbidden(_("Your role may not change this record."), "forbidden")
@@ -67,6 +81,7 @@ def equipment_delivered_on(enrolment: Enrolment) -> date | None:
     return date.fromisoformat(day) if day else None
 
 
+@read_use_case
 def board(actor: User, state: EnrolmentState | None = None) -> list[PipelineRow]:
     """Enrolments not started yet and those started recently, oldest request first; audited."""
     _require_coordinator(actor)
@@ -90,10 +105,47 @@ def board(actor: User, state: EnrolmentState | None = None) -> list[PipelineRow]
             equipment_on=equipment_delivered_on(enrolment),
         ))
     record_access(actor, access.READ, "pipeline", [r.patient.id for r in rows])
-    db.session.commit()
     return rows
 
 
+@read_use_case
+def enrolment_detail(actor: User, enrolment_id: int) -> EnrolmentDetail:
+    """The enrolment with its checklist, delay to start, equipment and history; audited."""
+    enrolment = access.get_enrolment(actor, enrolment_id)
+    history = list(db.session.scalars(
+        select(EnrolmentTransition).where(EnrolmentTransition.enrolment_id == enrolment.id)
+        .order_by(EnrolmentTransition.id)))
+    return EnrolmentDetail(
+        enrolment=enrolment, patient=enrolment.patient, history=history,
+        pieces=dossier_pieces(enrolment.programme_code),
+        missing=missing_dossier_pieces(enrolment.dossier or {}, enrolment.programme_code),
+        days_to_start=days_to_start(enrolment, get_clock().today()),
+        equipment_on=equipment_delivered_on(enrolment))
+
+
+def suspended_enrolments(actor: User) -> list[tuple[Enrolment, Patient]]:
+    """The enrolments paused by a physician, soonest review first; audited."""
+    patients = access.visible_patients(actor).with_only_columns(Patient.id)
+    rows = [tuple(row) for row in db.session.execute(
+        select(Enrolment, Patient).join(Patient, Patient.id == Enrolment.patient_id)
+        .where(Enrolment.state == EnrolmentState.SUSPENDED, Patient.id.in_(patients))
+        .order_by(Enrolment.suspension_review_on))]
+    record_access(actor, access.READ, "suspension_list", [p.id for _e, p in rows])
+    return rows
+
+
+def awaiting_validation(actor: User) -> list[tuple[Enrolment, Patient]]:
+    """Complete dossiers of the patients ``actor`` may see, oldest first; audited."""
+    patients = access.visible_patients(actor).with_only_columns(Patient.id)
+    dossiers = [tuple(row) for row in db.session.execute(
+        select(Enrolment, Patient).join(Patient, Patient.id == Enrolment.patient_id)
+        .where(Enrolment.state == EnrolmentState.DOSSIER_COMPLETE, Patient.id.in_(patients))
+        .order_by(Enrolment.dossier_completed_at))]
+    record_access(actor, access.READ, "validation_list", [p.id for _e, p in dossiers])
+    return dossiers
+
+
+@use_case
 def set_dossier_pieces(actor: User, enrolment_id: int, pieces: dict[str, bool]) -> Enrolment:
     """Tick or untick pieces of a dossier still being gathered."""
     _require_coordinator(actor)
@@ -104,29 +156,19 @@ def set_dossier_pieces(actor: User, enrolment_id: int, pieces: dict[str, bool]) 
     enrolment.dossier = {**(enrolment.dossier or {}),
                          **{p: bool(pieces.get(p))
                             for p in dossier_pieces(enrolment.programme_code)}}
-    db.session.commit()
     return enrolment
 
 
-def suspended_enrolments(actor: User) -> list[tuple[Enrolment, Patient]]:
-    """The enrolments the physician paused, soonest review first (audited, not committed)."""
-    patients = access.visible_patients(actor).with_only_columns(Patient.id)
-    rows = db.session.execute(
-        select(Enrolment, Patient).join(Patient, Patient.id == Enrolment.patient_id)
-        .where(Enrolment.state == EnrolmentState.SUSPENDED, Patient.id.in_(patients))
-        .order_by(Enrolment.suspension_review_on)).all()
-    record_access(actor, access.READ, "suspension_list", [p.id for _e, p in rows])
-    return [(e, p) for e, p in rows]
-
-
+@use_case
 def transition(actor: User, enrolment_id: int, action: Action,
                payload: dict[str, Any]) -> Enrolment:
-    """A state-machine move from the pipeline page; the audit row stays even when refused."""
+    """A state-machine move (pipeline page and API); the audit row stays even when refused."""
     enrolment = access.get_enrolment(actor, enrolment_id, access.TRANSITION)
     db.session.commit()
     return apply_transition(enrolment, actor, action, payload)
 
 
+@use_case
 def start(actor: User, enrolment_id: int, start_date: date | None, consent: bool,
           intervention_weeks: int | None = None) -> Enrolment:
     """Start a validated enrolment: the patient's consent is required first."""
@@ -138,6 +180,7 @@ def start(actor: User, enrolment_id: int, start_date: date | None, consent: bool
                       {"start_date": start_date, "intervention_weeks": intervention_weeks})
 
 
+@use_case
 def record_equipment(actor: User, enrolment_id: int, delivered_on: date) -> Enrolment:
     """Record the day the ergocycle was delivered."""
     _require_coordinator(actor)
@@ -148,15 +191,17 @@ def record_equipment(actor: User, enrolment_id: int, delivered_on: date) -> Enro
         raise Invalid(_("Invalid request:"), "date_in_future", {
             "delivered_on": [_("This date is in the future.")]})
     enrolment.dossier = {**(enrolment.dossier or {}), EQUIPMENT_KEY: delivered_on.isoformat()}
-    db.session.commit()
     return enrolment
 
 
-def assign(actor: User, patient_id: int, referent_id: int | None,
+@use_case
+def assign(actor: User, enrolment_id: int, referent_id: int | None,
            physician_id: int | None) -> Patient:
-    """Assign the patient's referent and physician (active accounts of those roles)."""
+    """Assign the enrolment's patient a referent and a physician (active accounts of those
+    roles)."""
     _require_coordinator(actor)
-    patient = access.get_patient(actor, patient_id, access.WRITE)
+    enrolment = access.get_enrolment(actor, enrolment_id)
+    patient = access.get_patient(actor, enrolment.patient_id, access.WRITE)
     errors: dict[str, list[str]] = {}
     for field_name, user_id, role in (("referent_id", referent_id, Role.REFERENT),
                                       ("physician_id", physician_id, Role.PHYSICIAN)):
@@ -167,10 +212,10 @@ def assign(actor: User, patient_id: int, referent_id: int | None,
         db.session.commit()
         raise Invalid(_("Invalid request:"), "invalid_reference", errors)
     patient.referent_id, patient.physician_id = referent_id, physician_id
-    db.session.commit()
     return patient
 
 
+@use_case
 def pairing_code(actor: User, enrolment_id: int) -> tuple[str, Enrolment, Any]:
     """A fresh one-time tablet pairing code for the enrolment (code, enrolment, record)."""
     enrolment = access.get_enrolment(actor, enrolment_id, access.WRITE)

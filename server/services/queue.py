@@ -22,6 +22,8 @@ from server.services.access import READ, visible_patients
 from server.services.audit import record_access
 from server.services.flag_text import describe, kind_label
 from server.services.flags import physician_items
+from server.services.pipeline import awaiting_validation, suspended_enrolments
+from server.services.transactions import read_use_case
 from shared.enums import ContactStatus, EnrolmentState, Phase, Role
 from shared.timeline import local_midnight
 
@@ -38,6 +40,16 @@ class Queue:
     flags: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class PhysicianDesk:
+    """What awaits a physician: items to decide, dossiers to validate, pauses to review."""
+
+    items: list[dict[str, Any]]
+    dossiers: list[tuple[Enrolment, Patient]]
+    suspended: list[tuple[Enrolment, Patient]]
+
+
+@read_use_case
 def work_queue(user: User, phase: Phase | str | None = None, limit: int = 200) -> Queue:
     """Today's and overdue contacts, then open flags (severity, then oldest first); audited."""
     clock = get_clock()
@@ -94,3 +106,11 @@ def _flags(user: User, state: EnrolmentState | None, limit: int) -> list[dict[st
         "severity": f.severity, "status": f.status.value, "opened_at": f.opened_at,
         "phase": "follow_up" if st == EnrolmentState.FOLLOW_UP else "intervention",
     } for f, st, first, last in db.session.execute(query)]
+
+
+@read_use_case
+def physician_desk(user: User) -> PhysicianDesk:
+    """The physician's home: the queue's items, the dossiers awaiting validation and the
+    suspended programmes; audited."""
+    return PhysicianDesk(items=work_queue(user).flags, dossiers=awaiting_validation(user),
+                         suspended=suspended_enrolments(user))

@@ -14,6 +14,7 @@ from server.clock import utcnow
 from server.extensions import db
 from server.models import ApiToken, User
 from server.services.errors import Forbidden, Invalid, NotFound
+from server.services.transactions import use_case
 from server.services.users import create_user
 from shared.enums import Role
 
@@ -40,6 +41,7 @@ def _account(actor: User, user_id: int) -> User:
     return user
 
 
+@use_case
 def create_staff(actor: User, *, email: str, full_name: str, role: Role, password: str,
                  locale: str = "fr") -> User:
     """A new staff account."""
@@ -50,6 +52,7 @@ def create_staff(actor: User, *, email: str, full_name: str, role: Role, passwor
                        locale=locale)
 
 
+@use_case
 def update_staff(actor: User, user_id: int, *, role: Role, active: bool) -> User:
     """Change an account's role or activation; an administrator cannot lock themself out."""
     user = _account(actor, user_id)
@@ -65,6 +68,7 @@ def update_staff(actor: User, user_id: int, *, role: Role, active: bool) -> User
     return user
 
 
+@use_case
 def unlock(actor: User, user_id: int) -> User:
     """Lift a lock-out after repeated failures."""
     user = _account(actor, user_id)
@@ -73,6 +77,7 @@ def unlock(actor: User, user_id: int) -> User:
     return user
 
 
+@use_case
 def reset_second_factor(actor: User, user_id: int) -> User:
     """Remove a lost second factor; the person enrols a new one at next log-in."""
     user = _account(actor, user_id)

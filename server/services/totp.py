@@ -22,6 +22,7 @@ from server.extensions import db
 from server.models import User
 from server.services import auth
 from server.services.errors import Invalid, Unauthorized
+from server.services.transactions import use_case
 
 ISSUER = "Reprise"
 # One step either side: a phone clock a little off must not lock a person out.
@@ -106,6 +107,7 @@ def provisioning_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
+@use_case
 def enable(user: User, secret: str, code: str) -> None:
     """Turn the second factor on once the user proved their app produces the codes."""
     if not _code_ok(secret, code):
@@ -114,6 +116,7 @@ def enable(user: User, secret: str, code: str) -> None:
     db.session.commit()
 
 
+@use_case
 def disable(user: User, code: str) -> None:
     """Turn the second factor off; a current code is required."""
     if not user.totp_secret or not _code_ok(user.totp_secret, code):

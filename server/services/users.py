@@ -10,6 +10,7 @@ from server.extensions import db
 from server.models import User
 from server.services.auth import hash_password
 from server.services.errors import Conflict
+from server.services.transactions import use_case
 from shared.enums import Role
 
 
@@ -26,3 +27,9 @@ def create_user(*, email: str, full_name: str, role: Role, password: str | None,
     db.session.add(user)
     db.session.commit()
     return user
+
+
+@use_case
+def set_locale(user: User, locale: str) -> None:
+    """Keep the language a person chose for their pages and messages."""
+    user.locale = locale

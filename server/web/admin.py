@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from server.clock import utcnow
-from server.extensions import db
 from server.services import staff_admin
 from server.services.errors import ServiceError
 from server.web.forms import (
@@ -68,7 +67,6 @@ def create() -> Any:
             current_user(), email=form.email.data, full_name=form.full_name.data.strip(),
             role=Role(form.role.data), password=form.password.data, locale=form.locale.data)
     except ServiceError as exc:
-        db.session.rollback()
         if not apply_service_errors(form, exc):
             form.email.errors = [*form.email.errors, exc.message]
         return _page(form, exc.status)
@@ -88,7 +86,6 @@ def update(user_id: int) -> Any:
         staff_admin.update_staff(current_user(), user_id, role=Role(form.role.data),
                                  active=form.active.data)
     except ServiceError as exc:
-        db.session.rollback()
         apply_service_errors(form, exc)
         return _page(status=exc.status, failed=(user_id, form))
     flash(_("Account updated."), "ok")

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from server.extensions import db
 from server.services import auth as auth_service
 from server.services import totp as totp_service
+from server.services import users
 from server.services.errors import ServiceError, Unauthorized
 from server.web.forms import LanguageForm, LoginForm, TotpEnrolForm, TotpForm, apply_service_errors
 from server.web.session import current_user, home_endpoint, safe_next
@@ -85,7 +85,6 @@ def second_factor() -> Any:
             else:
                 totp_service.enable(user, form.secret.data, form.code.data)
         except ServiceError as exc:
-            db.session.rollback()
             apply_service_errors(form, exc)
         else:
             return redirect(url_for(".second_factor"))
@@ -108,8 +107,7 @@ def language() -> Any:
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
         if g.user is not None:
-            g.user.locale = lang
-            db.session.commit()
+            users.set_locale(g.user, lang)
     return redirect(safe_next(form.next.data) or url_for(home_endpoint(g.user)))
 
 

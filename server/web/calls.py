@@ -1,4 +1,4 @@
-"""Recording a call: one form per kind of contact, validated by the API's own schema."""
+"""Recording a call: one form per kind of contact, validated by the service's outcome schema."""
 
 from __future__ import annotations
 
@@ -8,17 +8,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from server.api.messages import translate_message
-from server.api.schemas.contacts import ContactRecordIn
-from server.extensions import db
-from server.models import Enrolment, ScheduledContact
-from server.services import access, calls
+from server.services import calls
+from server.services.call_outcome import ContactRecordIn
 from server.services.errors import ServiceError
-from server.services.plan import prescription_for_week
+from server.services.messages import translate_message
 from server.web.forms import ContactForm, FollowUpCallForm, WeeklyCallForm, apply_service_errors
 from server.web.session import current_user, roles_required
 from shared.enums import ContactKind, Role
-from shared.rules import RULES
 
 bp = Blueprint("calls", __name__, url_prefix="/contacts")
 
@@ -51,20 +47,12 @@ def schema_errors(form: ContactForm, errors: dict[str, Any]) -> None:
             form.form_errors.extend(messages)
 
 
-def _page(contact: ScheduledContact, form: ContactForm, status: int = 200) -> tuple[str, int]:
-    # The contact came through calls.get_contact, which checked and audited the access.
-    enrolment = db.session.get(Enrolment, contact.enrolment_id)
-    limit = RULES[enrolment.programme_code].unreachable_attempts
-    # The referent adjusts next week's prescription from the one in force this week.
-    in_force = prescription_for_week(enrolment, contact.week) if contact.week else None
-    page = render_template("web/calls/record.html", contact=contact, form=form,
-                           patient=enrolment.patient, attempts_limit=limit, in_force=in_force,
-                           programme=enrolment.template,
-                           committee=contact.month in enrolment.template.committee_call_months,
-                           weekly=isinstance(form, WeeklyCallForm),
-                           follow_up=isinstance(form, FollowUpCallForm))
-    db.session.commit()
-    return page, status
+def _page(page: calls.ContactPage, form: ContactForm, status: int = 200) -> tuple[str, int]:
+    return render_template("web/calls/record.html", contact=page.contact, form=form,
+                           patient=page.patient, attempts_limit=page.attempts_limit,
+                           in_force=page.in_force, programme=page.programme,
+                           committee=page.committee, weekly=isinstance(form, WeeklyCallForm),
+                           follow_up=isinstance(form, FollowUpCallForm)), status
 
 
 @bp.route("/<int:contact_id>/record", methods=["GET", "POST"])
@@ -72,23 +60,22 @@ def _page(contact: ScheduledContact, form: ContactForm, status: int = 200) -> tu
 def record(contact_id: int) -> Any:
     """The form for this contact's kind; saving applies the outcome through the service."""
     user = current_user()
-    contact = calls.get_contact(user, contact_id, access.READ)
-    form = FORMS.get(contact.kind, ContactForm)()
+    page = calls.contact_page(user, contact_id)
+    form = FORMS.get(page.contact.kind, ContactForm)()
     if not form.validate_on_submit():
-        return _page(contact, form, 422 if form.errors else 200)
+        return _page(page, form, 422 if form.errors else 200)
     try:
         outcome = ContactRecordIn().load(form.outcome())
     except ValidationError as exc:
         schema_errors(form, exc.messages)
-        return _page(contact, form, 422)
+        return _page(page, form, 422)
     try:
         saved = calls.record_contact(user, contact_id, outcome)
     except ServiceError as exc:
-        # The service stores nothing of a refused outcome.
-        db.session.rollback()
+        # The service stored nothing of the refused outcome.
         if not apply_service_errors(form, exc):
             form.form_errors.append(exc.message)
-        return _page(calls.get_contact(user, contact_id, access.READ), form, exc.status)
+        return _page(calls.contact_page(user, contact_id), form, exc.status)
     if saved.status.value == "done":
         flash(_("Call recorded."), "ok")
     elif saved.status.value == "missed":

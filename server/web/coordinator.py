@@ -8,14 +8,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
-from server.clock import get_clock
-from server.extensions import db
-from server.models import EnrolmentTransition
-from server.services import access, pipeline
-from server.services.audit import record_access
-from server.services.enrolments import create_patient
+from server.services import pipeline
+from server.services.enrolments import register_patient
 from server.services.errors import ServiceError
 from server.web.forms import (
     ActionForm,
@@ -29,7 +24,7 @@ from server.web.forms import (
     choices,
 )
 from server.web.session import current_user, roles_required
-from shared.enrolment import Action, dossier_pieces, missing_dossier_pieces
+from shared.enrolment import Action
 from shared.enums import EnrolmentState, Role
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -64,14 +59,10 @@ def new() -> Any:
     form = PatientRequestForm()
     _staff_choices(form)
     if form.validate_on_submit():
-        user = current_user()
         try:
-            patient, enrolment = create_patient(user, form.patient_data())
-            record_access(user, access.WRITE, "patient", [patient.id], patient.id)
-            db.session.commit()
+            patient, enrolment = register_patient(current_user(), form.patient_data())
         except ServiceError as exc:
-            # Nothing of a refused request is kept.
-            db.session.rollback()
+            # Nothing of a refused request was kept.
             if not apply_service_errors(form, exc):
                 form.form_errors.append(exc.message)
         else:
@@ -81,39 +72,30 @@ def new() -> Any:
 
 
 def _detail(enrolment_id: int, status: int = 200, **forms: Any) -> tuple[str, int]:
-    user = current_user()
-    enrolment = access.get_enrolment(user, enrolment_id)
-    patient = enrolment.patient
+    detail = pipeline.enrolment_detail(current_user(), enrolment_id)
+    enrolment, patient = detail.enrolment, detail.patient
     # Forms other than the one that failed show stored values, not the posted ones.
     assign = forms.get("assign") or AssignForm(
         formdata=None, referent_id=patient.referent_id or 0,
         physician_id=patient.physician_id or 0)
     _staff_choices(assign)
-    history = db.session.scalars(
-        select(EnrolmentTransition).where(EnrolmentTransition.enrolment_id == enrolment.id)
-        .order_by(EnrolmentTransition.id)).all()
-    dossier = enrolment.dossier or {}
-    page = render_template(
+    return render_template(
         "web/coordinator/enrolment.html", enrolment=enrolment, patient=patient,
-        missing=missing_dossier_pieces(dossier, enrolment.programme_code),
-        pieces=dossier_pieces(enrolment.programme_code), history=history,
-        days_to_start=pipeline.days_to_start(enrolment, get_clock().today()),
-        target=pipeline.TARGET_DAYS_TO_START,
-        equipment_on=pipeline.equipment_delivered_on(enrolment),
-        dossier_form=forms.get("dossier") or DossierForm(formdata=None, data=dossier),
+        missing=detail.missing, pieces=detail.pieces, history=detail.history,
+        days_to_start=detail.days_to_start,
+        target=pipeline.TARGET_DAYS_TO_START, equipment_on=detail.equipment_on,
+        dossier_form=forms.get("dossier") or DossierForm(formdata=None,
+                                                         data=enrolment.dossier or {}),
         start_form=forms.get("start") or StartForm(formdata=None),
         equipment_form=forms.get("equipment") or EquipmentForm(formdata=None),
         reason_form=forms.get("reason") or ReasonForm(formdata=None),
         action_form=ActionForm(formdata=None), assign_form=assign,
         pairing=forms.get("pairing_code"),
-    )
-    db.session.commit()
-    return page, status
+    ), status
 
 
 def _refused(enrolment_id: int, form_name: str, form: FlaskForm, exc: ServiceError) -> Any:
     """Re-show the page with the service's message next to the field, nothing saved."""
-    db.session.rollback()
     if not apply_service_errors(form, exc):
         form.form_errors.append(exc.message)
     return _detail(enrolment_id, exc.status, **{form_name: form})
@@ -180,9 +162,8 @@ def assign(enrolment_id: int) -> Any:
     _staff_choices(form)
     if not form.validate():
         return _detail(enrolment_id, 422, assign=form)
-    enrolment = access.get_enrolment(current_user(), enrolment_id)
     try:
-        pipeline.assign(current_user(), enrolment.patient_id, form.referent_id.data or None,
+        pipeline.assign(current_user(), enrolment_id, form.referent_id.data or None,
                         form.physician_id.data or None)
     except ServiceError as exc:
         return _refused(enrolment_id, "assign", form, exc)
@@ -213,7 +194,6 @@ def pairing_code(enrolment_id: int) -> Any:
     try:
         code, _enrolment, record = pipeline.pairing_code(current_user(), enrolment_id)
     except ServiceError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for(".enrolment", enrolment_id=enrolment_id))
     return _detail(enrolment_id, pairing_code={"code": code, "expires_at": record.expires_at})

@@ -10,9 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 # Lazy, and named _ so that extraction with the default keywords finds the strings.
 from flask_babel import lazy_gettext as _
 
-from server.extensions import db
-from server.models import Patient, User
-from server.models.flags import OPEN_STATUSES, Flag
+from server.models.flags import Flag
 from server.services import flags
 from server.services.errors import ServiceError
 from server.services.flag_text import describe, kind_label
@@ -30,29 +28,21 @@ ACTIONS: dict[str, tuple[Callable[..., Flag], Any]] = {
 }
 
 
-def flag_context(flag: Flag) -> dict[str, Any]:
+def flag_context(detail: flags.FlagDetail) -> dict[str, Any]:
     """What every flag page shows: label, evidence line, patient, people in the history."""
-    actor_ids = {e.actor_id for e in flag.events if e.actor_id}
-    people = dict(db.session.execute(
-        db.select(User.id, User.full_name).where(User.id.in_(actor_ids))).all()
-    ) if actor_ids else {}
+    flag = detail.flag
     return {"flag": flag, "flag_label": kind_label(flag.kind),
             "summary": describe(flag.kind, flag.evidence),
-            "patient": db.session.get(Patient, flag.patient_id), "people": people,
-            "is_open": flag.status in OPEN_STATUSES}
+            "patient": detail.patient, "people": detail.people, "is_open": detail.is_open}
 
 
 def _page(flag_id: int, status: int = 200, failed: tuple[str, NoteForm] | None = None) -> Any:
-    flag = flags.get_flag(current_user(), flag_id)
+    detail = flags.flag_detail(current_user(), flag_id)
     forms = {name: NoteForm(formdata=None, prefix=name) for name in ACTIONS}
     if failed:
         forms[failed[0]] = failed[1]
-    page = render_template("web/flags/show.html", forms=forms,
-                           allowed={name for name, (sources, _t) in flags.ACTIONABLE.items()
-                                    if flag.status in sources},
-                           **flag_context(flag))
-    db.session.commit()
-    return page, status
+    return render_template("web/flags/show.html", forms=forms, allowed=detail.actions,
+                           **flag_context(detail)), status
 
 
 @bp.route("/<int:flag_id>")
@@ -75,8 +65,7 @@ def act(flag_id: int, action: str) -> Any:
     try:
         service(current_user(), flag_id, form.note.data)
     except ServiceError as exc:
-        # The flag service stores nothing of a refused change.
-        db.session.rollback()
+        # The flag service stored nothing of the refused change.
         if not apply_service_errors(form, exc):
             form.form_errors.append(exc.message)
         return _page(flag_id, exc.status, (action, form))

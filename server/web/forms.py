@@ -8,6 +8,7 @@ the same name through :func:`apply_service_errors`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 # Lazy, and named _ so that extraction with the default keywords finds the strings.
@@ -38,11 +39,20 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from server.models import DocumentKind
 from server.services.auth import MIN_PASSWORD_LENGTH
 from server.services.errors import ServiceError
 from server.web.labels import LABELS
 from shared.enrolment import all_dossier_pieces
-from shared.enums import WorkStatus
+from shared.enums import (
+    HealthEventKind,
+    MedicationAdherence,
+    Modality,
+    ReferralSource,
+    Sex,
+    WarningSign,
+    WorkStatus,
+)
 from shared.programmes import TEMPLATES
 
 
@@ -51,18 +61,19 @@ def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def enum_choices(enum: type[StrEnum], group: str, blank: Any = None) -> list[SelectChoice]:
+    """Every member of ``enum``, in its order, with its label from ``LABELS[group]``
+    (translated when shown); ``blank`` first as the empty option when given."""
+    empty = [("", blank)] if blank is not None else []
+    return choices([*empty, *((m.value, LABELS[group][m.value]) for m in enum)])
+
+
 REQUIRED = _("This field is required.")
 # The shape of an address only: whether it exists is not the form's business.
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_("Not a valid e-mail address."))
 
-WORK_STATUS_CHOICES = choices([("", _("— not discussed —"))]
-                              + [(w.value, LABELS["work_status"][w.value]) for w in WorkStatus])
-REFERRAL_SOURCES = choices((
-    ("pneumologist", _("Pneumologist")),
-    ("general_practitioner", _("General practitioner")),
-    ("ssr_stay", _("SSR stay")),
-    ("rheumatologist", _("Rheumatologist")),
-))
+LOCALE_CHOICES = choices([("fr", "Français"), ("en", "English")])
+WORK_STATUS_CHOICES = enum_choices(WorkStatus, "work_status", _("— not discussed —"))
 
 
 def apply_service_errors(form: FlaskForm, exc: ServiceError) -> bool:
@@ -121,7 +132,7 @@ class NoteForm(FlaskForm):
 class DocumentForm(FlaskForm):
     """A file to attach to the patient's record (its checks are the service's)."""
 
-    kind = SelectField(_("Kind of document"), choices=choices(LABELS["document"].items()))
+    kind = SelectField(_("Kind of document"), choices=enum_choices(DocumentKind, "document"))
     title = StringField(_("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     file = FileField(_("File (PDF, PNG or JPEG, 5 MB at most)"))
 
@@ -139,18 +150,18 @@ class PatientRequestForm(FlaskForm):
     first_name = StringField(_("First name"),
                              validators=[DataRequired(REQUIRED), Length(max=100)])
     birth_date = DateField(_("Date of birth"), validators=[InputRequired(REQUIRED)])
-    sex = RadioField(_("Sex"), choices=choices([("F", _("Female")), ("M", _("Male"))]),
+    sex = RadioField(_("Sex"), choices=enum_choices(Sex, "sex"),
                      validators=[InputRequired(REQUIRED)])
     phone = StringField(_("Phone"), validators=[DataRequired(REQUIRED), Length(min=6, max=30)])
     email = EmailField(_("E-mail (optional)"), validators=[Optional(), EMAIL, Length(max=254)])
-    locale = SelectField(_("Language of the messages"),
-                         choices=choices([("fr", "Français"), ("en", "English")]), default="fr")
+    locale = SelectField(_("Language of the messages"), choices=LOCALE_CHOICES, default="fr")
     external_ref = StringField(_("Hospital identifier (IPP, optional)"),
                                validators=[Optional(), Length(max=50)])
     programme_code = SelectField(
         _("Programme"), choices=choices((code, t.title_fr) for code, t in TEMPLATES.items()),
         validators=[InputRequired(REQUIRED)])
-    referral_source = SelectField(_("Referred by"), choices=REFERRAL_SOURCES,
+    referral_source = SelectField(_("Referred by"),
+                                  choices=enum_choices(ReferralSource, "referral"),
                                   validators=[InputRequired(REQUIRED)])
     referent_id = SelectField(_("Referent"), coerce=int, validators=[Optional()])
     physician_id = SelectField(_("Physician"), coerce=int, validators=[Optional()])
@@ -231,7 +242,7 @@ class StaffCreateForm(FlaskForm):
     full_name = StringField(_("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     email = EmailField(_("E-mail"), validators=[DataRequired(REQUIRED), EMAIL, Length(max=254)])
     role = SelectField(_("Role"), validators=[InputRequired(REQUIRED)])
-    locale = SelectField(_("Language"), choices=choices([("fr", "Français"), ("en", "English")]))
+    locale = SelectField(_("Language"), choices=LOCALE_CHOICES)
     password = PasswordField(
         _("Initial password"),
         validators=[DataRequired(REQUIRED), Length(min=MIN_PASSWORD_LENGTH)],
@@ -246,24 +257,10 @@ class StaffUpdateForm(FlaskForm):
 
 
 REACHED_CHOICES = choices([("yes", _("Reached")), ("no", _("Not reached (no answer)"))])
-MODALITY_CHOICES = choices([("continuous", _("continuous")), ("intermittent", _("intermittent")),
-                    ("interval", _("interval"))])
-ADHERENCE_CHOICES = choices([("", _("— not discussed —")), ("good", _("good")),
-                     ("partial", _("partial")), ("poor", _("poor")),
-                     ("no_treatment", _("no treatment"))])
-EVENT_CHOICES = choices([("", _("— none —")), ("hospitalisation", _("Hospitalisation")),
-                 ("unscheduled_consultation", _("Unscheduled consultation")),
-                 ("exacerbation", _("Exacerbation")), ("fall", _("Fall")),
-                 ("chest_pain", _("Chest pain")), ("pain_flare", _("Pain flare")),
-                 ("other", _("Other"))])
-
-WARNING_SIGN_CHOICES = choices([
-    ("fever", _("Fever")), ("cancer_history", _("History of cancer")), ("trauma", _("Trauma")),
-    ("neurological", _("Neurological signs")),
-    ("saddle_anaesthesia", _("Saddle anaesthesia (cauda equina)")),
-    ("walking_difficulty", _("Walking difficulty")),
-    ("general_decline", _("Declining general health")),
-])
+MODALITY_CHOICES = enum_choices(Modality, "modality")
+ADHERENCE_CHOICES = enum_choices(MedicationAdherence, "adherence", _("— not discussed —"))
+EVENT_CHOICES = enum_choices(HealthEventKind, "event", _("— none —"))
+WARNING_SIGN_CHOICES = enum_choices(WarningSign, "warning_sign")
 
 
 class CheckboxesField(SelectMultipleField):
@@ -326,8 +323,8 @@ class HealthEventFields(ContactForm):
 
 
 class WeeklyCallForm(HealthEventFields):
-    """Weekly intervention call: the week that passed, any health event, next week's
-    prescription."""
+    """Weekly intervention call: the week that passed, next week's prescription, any health
+    event."""
 
     sessions_done = IntegerField(_("Sessions done this week"),
                                  validators=[Optional(), NumberRange(0, 14)])

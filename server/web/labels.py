@@ -63,6 +63,23 @@ LABELS: dict[str, dict[str, Any]] = {
         "interval": _("interval"),
     },
     "event": EVENT_LABELS,
+    "warning_sign": {
+        "fever": _("Fever"), "cancer_history": _("History of cancer"), "trauma": _("Trauma"),
+        "neurological": _("Neurological signs"),
+        "saddle_anaesthesia": _("Saddle anaesthesia (cauda equina)"),
+        "walking_difficulty": _("Walking difficulty"),
+        "general_decline": _("Declining general health"),
+    },
+    "adherence": {
+        "good": _("good"), "partial": _("partial"), "poor": _("poor"),
+        "no_treatment": _("no treatment"),
+    },
+    "referral": {
+        "pneumologist": _("Pneumologist"), "general_practitioner": _("General practitioner"),
+        "ssr_stay": _("SSR stay"), "rheumatologist": _("Rheumatologist"),
+        "occupational_physician": _("Occupational physician"), "other": _("Other"),
+    },
+    "sex": {"F": _("Female"), "M": _("Male"), "X": _("Unspecified")},
     "dossier": {
         "prescription": _("Prescription and referral form (fiche navette)"),
         "spirometry": _("Spirometry (EFR)"), "blood_gas": _("Blood gas (gazométrie)"),
@@ -114,6 +131,8 @@ def _outcome_value(key: str, value: Any) -> str:
         if value.get("work_s") and value.get("rest_s"):
             parts.append(f"{value['work_s']}/{value['rest_s']} s")
         return ", ".join(parts)
+    if key == "medication_adherence":
+        return label(value, "adherence")
     if key == "health_events" and isinstance(value, list):
         return ", ".join(f"{label(e.get('kind'), 'event')} ({e.get('occurred_on')})"
                          for e in value) or str(_("none"))

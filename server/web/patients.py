@@ -9,14 +9,11 @@ from flask import Blueprint, flash, redirect, render_template, send_file, url_fo
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from server.extensions import db
-from server.models import Enrolment, Patient
 from server.models.flags import Flag
-from server.services import access, documents, flags
-from server.services.audit import record_access
-from server.services.errors import NotFound, ServiceError
+from server.services import documents
+from server.services.errors import ServiceError
 from server.services.flag_text import describe
-from server.services.patient_file import PatientFile, load_patient_file
+from server.services.patient_file import PatientFile, patient_list, patient_record
 from server.web.charts import Band, Series, bar_chart, line_chart
 from server.web.forms import DocumentForm, apply_service_errors
 from server.web.session import current_user, roles_required
@@ -30,19 +27,7 @@ READERS = (Role.REFERENT, Role.PHYSICIAN, Role.COORDINATOR)
 @roles_required(*READERS)
 def index() -> str:
     """The patients the user may see, by name."""
-    user = current_user()
-    rows = db.session.execute(
-        access.visible_patients(user)
-        .add_columns(Enrolment)
-        .outerjoin(Enrolment, Enrolment.patient_id == Patient.id)
-        .order_by(Patient.last_name, Patient.first_name, Patient.id, Enrolment.id)
-    ).all()
-    latest: dict[int, tuple[Patient, Enrolment | None]] = {}
-    for patient, enrolment in rows:
-        latest[patient.id] = (patient, enrolment)
-    record_access(user, access.READ, "patient_list", list(latest))
-    db.session.commit()
-    return render_template("web/patients/index.html", rows=list(latest.values()))
+    return render_template("web/patients/index.html", rows=patient_list(current_user()))
 
 
 @bp.route("/<int:patient_id>")
@@ -53,15 +38,10 @@ def file(patient_id: int) -> str:
 
 
 def _file_page(patient_id: int, document_form: DocumentForm, status: int = 200) -> Any:
-    user = current_user()
-    data = load_patient_file(user, patient_id)
-    page = render_template("web/patients/file.html", f=data, charts=charts(data),
-                           flags=flags.patient_flags(user, patient_id), flag_text=flag_text,
-                           documents=documents.patient_documents(patient_id),
-                           document_form=document_form,
-                           can_write=access.can_write(user, data.patient))
-    db.session.commit()
-    return page, status
+    data = patient_record(current_user(), patient_id)
+    return render_template("web/patients/file.html", f=data, charts=charts(data),
+                           flags=data.flags, flag_text=flag_text, documents=data.documents,
+                           document_form=document_form, can_write=data.can_write), status
 
 
 @bp.route("/<int:patient_id>/documents", methods=["POST"])
@@ -70,8 +50,7 @@ def upload(patient_id: int) -> Any:
     """Attach a document to the patient's record."""
     form = DocumentForm()
     if not form.validate():
-        access.get_patient(current_user(), patient_id)  # 404 before showing any field error
-        return _file_page(patient_id, form, 422)
+        return _file_page(patient_id, form, 422)  # a patient out of reach is a 404 first
     upload = form.file.data
     try:
         documents.add_document(
@@ -79,7 +58,6 @@ def upload(patient_id: int) -> Any:
             filename=getattr(upload, "filename", "") or "",
             content=upload.read() if upload else b"")
     except ServiceError as exc:
-        db.session.rollback()
         if exc.status == 404:
             raise
         if not apply_service_errors(form, exc):
@@ -93,13 +71,9 @@ def upload(patient_id: int) -> Any:
 @roles_required(*READERS)
 def download(patient_id: int, document_id: int) -> Any:
     """A document of the file, as an attachment (never rendered inline)."""
-    document = documents.get_document(current_user(), document_id)
-    if document.patient_id != patient_id:
-        raise NotFound(_("No such document."), "document_not_found")
-    response = send_file(BytesIO(document.content), mimetype=document.content_type,
-                         as_attachment=True, download_name=document.filename)
-    db.session.commit()
-    return response
+    document = documents.get_document(current_user(), patient_id, document_id)
+    return send_file(BytesIO(document.content), mimetype=document.content_type,
+                     as_attachment=True, download_name=document.filename)
 
 
 def flag_text(flag: Flag) -> str:

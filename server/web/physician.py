@@ -11,22 +11,18 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from server.extensions import db
-from server.models import Enrolment, Patient
-from server.services import access, flags, pipeline
-from server.services.audit import record_access
+from server.services import flags, pipeline
 from server.services.errors import ServiceError
-from server.services.patient_file import load_patient_file
-from server.services.queue import work_queue
+from server.services.patient_file import flag_with_file
+from server.services.queue import physician_desk
 from server.web.flags import flag_context
 from server.web.forms import ActionForm, DecisionForm, apply_service_errors, choices
 from server.web.labels import label
 from server.web.patients import charts
 from server.web.session import current_user, roles_required
 from shared.enrolment import Action
-from shared.enums import EnrolmentState, FlagDecision, Role
+from shared.enums import FlagDecision, Role
 from shared.rules import FlagKind
 
 bp = Blueprint("physician", __name__, url_prefix="/physician")
@@ -48,31 +44,18 @@ def _decision_form(formdata: Any = None) -> DecisionForm:
 @roles_required(Role.PHYSICIAN)
 def index() -> str:
     """Items awaiting the physician's decision, then dossiers awaiting validation."""
-    user = current_user()
-    queue = work_queue(user)
-    patients = access.visible_patients(user).with_only_columns(Patient.id)
-    dossiers = db.session.execute(
-        select(Enrolment, Patient).join(Patient, Patient.id == Enrolment.patient_id)
-        .where(Enrolment.state == EnrolmentState.DOSSIER_COMPLETE, Patient.id.in_(patients))
-        .order_by(Enrolment.dossier_completed_at)).all()
-    record_access(user, access.READ, "validation_list", [p.id for _e, p in dossiers])
-    suspended = pipeline.suspended_enrolments(user)
-    db.session.commit()
-    return render_template("web/physician/index.html", items=queue.flags, dossiers=dossiers,
-                           suspended=suspended, action=ActionForm(formdata=None))
+    desk = physician_desk(current_user())
+    return render_template("web/physician/index.html", items=desk.items, dossiers=desk.dossiers,
+                           suspended=desk.suspended, action=ActionForm(formdata=None))
 
 
 def _item_page(flag_id: int, form: DecisionForm | None = None, status: int = 200) -> Any:
-    user = current_user()
-    flag = flags.get_flag(user, flag_id)
-    data = load_patient_file(user, flag.patient_id)
+    detail, data = flag_with_file(current_user(), flag_id)
     all_charts = charts(data)
-    shown = [all_charts[k] for k in ("sessions", CHART_FOR_KIND.get(flag.kind, "duration"))
+    shown = [all_charts[k] for k in ("sessions", CHART_FOR_KIND.get(detail.flag.kind, "duration"))
              if k in all_charts]
-    page = render_template("web/physician/item.html", form=form or _decision_form(None),
-                           charts=shown, file=data, **flag_context(flag))
-    db.session.commit()
-    return page, status
+    return render_template("web/physician/item.html", form=form or _decision_form(None),
+                           charts=shown, file=data, **flag_context(detail)), status
 
 
 @bp.route("/flags/<int:flag_id>", methods=["GET"])
@@ -93,7 +76,6 @@ def decide(flag_id: int) -> Any:
         flags.decide(current_user(), flag_id, form.decision.data, form.note.data,
                      form.visit_day.data, form.review_on.data)
     except ServiceError as exc:
-        db.session.rollback()
         if not apply_service_errors(form, exc):
             form.form_errors.append(exc.message)
         return _item_page(flag_id, form, exc.status)
@@ -109,7 +91,6 @@ def resume(enrolment_id: int) -> Any:
     try:
         pipeline.transition(current_user(), enrolment_id, Action.RESUME, {})
     except ServiceError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
     else:
         flash(_("Programme resumed."), "ok")
@@ -124,7 +105,6 @@ def validate(enrolment_id: int) -> Any:
     try:
         pipeline.transition(current_user(), enrolment_id, Action.VALIDATE, {})
     except ServiceError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
     else:
         flash(_("Enrolment validated."), "ok")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from server.extensions import db
 from server.services.queue import work_queue
 from server.web.session import current_user, roles_required
 from shared.enums import Phase, Role
@@ -19,6 +18,5 @@ def index() -> str:
     """The work queue, optionally for one programme phase."""
     phase = request.args.get("phase") or None
     chosen = Phase(phase) if phase in {p.value for p in PHASES} else None
-    queue = work_queue(current_user(), chosen)
-    db.session.commit()
-    return render_template("web/queue/index.html", queue=queue, phase=chosen, phases=PHASES)
+    return render_template("web/queue/index.html", queue=work_queue(current_user(), chosen),
+                           phase=chosen, phases=PHASES)

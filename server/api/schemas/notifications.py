@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from server.api.schemas.fields import InRange
 from server.services.notifications import MAX_PAGE
+from server.services.validation import InRange
 from shared.ranges import Range
 
 

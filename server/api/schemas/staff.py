@@ -7,15 +7,12 @@ from typing import Any
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from server.api.schemas.fields import InRange, Integer, heart_rate
 from server.clock import get_clock
+from server.services.validation import InRange, Integer, heart_rate
 from shared.enrolment import Action, all_dossier_pieces, dossier_pieces
-from shared.enums import EnrolmentState, WorkStatus
+from shared.enums import EnrolmentState, ReferralSource, Sex, WorkStatus
 from shared.programmes import TEMPLATES
 from shared.ranges import Range
-
-REFERRAL_SOURCES = ("pneumologist", "general_practitioner", "ssr_stay", "rheumatologist",
-                    "occupational_physician", "other")
 
 
 class LoginIn(Schema):
@@ -71,7 +68,7 @@ class EnrolmentIn(Schema):
 
     programme_code = fields.String(required=True,
                                    validate=validate.OneOf(sorted(TEMPLATES)))
-    referral_source = fields.String(required=True, validate=validate.OneOf(REFERRAL_SOURCES))
+    referral_source = fields.String(required=True, validate=validate.OneOf(list(ReferralSource)))
     intervention_weeks = Integer(allow_none=True, validate=InRange(Range(4, 16, "weeks")))
     dossier = fields.Nested(DossierIn, load_default=dict)
     work_status = fields.Enum(WorkStatus, by_value=True, allow_none=True)
@@ -93,7 +90,7 @@ class PatientIn(Schema):
     first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     birth_date = fields.Date(required=True)
-    sex = fields.String(required=True, validate=validate.OneOf(("F", "M", "X")))
+    sex = fields.String(required=True, validate=validate.OneOf(list(Sex)))
     phone = fields.String(required=True, validate=validate.Regexp(
         r"^\+?[0-9 .-]{6,20}$", error="Not a valid phone number."))
     email = fields.Email(allow_none=True)

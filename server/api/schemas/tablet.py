@@ -7,7 +7,15 @@ from typing import Any
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from server.api.schemas.fields import HeartRateSeries, InRange, Integer, Number, heart_rate, score
+from server.services.validation import (
+    HeartRateSeries,
+    InRange,
+    Integer,
+    Number,
+    heart_rate,
+    note,
+    score,
+)
 from shared.enums import (
     BookletStatus,
     HealthEventKind,
@@ -19,17 +27,11 @@ from shared.enums import (
 from shared.ranges import (
     DISTANCE_KM,
     MAX_BATCH_ITEMS,
-    MAX_NOTE_LENGTH,
     RESISTANCE,
     SCORE_0_10,
     SESSION_DURATION_S,
     WATTS,
 )
-
-
-def note() -> fields.String:
-    """Free text typed by the patient."""
-    return fields.String(allow_none=True, validate=validate.Length(max=MAX_NOTE_LENGTH))
 
 
 class SessionIn(Schema):

@@ -1,7 +1,7 @@
 """Translating validation messages, marshmallow's own included.
 
-The API translates every validation message at response time
-(server.api.errors). Marshmallow's fixed messages are listed here so that
+The API (server.api.errors) and the web forms translate every validation message
+at response time. Marshmallow's fixed messages are listed here so that
 extraction puts them in the catalogue next to the project's own messages.
 """
 

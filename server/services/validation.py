@@ -1,4 +1,5 @@
-"""Fields and validators shared by the API schemas, with translated messages."""
+"""Marshmallow fields and validators with translated messages, shared by the API schemas
+and the web forms' validation (neither interface imports the other)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate
 
-from shared.ranges import HEART_RATE, HR_SAMPLE_OFFSET_S, MAX_HR_SAMPLES, Range
+from shared.ranges import HEART_RATE, HR_SAMPLE_OFFSET_S, MAX_HR_SAMPLES, MAX_NOTE_LENGTH, Range
 
 
 class InRange(validate.Validator):
@@ -48,6 +49,11 @@ class Integer(fields.Integer):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(_("Must be a whole number."))
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+def note() -> fields.String:
+    """Free text typed by the patient or the referent."""
+    return fields.String(allow_none=True, validate=validate.Length(max=MAX_NOTE_LENGTH))
 
 
 def score(**kwargs: Any) -> Integer:
