@@ -36,13 +36,13 @@ run: $(VENV)/.installed translations
 	$(REPRISE) demo-data
 	@# The scheduler (daily sweep, reminders, digest, outbox) runs beside the web server.
 	$(REPRISE) scheduler & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
-		$(REPRISE) run --host 127.0.0.1 --port $(PORT)
+		$(REPRISE) serve --bind 127.0.0.1:$(PORT)
 
 ## Everything: lint, the suite on SQLite, then on PostgreSQL
 test: system-deps $(VENV)/.installed translations lint test-sqlite test-postgres
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check $(wildcard server shared mobile tests bench)
+	$(VENV)/bin/ruff check $(wildcard server shared mobile tests bench synthetic)
 	$(VENV)/bin/lint-imports
 
 test-sqlite: $(VENV)/.installed translations

@@ -6,14 +6,15 @@ database on 127.0.0.1): 100,000 patients with a year of data, referents with
 60 patients each. When the cohort holds no flag yet, the day's sweep runs once
 so that the queue shows what a referent would find on a real morning.
 
-The app is served by a second process (werkzeug's threaded server, the clock
-pinned to the cohort's day, plain HTTP on 127.0.0.1); this process logs in as
+The app is served by ``reprise serve`` (gunicorn, as in production: ``--workers``
+processes of ``--threads`` threads, the clock pinned to the cohort's day with
+REPRISE_AS_OF, plain HTTP on 127.0.0.1); this process logs in as
 the busiest referent through the log-in form, once per client, then sends
 ``--requests`` GETs of each page from ``--concurrency`` clients at once and
 prints the latency percentiles. The target (issue 4): p95 under 150 ms for
 both pages.
 
-    .venv/bin/python bench/web_bench.py [--requests 300] [--concurrency 4]
+    .venv/bin/python bench/web_bench.py [--requests 300] [--concurrency 4] [--workers 2]
 """
 
 from __future__ import annotations
@@ -48,20 +49,14 @@ TARGET_P95_MS = 150.0
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-def serve(url: str, today: date, port: int) -> None:
-    """Run the app on 127.0.0.1:``port`` until killed (the server process)."""
-    from werkzeug.serving import make_server
-
-    from server import create_app
-    from server.clock import FixedClock
-
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "SECRET_KEY": "bench",
-        # Plain HTTP on the loopback: the client must get the session cookie back.
-        "SESSION_COOKIE_SECURE": False,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 10, "pool_pre_ping": True},
-    }, clock=FixedClock.on_day(today))
-    make_server("127.0.0.1", port, app, threaded=True).serve_forever()
+def serve(url: str, today: date, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+    """Start ``reprise serve`` on 127.0.0.1:``port`` for the cohort's database and day."""
+    reprise = Path(sys.executable).with_name("reprise")
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench",
+           "REPRISE_AS_OF": today.isoformat()}
+    return subprocess.Popen(
+        [str(reprise), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--threads", str(threads)], env=env, stderr=subprocess.DEVNULL)
 
 
 def ensure_flags(url: str, today: date) -> int:
@@ -110,13 +105,22 @@ def logged_in(base: str, login: StaffLogin) -> requests.Session:
     """A client session logged in through the form, as a browser would."""
     session = requests.Session()
     page = session.get(f"{base}/login", timeout=10)
+    _plain_http(session)
     token = CSRF_RE.search(page.text).group(1)
     answer = session.post(f"{base}/login", data={
         "email": login.email, "password": login.password, "csrf_token": token},
         allow_redirects=False, timeout=10)
     if answer.status_code != 302:
         raise RuntimeError(f"log-in refused ({answer.status_code})")
+    _plain_http(session)
     return session
+
+
+def _plain_http(session: requests.Session) -> None:
+    # The session cookie is Secure: over the loopback's plain HTTP the client must be
+    # told to send it back.
+    for cookie in session.cookies:
+        cookie.secure = False
 
 
 def timed_gets(sessions: list[requests.Session], urls: list[str]) -> list[float]:
@@ -151,13 +155,11 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300, help="timed GETs per page")
     parser.add_argument("--concurrency", type=int, default=4, help="clients at once")
-    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--port", type=int, default=0, help="server port (default: any free)")
     args = parser.parse_args()
     url = os.environ.get("BENCH_WEB_URL") or os.environ.get("BENCH_SWEEP_URL") or DEFAULT_URL
-    if args.serve:
-        serve(url, args.today, args.serve)
-        return
 
     cohort = build_cohort(url, patients=args.patients)
     today = date.fromisoformat(cohort["arguments"]["today"])
@@ -173,11 +175,9 @@ def main() -> None:
           f"{cohort['rows']['ergo_sessions']:,} sessions, {flags:,} flags, as of {today}; "
           f"referent {login.email}: {len(patient_ids)} patients, {sessions_of_file:,} sessions")
 
-    port = free_port()
+    port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(port), "--today", today.isoformat()],
-        env={**os.environ, "BENCH_WEB_URL": url}, stderr=subprocess.DEVNULL)
+    server = serve(url, today, port, args.workers, args.threads)
     try:
         wait_until_up(base, server)
         clients = [logged_in(base, login) for _ in range(args.concurrency)]
@@ -189,7 +189,8 @@ def main() -> None:
         # Warm-up: first connections, template compilation, the server's pool.
         timed_gets(clients, [urls[0] for urls in pages.values()] * args.concurrency)
         print(f"{args.requests} GETs per page, {args.concurrency} concurrent clients, "
-              f"server in a second process (werkzeug, threaded), PostgreSQL")
+              f"reprise serve (gunicorn, {args.workers} workers x {args.threads} threads), "
+              "PostgreSQL")
         for name, urls in pages.items():
             began = time.perf_counter()
             samples = timed_gets(clients, urls)
@@ -201,8 +202,11 @@ def main() -> None:
                   f"({len(samples) / wall:.0f} req/s)  target p95 < {TARGET_P95_MS:.0f} ms: "
                   f"{'met' if ok else 'MISSED'}")
     finally:
+        for client in locals().get("clients", []):
+            client.close()
         server.terminate()
-        server.wait(timeout=10)
+        # gunicorn lets requests in flight finish (its graceful timeout) before it exits.
+        server.wait(timeout=60)
 
 
 if __name__ == "__main__":

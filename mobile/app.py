@@ -7,7 +7,6 @@ clock. Screens read what they show from here and call the methods below.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -22,10 +21,10 @@ from kivy.lang import Builder
 from kivy.properties import DictProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from mobile import i18n
+from mobile import i18n, questionnaires
 from mobile.api_client import ApiClient, ApiError, Refused, normalise_server_url
 from mobile.i18n import _
-from mobile.store import PENDING, REFUSED, SESSION, OutboxItem, Store
+from mobile.store import PENDING, QUESTIONNAIRE, REFUSED, SESSION, OutboxItem, Store
 from mobile.summary import sync_text
 from mobile.sync import Backoff, SyncEngine, SyncStatus, utc_now
 from shared.timeline import PARIS
@@ -64,6 +63,8 @@ class RepriseApp(App):
         self.store: Store | None = None
         self.engine: SyncEngine | None = None
         self.editing: OutboxItem | None = None
+        # A device's summary of the session just ridden, shown prefilled for the patient to save.
+        self.recorded: dict[str, Any] | None = None
 
     # Life cycle -------------------------------------------------------------------
 
@@ -81,11 +82,15 @@ class RepriseApp(App):
         Window.clearcolor = (0.97, 0.97, 0.95, 1)
         from mobile.screens import SCREENS  # the screens need the app's kv rules first
 
-        Builder.load_file(str(HERE / "widgets" / "style.kv"))
+        layouts = [HERE / "widgets" / "style.kv", HERE / "widgets" / "controls.kv",
+                   *sorted((HERE / "screens").glob("*.kv"))]
+        for layout in layouts:
+            # Unloaded first: a second app in the same process (tests) would apply every
+            # rule twice and draw each widget twice.
+            Builder.unload_file(str(layout))
+            Builder.load_file(str(layout))
         # No animation: a screen that slides or fades is harder to follow for a tired patient.
         manager = ScreenManager(transition=NoTransition())
-        for layout in sorted((HERE / "screens").glob("*.kv")):
-            Builder.load_file(str(layout))
         for name, cls in SCREENS.items():
             manager.add_widget(cls(name=name))
         manager.current = "home" if self.store.token else "pairing"
@@ -204,16 +209,25 @@ class RepriseApp(App):
         self._update_counts()
         self.engine.wake()
 
+    def log_recorded_session(self, summary: dict[str, Any]) -> None:
+        """Open the session screen prefilled from what a device recorded.
+
+        ``summary`` holds session-form names: ``duration_s`` (or
+        ``duration_min``), ``watts``, ``resistance``, ``distance_km``,
+        ``hr_rest``, ``hr_mean``, ``hr_max``; missing ones are left as usual.
+        The patient adds how it felt and saves; the session is stored with
+        the source "device".
+        """
+        self.recorded = dict(summary)
+        self.go("manual")
+
     def sync_now(self) -> None:
         """Try to send at once (the "Send now" button)."""
         self.engine.wake()
 
     def mark_read(self, notification_id: int) -> None:
         """Mark a message read, now or at the next sync."""
-        waiting = json.loads(self.store.get("notifications_to_mark", "[]") or "[]")
-        if notification_id not in waiting:
-            waiting.append(notification_id)
-            self.store.set("notifications_to_mark", json.dumps(waiting))
+        self.store.queue_read_mark(notification_id)
         page = self.cached("notifications")
         if page:
             for item in page["items"]:
@@ -261,6 +275,10 @@ class RepriseApp(App):
         screen = self.root.current_screen if self.root else None
         if screen is not None and screen.name == "home":
             screen.refresh()
+
+    def due_questionnaires(self) -> list[dict[str, Any]]:
+        """Instruments due now and not answered yet on this tablet (works offline)."""
+        return questionnaires.due(self.cached("plan"), self.store.items(QUESTIONNAIRE))
 
     def pending_sessions(self) -> int:
         """Sessions not yet on the server."""

@@ -8,6 +8,7 @@ checks, so an item the tablet accepts is one the server accepts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -124,11 +125,14 @@ def _note(name: str, text: str, result: FormResult) -> str | None:
 
 
 def session_form(fields: dict[str, str], day: date, now: datetime,
-                 source: SessionSource = SessionSource.MANUAL) -> FormResult:
+                 source: SessionSource = SessionSource.MANUAL,
+                 taken: Iterable[tuple[datetime, datetime]] = ()) -> FormResult:
     """An ergocycle session from the manual (or end-of-guided) form.
 
     ``day`` is the day the patient chose; a session of today ends now, one of
-    an earlier day is placed in the afternoon of that day.
+    an earlier day is placed in the afternoon of that day, in both cases ending
+    before the sessions already logged that day (``taken``: their start and
+    end) rather than overlapping them, which the server refuses.
     """
     result = FormResult()
     minutes = parse_number("duration_min", fields.get("duration_min", ""), DURATION_MIN, result,
@@ -155,6 +159,9 @@ def session_form(fields: dict[str, str], day: date, now: datetime,
     local_now = now.astimezone(PARIS)
     end = local_now if day == local_now.date() else datetime.combine(
         day, datetime.min.time(), PARIS) + timedelta(hours=16)
+    for taken_start, taken_end in sorted(taken, reverse=True):
+        if taken_start < end and end - timedelta(seconds=duration_s) < taken_end:
+            end = taken_start
     started = end - timedelta(seconds=duration_s)
     if started.date() != day:  # a long session typed just after midnight stays on its day
         started = datetime.combine(day, datetime.min.time(), PARIS)
@@ -180,17 +187,6 @@ def booklet_entry(item_id: int, day: date, status: BookletStatus, pain: float | 
         payload["pain_eva"] = pain_value
     result.payload = payload if result.ok else {}
     return result
-
-
-def parse_day(text: str, result: FormResult, name: str = "occurred_on") -> date | None:
-    """A date typed as DD/MM/YYYY (the French way); None with a message otherwise."""
-    raw = (text or "").strip()
-    try:
-        return datetime.strptime(raw, "%d/%m/%Y").date()
-    except ValueError:
-        result.errors[name] = _("{field}: write the date as day/month/year, for example "
-                                "05/03/2026.").format(field=label(name))
-        return None
 
 
 def health_event_form(kind: str | None, day: date, today: date, description: str,

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ KIND_PATHS = {
 }
 
 PENDING = "pending"
+# Setting holding the ids of messages read on the tablet, not yet marked on the server.
+READ_MARKS = "notifications_to_mark"
 SENT = "sent"
 REFUSED = "refused"
 
@@ -132,6 +134,39 @@ class Store:
         with self._transaction() as conn:
             conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    # Read marks waiting to be pushed: the UI thread adds, the sync thread removes. Each
+    # change is one read-modify-write inside one transaction, so neither loses the other's.
+
+    def queue_read_mark(self, notification_id: int) -> None:
+        """Remember that a message was read, for the next sync (once)."""
+        with self._transaction() as conn:
+            marks = self._read_marks(conn)
+            if notification_id not in marks:
+                self._write_marks(conn, [*marks, notification_id])
+
+    def read_marks(self) -> list[int]:
+        """Messages read here whose mark the server has not received yet."""
+        with self._lock:
+            return self._read_marks(self._conn)
+
+    def drop_read_mark(self, notification_id: int) -> None:
+        """The server has this mark: forget it."""
+        with self._transaction() as conn:
+            marks = self._read_marks(conn)
+            if notification_id in marks:
+                self._write_marks(conn, [m for m in marks if m != notification_id])
+
+    @staticmethod
+    def _read_marks(conn: sqlite3.Connection) -> list[int]:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", (READ_MARKS,)).fetchone()
+        return json.loads(row["value"]) if row and row["value"] else []
+
+    @staticmethod
+    def _write_marks(conn: sqlite3.Connection, marks: list[int]) -> None:
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                     (READ_MARKS, json.dumps(marks)))
 
     def delete(self, *keys: str) -> None:
         """Remove settings."""
@@ -232,6 +267,15 @@ class Store:
             sql += " AND kind = ?"
             params.append(kind)
         return [self._item(r) for r in self._query(sql + " ORDER BY created_at, rowid", params)]
+
+    def session_spans(self, day: date) -> list[tuple[datetime, datetime]]:
+        """Start and end of the sessions logged for ``day`` (not the refused ones)."""
+        spans = []
+        for item in self.items(SESSION, states=(PENDING, SENT)):
+            if item.day == day:
+                start = datetime.fromisoformat(item.payload["started_at"])
+                spans.append((start, start + timedelta(seconds=item.payload["duration_s"])))
+        return spans
 
     def mark_attempt(self, ids: list[str]) -> None:
         """Count one more sending attempt for these items."""

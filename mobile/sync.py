@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import random
 import sys
 import threading
@@ -40,7 +39,6 @@ OFFLINE = "offline"
 UNPAIRED = "unpaired"
 DEFAULT_BATCH = 50
 DEFAULT_POLL_S = 300.0
-NOTIFICATIONS_TO_MARK = "notifications_to_mark"
 
 
 @dataclass(frozen=True)
@@ -198,12 +196,10 @@ class SyncEngine:
             self.store.mark_refused(batch[index].id, reason)
 
     def _push_reads(self, client: ApiClient) -> None:
-        waiting = json.loads(self.store.get(NOTIFICATIONS_TO_MARK, "[]") or "[]")
-        for notification_id in list(waiting):
+        for notification_id in self.store.read_marks():
             with contextlib.suppress(Refused):  # gone on the server: nothing left to mark
                 client.mark_read(notification_id)
-            waiting.remove(notification_id)
-            self.store.set(NOTIFICATIONS_TO_MARK, json.dumps(waiting))
+            self.store.drop_read_mark(notification_id)
 
     def _pull(self, client: ApiClient) -> None:
         now = self.clock()

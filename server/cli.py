@@ -49,13 +49,21 @@ def user_create(email: str, full_name: str, role: str, password: str) -> None:
 @click.option("--patients", default=48, show_default=True, help="Size of the cohort.")
 @click.option("--seed", default=7, show_default=True)
 @click.option("--reset/--no-reset", default=False, help="Delete every row first.")
+@click.option("--allow-any-database", is_flag=True,
+              help="Write into a database other than the demo's (DATABASE_URL set); its "
+                   "staff accounts get a password drawn for this run, printed once.")
 @with_appcontext
-def demo_data(patients: int, seed: int, reset: bool) -> None:
-    """Build a realistic synthetic cohort and print the demo logins."""
-    from server.services.demo import build_demo_cohort
+def demo_data(patients: int, seed: int, reset: bool, allow_any_database: bool) -> None:
+    """Build a realistic synthetic cohort and print the logins."""
+    from synthetic.demo import build_demo_cohort
+    from synthetic.target import TargetRefused
 
-    summary = build_demo_cohort(patients=patients, seed=seed, reset=reset,
-                                today=get_clock().today())
+    try:
+        summary = build_demo_cohort(patients=patients, seed=seed, reset=reset,
+                                    today=get_clock().today(),
+                                    allow_any_database=allow_any_database)
+    except (TargetRefused, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(summary, indent=2, default=str))
 
 
@@ -77,12 +85,37 @@ def sweep_command(as_of: datetime | None) -> None:
 @click.command("scheduler")
 @click.option("--catch-up/--no-catch-up", default=True,
               help="Run, once, the daily jobs missed while nothing was running.")
-def scheduler_command(catch_up: bool) -> None:
+@click.option("--deliver-every", "deliver_every", type=click.IntRange(min=1), default=30,
+              show_default=True, help="Seconds between two runs of the outbox delivery.")
+def scheduler_command(catch_up: bool, deliver_every: int) -> None:
     """Run the daily jobs (sweep 06:00, digest 07:00, reminders 17:00) and the outbox."""
     from server.scheduler import run_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run_scheduler(current_app._get_current_object(), catch_up)  # type: ignore[attr-defined]
+    run_scheduler(current_app._get_current_object(), catch_up,  # type: ignore[attr-defined]
+                  deliver_every)
+
+
+@click.command("serve")
+@click.option("--bind", default=None, help="host:port (several joined by commas); "
+              "default REPRISE_BIND or 127.0.0.1:5000.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes; default WEB_CONCURRENCY or 2.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads per worker; default REPRISE_THREADS or 4.")
+@click.option("--timeout", type=click.IntRange(min=1), default=None,
+              help="Seconds before a stuck worker is restarted; default REPRISE_TIMEOUT or 30.")
+def serve_command(bind: str | None, workers: int | None, threads: int | None,
+                  timeout: int | None) -> None:
+    """Serve the web pages and the API under gunicorn (the production server)."""
+    from dataclasses import replace
+
+    from server.serving import ServeOptions, serve
+
+    defaults = ServeOptions.from_env()
+    given = {"bind": bind, "workers": workers, "threads": threads, "timeout": timeout}
+    options = replace(defaults, **{k: v for k, v in given.items() if v is not None})
+    serve(current_app._get_current_object(), options)  # type: ignore[attr-defined]
 
 
 def init_app(app: Flask) -> None:
@@ -91,6 +124,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(sweep_command)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(serve_command)
 
 
 def _create_app() -> Flask:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,19 +39,36 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
         "SMTP_FROM": os.environ.get("SMTP_FROM", "Reprise <ne-pas-repondre@localhost>"),
         "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", 10)),
+        # Health data (a patient's name, a finding) goes out by e-mail only when the mail
+        # server is a secure health messaging service (MSSanté in France): declared here.
+        "SMTP_SECURE_HEALTH_MESSAGING":
+            os.environ.get("SMTP_SECURE_HEALTH_MESSAGING", "").strip().lower() in yes,
+        # The address staff open Reprise at, for links in messages (none when unset).
+        "PUBLIC_URL": (os.environ.get("REPRISE_PUBLIC_URL") or "").rstrip("/") or None,
         "NOTIFY_WEBHOOK_URL": os.environ.get("NOTIFY_WEBHOOK_URL") or None,
         "NOTIFY_WEBHOOK_TOKEN": os.environ.get("NOTIFY_WEBHOOK_TOKEN") or None,
         "NOTIFY_WEBHOOK_TIMEOUT": float(os.environ.get("NOTIFY_WEBHOOK_TIMEOUT", 10)),
-        # Without SECRET_KEY a random one is drawn: sessions and pairing codes
-        # then do not survive a restart, which is right for a demo.
-        "SECRET_KEY": secret or secrets.token_hex(32),
+        # None when unset: resolve_secret_key decides once the test settings are known.
+        "SECRET_KEY": secret or None,
+        "DEMO": not os.environ.get("DATABASE_URL"),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        # The demo's database (no DATABASE_URL): the only one `reprise demo-data` may
+        # empty or fill with the published demo logins without being told otherwise.
+        "DEMO_DATABASE_URI": f"sqlite:///{instance_path / 'reprise.sqlite'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TIMEZONE": os.environ.get("TZ_PROGRAMME", os.environ.get("REPRISE_TZ", "Europe/Paris")),
         "AS_OF": date.fromisoformat(as_of) if as_of else None,
         "MAX_CONTENT_LENGTH": int(os.environ.get("REPRISE_MAX_BODY", 8 * 1024 * 1024)),
+        # Reverse proxies (load balancer, nginx) in front of the server, each adding its hop to
+        # X-Forwarded-For: the client's address is read that many hops back.
+        "PROXIES": int(os.environ.get("REPRISE_PROXIES", 0)),
         "PAIRING_CODE_TTL_MINUTES": int(os.environ.get("REPRISE_PAIRING_TTL", 60 * 24)),
         "STAFF_TOKEN_TTL_HOURS": int(os.environ.get("REPRISE_STAFF_TOKEN_TTL", 12)),
+        # Wording of licensed instruments (CRQ, Oswestry, Dallas, STarT Back), installed by the
+        # programme under its own licence: without it forms show item numbers and domains.
+        "INSTRUMENT_WORDING_PATH": os.environ.get("REPRISE_INSTRUMENT_WORDING") or None,
+        # A device token expires this many days after its last use (renewed by each use).
+        "DEVICE_TOKEN_TTL_DAYS": int(os.environ.get("REPRISE_DEVICE_TOKEN_TTL_DAYS", 90)),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "LANGUAGES": ("fr", "en"),
@@ -72,3 +90,47 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_I18N_ENABLED": True,
     }
+
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class MissingSecretKey(RuntimeError):
+    """Start-up refused: a real deployment without SECRET_KEY."""
+
+
+def resolve_secret_key(config: dict[str, Any], instance_path: Path) -> str:
+    """The key sessions, CSRF tokens and pairing codes are signed with, the same in every worker.
+
+    Given in SECRET_KEY: that one. Tests: a random one. The demo (no DATABASE_URL,
+    the SQLite file in the instance folder): drawn once and kept in the instance
+    folder (mode 0600), so that every worker and every restart agree. Anywhere
+    else the server refuses to start: a random key per process would break
+    sessions, CSRF and pairing codes from one worker to the next.
+    """
+    if config.get("SECRET_KEY"):
+        return str(config["SECRET_KEY"])
+    if config.get("TESTING"):
+        return secrets.token_hex(32)
+    if not config.get("DEMO"):
+        raise MissingSecretKey(
+            "SECRET_KEY is not set. Outside the demo (DATABASE_URL is set) Reprise needs a "
+            "long random SECRET_KEY shared by all its processes, for example: "
+            "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')")
+    path = instance_path / SECRET_KEY_FILE
+    instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: of two workers starting together, one writes the key, the other reads it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = ""
+        for _attempt in range(50):  # the other worker may still be writing it
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise MissingSecretKey(f"{path} is empty; delete it to draw a new key.") from None
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key

@@ -18,11 +18,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from server.clock import get_clock
-from server.services.jobs import DAILY_JOBS, DailyJob, catch_up, run_once
+from server.services.jobs import DAILY_JOBS, DailyJob, catch_up, retry_failed, run_once
 from server.services.notifications import deliver_pending
 
 logger = logging.getLogger(__name__)
 DELIVERY_EVERY_S = 30
+RETRY_CHECK_EVERY_S = 60
 
 
 def _in_app(app: Flask, fn: Callable[[], Any]) -> Callable[[], None]:
@@ -44,8 +45,8 @@ def _deliver() -> dict[str, int]:
     return deliver_pending().as_dict()
 
 
-def build_scheduler(app: Flask) -> BlockingScheduler:
-    """A blocking scheduler with the daily jobs and the outbox delivery."""
+def build_scheduler(app: Flask, deliver_every: int = DELIVERY_EVERY_S) -> BlockingScheduler:
+    """A blocking scheduler: the daily jobs, and the outbox every ``deliver_every`` seconds."""
     with app.app_context():
         tz = get_clock().tz
     scheduler = BlockingScheduler(timezone=tz)
@@ -53,14 +54,18 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
         scheduler.add_job(_in_app(app, _daily(job)), CronTrigger(
             hour=job.at.hour, minute=job.at.minute, timezone=tz), id=job.name,
             coalesce=True, max_instances=1, misfire_grace_time=3600)
-    scheduler.add_job(_in_app(app, _deliver), IntervalTrigger(seconds=DELIVERY_EVERY_S),
+    scheduler.add_job(_in_app(app, _deliver), IntervalTrigger(seconds=deliver_every),
                       id="deliver", coalesce=True, max_instances=1)
+    # Failed daily runs are retried with back-off within their day, without a restart.
+    scheduler.add_job(_in_app(app, retry_failed), IntervalTrigger(seconds=RETRY_CHECK_EVERY_S),
+                      id="retry", coalesce=True, max_instances=1)
     return scheduler
 
 
-def run_scheduler(app: Flask, catch_up_first: bool = True) -> None:
+def run_scheduler(app: Flask, catch_up_first: bool = True,
+                  deliver_every: int = DELIVERY_EVERY_S) -> None:
     """Catch up missed daily runs, then run the schedule until interrupted."""
     if catch_up_first:
         with app.app_context():
             logger.info("catch-up: %s", catch_up())
-    build_scheduler(app).start()
+    build_scheduler(app, deliver_every).start()

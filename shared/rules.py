@@ -146,6 +146,8 @@ class PatientFacts:
     unsafe_sessions: list[dict[str, Any]] = field(default_factory=list)
     new_events: list[dict[str, Any]] = field(default_factory=list)
     reinforcement_done: bool = False
+    # Sessions a week of the W12 activity project: the follow-up target when set.
+    activity_project: int | None = None
     suspended: bool = False
     week: int = field(init=False)  # the current programme week (1 on the start day)
 
@@ -242,14 +244,18 @@ def _booklet(f: PatientFacts, rules: RuleSet) -> Firing | None:
 def _follow_up(f: PatientFacts, rules: RuleSet) -> Firing | None:
     last = f.week - 1
     first = last - rules.follow_up_weeks + 1
-    if (first <= f.template.intervention_weeks
-            or f.activity(last) >= rules.follow_up_min_sessions):
+    # The seed's rupture is activity below the patient's project; without one, the
+    # programme's "significant activity" (3 sessions a week respiratory, 2 low back pain).
+    target = (f.activity_project if f.activity_project is not None
+              else rules.follow_up_min_sessions)
+    if first <= f.template.intervention_weeks or f.activity(last) >= target:
         return None
     counts = [f.activity(w) for w in range(first, last + 1)]
-    if max(counts) >= rules.follow_up_min_sessions:
+    if max(counts) >= target:
         return None
     return rupture_firing(f.template, f.start, f.today, f.reinforcement_done, {
         "source": "self_logged", "weeks": list(range(first, last + 1)), "sessions": counts,
+        "project_sessions_per_week": f.activity_project,
         **rules.as_evidence("follow_up_min_sessions", "follow_up_weeks")}, committee=False)
 
 

@@ -273,3 +273,16 @@ def plan_of(client: FlaskClient):
         return response.get_json()
 
     return fetch
+
+
+@pytest.fixture(scope="session")
+def private_postgres() -> Iterator[Any]:
+    """A PostgreSQL server of the session's own (initdb in a temporary folder), killable."""
+    from tests.server.private_postgres import PrivatePostgres, postgres_bin
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL server binaries (Debian's postgresql package) are not installed")
+    server = PrivatePostgres()
+    server.start()
+    yield server
+    server.stop()

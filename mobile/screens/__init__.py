@@ -14,22 +14,30 @@ from mobile.screens.home import HomeScreen
 from mobile.screens.manual import ManualScreen
 from mobile.screens.messages import MessageCard, MessagesScreen
 from mobile.screens.pairing import PairingScreen
+from mobile.screens.questionnaires import QuestionnairesScreen
+from mobile.screens.scan import ScanScreen
 from mobile.screens.settings import SettingsScreen
 from mobile.widgets.charts import BarChart, LineChart, WeekPicture
 from mobile.widgets.fields import Field
+from mobile.widgets.fold import Fold
+from mobile.widgets.scale_row import ScaleRow
+from mobile.widgets.stepper import Stepper
 
-for _cls in (Field, BarChart, LineChart, WeekPicture, ExerciseCard, CorrectionCard, MessageCard):
+for _cls in (Field, Fold, Stepper, ScaleRow, BarChart, LineChart, WeekPicture, ExerciseCard,
+             CorrectionCard, MessageCard):
     Factory.register(_cls.__name__, cls=_cls)
 
 # Name -> class (layouts in the .kv of the module), in the order they are added to the manager.
 SCREENS: dict[str, type[Screen]] = {
     "pairing": PairingScreen,
+    "scan": ScanScreen,
     "home": HomeScreen,
     "guided": GuidedScreen,
     "guided_end": GuidedEndScreen,
     "manual": ManualScreen,
     "booklet": BookletScreen,
     "event": EventScreen,
+    "questionnaires": QuestionnairesScreen,
     "history": HistoryScreen,
     "messages": MessagesScreen,
     "corrections": CorrectionsScreen,

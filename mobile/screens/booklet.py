@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kivy.app import App
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
@@ -16,18 +16,22 @@ from shared.enums import BookletStatus
 
 
 class ExerciseCard(BoxLayout):
-    """One exercise (layout in booklet.kv)."""
+    """One exercise (layout in booklet.kv); the pain row is read when a status is tapped.
+
+    Pain comes before the tick, not after: each tick is an entry the server
+    counts, so changing the pain afterwards would count the exercise twice.
+    """
 
     item_id = NumericProperty(0)
     title = StringProperty("")
     description = StringProperty("")
     dose = StringProperty("")
     status = StringProperty("")
-    pain = NumericProperty(0)
+    pain = ObjectProperty(None, allownone=True)
     message = StringProperty("")
 
     def tick(self, status: str) -> None:
-        """Record the exercise as done, partly done or not done today, with the pain level."""
+        """Record the exercise as done, partly done or not done today, with any pain given."""
         app = App.get_running_app()
         result = booklet_entry(self.item_id, app.today(), BookletStatus(status), self.pain)
         if not result.ok:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from kivy.app import App
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from mobile.forms import FormResult, health_event_form, parse_day, readable_reason
+from mobile.forms import health_event_form, readable_reason
 from mobile.i18n import N_, _
 from mobile.store import HEALTH_EVENT
+from mobile.summary import long_date
 from shared.enums import HealthEventKind, WarningSign
 
 KIND_LABELS = {
@@ -39,11 +40,12 @@ class EventScreen(Screen):
     kind = StringProperty("")
     message = StringProperty("")
     day_choice = StringProperty("0")
+    more = BooleanProperty(False)
 
     def on_pre_enter(self, *_args: object) -> None:
-        self.kind, self.message, self.day_choice = "", "", "0"
+        self.kind, self.message, self.day_choice, self.more = "", "", "0", False
         self.ids.description.text = self.ids.description.error = ""
-        self.ids.other_day.text = self.ids.other_day.error = ""
+        self.ids.other_day.value, self.ids.other_day.error = None, ""
         for button in self.ids.kinds.children + self.ids.signs.children + \
                 self.ids.days.children:
             button.state = "normal"
@@ -53,6 +55,7 @@ class EventScreen(Screen):
             payload = app.editing.payload
             self.kind = payload["kind"]
             self.ids.description.text = payload.get("description") or ""
+            self.more = bool(self.ids.description.text)
             self.message = _("Correct this report. The server said: {reason}").format(
                 reason=readable_reason(app.editing.error or ""))
             for button in self.ids.kinds.children:
@@ -64,6 +67,12 @@ class EventScreen(Screen):
         """The translated button text of an event kind."""
         return _(KIND_LABELS[HealthEventKind(kind)])
 
+    def day_text(self, days_ago: int | None, *_bound: object) -> str:
+        """The date a number of days back, in words."""
+        if days_ago is None:
+            return ""
+        return long_date(App.get_running_app().today() - timedelta(days=int(days_ago)))
+
     def sign_label(self, sign: str, *_bound: object) -> str:
         """The translated button text of a warning sign."""
         return _(SIGN_LABELS[WarningSign(sign)])
@@ -72,17 +81,20 @@ class EventScreen(Screen):
         """Check and record the event."""
         app = App.get_running_app()
         today = app.today()
-        pre = FormResult()
-        if self.day_choice == "other":
-            day = parse_day(self.ids.other_day.text, pre)
-        else:
-            day = today - timedelta(days=int(self.day_choice))
+        other = self.ids.other_day.value
+        if self.day_choice == "other" and other is None:
+            self.ids.other_day.error = _("Date: press + to go back day by day.")
+            self.message = self.ids.other_day.error
+            return
+        day = today - timedelta(days=int(other if self.day_choice == "other"
+                                         else self.day_choice))
         signs = [b.value for b in self.ids.signs.children if b.state == "down"]
-        result = health_event_form(self.kind or None, day or today, today,
-                                   self.ids.description.text, signs)
-        errors = {**result.errors, **pre.errors}
+        result = health_event_form(self.kind or None, day, today, self.ids.description.text,
+                                   signs)
+        errors = result.errors
         self.ids.other_day.error = errors.get("occurred_on", "")
         self.ids.description.error = errors.get("description", "")
+        self.more = self.more or "description" in errors
         if errors:
             self.message = "\n".join(errors.values())
             return

@@ -31,6 +31,7 @@ class HomeScreen(Screen):
     reminder_text = StringProperty("")
     reminder_id = NumericProperty(0)
     has_plan = BooleanProperty(False)
+    questionnaires_due = NumericProperty(0)
 
     def on_pre_enter(self, *_args: object) -> None:
         self.refresh()
@@ -42,6 +43,7 @@ class HomeScreen(Screen):
         self.greeting = _("Hello {name}").format(name=store.get("first_name") or "")
         plan = app.cached("plan")
         self.has_plan = plan is not None
+        self.questionnaires_due = len(app.due_questionnaires())
         self._reminder(app.cached("notifications"))
         if plan is None:
             self.week_text = _("Your plan will appear after the first connection.")

@@ -26,6 +26,13 @@ class PairingScreen(Screen):
         self.message = _("Pairing, please wait...")
         App.get_running_app().pair(self.ids.code.text, self.ids.server.text, self._done)
 
+    def scanned(self, code: str, server: str | None) -> None:
+        """A pairing QR code was read: pair with its code (and server, when it holds one)."""
+        self.ids.code.text = code
+        if server:
+            self.ids.server.text = server
+        self.submit()
+
     def _done(self, message: str | None) -> None:
         self.busy = False
         self.message = message or ""

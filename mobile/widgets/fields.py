@@ -15,3 +15,6 @@ class Field(BoxLayout):
     error = StringProperty("")
     text = StringProperty("")
     multiline = BooleanProperty(False)
+    # "number" asks Android for the numeric keyboard: only where typing beats tapping.
+    input_type = StringProperty("text")
+    folded = BooleanProperty(False)  # shown only under "More"

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
 
 from server.extensions import api
 
 
 def register_api(app: Flask) -> None:
-    """Register the API blueprints and declare bearer auth in the OpenAPI document."""
-    from server.api import auth, me, notifications, patients, work
+    """Register the API blueprints and declare the bearer schemes in the OpenAPI document."""
+    from server.api import auth, me, measures, notifications, patients, work
+    from server.api.blueprint import SECURITY_SCHEMES
 
-    api.spec.components.security_scheme(
-        "bearer", {"type": "http", "scheme": "bearer"})
-    for module in (auth, me, notifications, patients, work):
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
+    for module in (auth, me, notifications, patients, work, measures):
         api.register_blueprint(module.blp)
+    app.after_request(json_headers)
+
+
+def json_headers(response: Response) -> Response:
+    """after_request hook: JSON (patient data, tokens) is never cached nor type-sniffed."""
+    if response.mimetype == "application/json":
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import g, request
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
+from server.api.blueprint import Blueprint
 from server.api.schemas.staff import LoginIn, PairIn, PairOut, TokenOut
 from server.api.security import require_staff
 from server.clock import utcnow
@@ -24,19 +24,21 @@ class Login(MethodView):
     @blp.response(200, TokenOut)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Exchange staff credentials (and the TOTP code when enrolled) for a bearer token."""
-        step = totp.password_step(data["email"], data["password"], label="api")
-        raw = step.token
-        if step.needs_totp:
+        address = request.remote_addr
+        step = totp.password_step(data["email"], data["password"], address, label="api")
+        issued = step.token
+        if issued is None:
             if not data.get("totp"):
                 raise Unauthorized(_("This account needs the code of its authenticator app."),
                                    "totp_required")
-            raw = totp.totp_step(step.user_id, data["totp"], label="api")
-        record = auth.resolve_token(raw)
-        return {"token": raw, "expires_at": record.expires_at, "user": record.user}
+            issued = totp.totp_step(step.user_id, data["totp"], address, label="api")
+        return {"token": issued.raw, "expires_at": issued.record.expires_at,
+                "user": issued.record.user}
 
 
 @blp.route("/logout")
 class Logout(MethodView):
+    @blp.doc(security=[{"staff": []}])
     @blp.response(204)
     def post(self) -> None:
         """Revoke the staff token used for this request."""
@@ -50,7 +52,8 @@ class Pair(MethodView):
     @blp.response(201, PairOut)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Exchange a one-time pairing code for the tablet's device token."""
-        issued, enrolment = auth.pair_device(data["code"], data["device_label"])
+        issued, enrolment = auth.pair_device(data["code"], data["device_label"],
+                                             request.remote_addr)
         return {"token": issued.raw, "patient_id": enrolment.patient_id,
                 "first_name": enrolment.patient.first_name,
                 "programme_code": enrolment.programme_code, "server_time": utcnow()}

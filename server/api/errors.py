@@ -72,11 +72,12 @@ def _http_error(exc: HTTPException) -> tuple[Any, int]:
     return jsonify(error_body(status, message, errors=errors)), status
 
 
-def _service_error(exc: ServiceError) -> tuple[Any, int]:
+def _service_error(exc: ServiceError) -> tuple[Any, int, dict[str, str]]:
     message = exc.message
     if exc.errors:
         message = f"{message} {'; '.join(flatten_errors(exc.errors))}"
-    return jsonify(error_body(exc.status, message, exc.code, exc.errors)), exc.status
+    return (jsonify(error_body(exc.status, message, exc.code, exc.errors)), exc.status,
+            exc.headers())
 
 
 def init_app(app: Flask) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from server.api.blueprint import Blueprint
 from server.api.schemas.tablet import (
     BatchResult,
     BookletEntryBatch,
@@ -22,7 +22,7 @@ from server.services import ingest
 from server.services.plan import patient_plan, patient_progress
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me",
-                description="The patient's own data, for a paired tablet")
+                description="The patient's own data, for a paired tablet", security="device")
 blp.before_request(require_patient)
 
 

@@ -6,15 +6,15 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from server.api.blueprint import Blueprint
 from server.api.schemas.notifications import NotificationOut, NotificationPage, NotificationQuery
 from server.api.security import require_patient
 from server.models import Notification
 from server.services import notifications
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/me",
-                description="In-app messages for a paired tablet")
+                description="In-app messages for a paired tablet", security="device")
 blp.before_request(require_patient)
 
 

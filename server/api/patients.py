@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from server.api.blueprint import Blueprint
 from server.api.schemas.staff import (
     DeviceOut,
     EnrolmentOut,
@@ -22,7 +22,7 @@ from server.services.enrolments import register_patient
 from server.services.patient_file import patient_list
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1",
-                description="Patients and enrolments, for staff")
+                description="Patients and enrolments, for staff", security="staff")
 blp.before_request(require_staff)
 
 

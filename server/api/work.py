@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from server.api.blueprint import Blueprint
 from server.api.schemas.contacts import (
     FlagDecisionIn,
     FlagNoteIn,
@@ -24,7 +24,7 @@ from server.services.flag_text import describe, kind_label
 from server.services.queue import work_queue
 
 blp = Blueprint("work", __name__, url_prefix="/api/v1",
-                description="The referent's queue, flags and call recording")
+                description="The referent's queue, flags and call recording", security="staff")
 blp.before_request(require_staff)
 
 

@@ -14,9 +14,10 @@ from server.models.contacts import Prescription, ScheduledContact
 from server.models.documents import Document, DocumentKind
 from server.models.flags import Flag, FlagEvent
 from server.models.jobs import JobRun
+from server.models.measures import EnduranceTest, VisitReport
 from server.models.notifications import Notification
 from server.models.patients import Enrolment, EnrolmentTransition, Patient
-from server.models.users import ApiToken, PairingCode, User
+from server.models.users import ApiToken, LoginThrottle, PairingCode, User
 
 __all__ = [
     "ActivityWeek",
@@ -26,6 +27,7 @@ __all__ = [
     "BookletItem",
     "Document",
     "DocumentKind",
+    "EnduranceTest",
     "Enrolment",
     "EnrolmentTransition",
     "ErgoSession",
@@ -34,6 +36,7 @@ __all__ = [
     "HealthEvent",
     "HeartRateSample",
     "JobRun",
+    "LoginThrottle",
     "Notification",
     "PairingCode",
     "Patient",
@@ -41,4 +44,5 @@ __all__ = [
     "QuestionnaireResponse",
     "ScheduledContact",
     "User",
+    "VisitReport",
 ]

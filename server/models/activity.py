@@ -126,7 +126,12 @@ class HealthEvent(_FromTablet, db.Model):
 
 
 class QuestionnaireResponse(_FromTablet, db.Model):
-    """Answers to a questionnaire, with its score when the instrument has one."""
+    """Answers to a questionnaire, scored by the server (``shared.instruments``).
+
+    Filled on the tablet, or entered by staff at a visit (``recorded_by_id``
+    set, with the visit's contact); ``timepoint`` is the window it answers
+    (W0, W6, W12, M12 or ``week:N``), None when answered outside any.
+    """
 
     __tablename__ = "questionnaire_responses"
 
@@ -137,6 +142,11 @@ class QuestionnaireResponse(_FromTablet, db.Model):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     score: Mapped[float | None]
+    domain_scores: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    category: Mapped[str | None] = mapped_column(String(20))
+    timepoint: Mapped[str | None] = mapped_column(String(20))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("scheduled_contacts.id"))
 
 
 class ActivityWeek(db.Model):
@@ -145,27 +155,42 @@ class ActivityWeek(db.Model):
     Derived from ``ergo_sessions`` and ``booklet_entries`` (recomputed, never
     incremented, by ``services.activity_weeks``), so that the daily sweep reads
     three rows per patient instead of re-counting four weeks of raw sessions.
+    Measures, never judgements: the dyspnoea scores are kept as a histogram
+    (sessions at each level of the 0-10 scale), and the rules' thresholds are
+    applied when the weeks are read, so that changing one applies to past weeks.
     """
 
     __tablename__ = "activity_weeks"
     __table_args__ = (
         # The sweep reads the last weeks of the whole file by their start day.
         Index("ix_activity_weeks_week_start", "week_start",
-              postgresql_include=["enrolment_id", "sessions", "high_dyspnoea", "pain_sum",
-                                  "pain_count", "booklet_credit", "hr_max_peak",
-                                  "hr_rest_low", "hr_rest_high", "active_days"]),
+              postgresql_include=["enrolment_id", "sessions", "pain_sum", "pain_count",
+                                  "booklet_credit", "hr_max_peak", "hr_rest_low",
+                                  "hr_rest_high", "active_days",
+                                  *[f"dyspnoea_{n}" for n in range(11)]]),
     )
 
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), primary_key=True)
     week: Mapped[int] = mapped_column(primary_key=True)  # programme week, 1 on the start day
     week_start: Mapped[date]
     sessions: Mapped[int] = mapped_column(default=0)
-    high_dyspnoea: Mapped[int] = mapped_column(default=0)  # at or over the template's threshold
     pain_sum: Mapped[int] = mapped_column(default=0)
     pain_count: Mapped[int] = mapped_column(default=0)
     booklet_credit: Mapped[float] = mapped_column(default=0.0)  # done 1, partly done 0.5
     hr_max_peak: Mapped[int | None] = mapped_column(SmallInteger)
     hr_rest_low: Mapped[int | None] = mapped_column(SmallInteger)
     hr_rest_high: Mapped[int | None] = mapped_column(SmallInteger)
+    # Sessions scored n/10 of dyspnoea (the scale's 11 levels); unscored ones are not counted.
+    dyspnoea_0: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    dyspnoea_1: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    dyspnoea_2: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    dyspnoea_3: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    dyspnoea_4: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    dyspnoea_5: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    dyspnoea_6: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    dyspnoea_7: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    dyspnoea_8: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    dyspnoea_9: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    dyspnoea_10: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     # Days with a session or a booklet exercise done: booklet-centred programmes count these.
     active_days: Mapped[int] = mapped_column(default=0, server_default="0")

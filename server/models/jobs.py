@@ -27,3 +27,5 @@ class JobRun(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    # Runs of this period so far: a failed one is retried after a back-off that doubles.
+    attempts: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -85,6 +85,9 @@ class Enrolment(db.Model):
     # Booklet exercises prescribed per week (its active items), set when the booklet is laid
     # out: the booklet rule reads it for the whole file every day.
     booklet_per_week: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Sessions a week the patient committed to at the W12 closing visit: the follow-up
+    # target of the tablet and of the follow-up rupture rule (None: the rule's default).
+    activity_project_sessions: Mapped[int | None]
     # The physician's suspension in force (state SUSPENDED): since when, why, and the day it
     # is to be reviewed. Past suspensions are in the transitions' history.
     suspended_on: Mapped[date | None]

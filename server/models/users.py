@@ -29,6 +29,8 @@ class User(db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # Time step of the last TOTP code accepted: a code works once.
     totp_last_step: Mapped[int | None]
+    # The secret drawn for an enrolment in progress: kept here, never taken back from the browser.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -68,3 +70,13 @@ class PairingCode(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+
+
+class LoginThrottle(db.Model):
+    """Log-in attempts from one client address in the current window (counted atomically)."""
+
+    __tablename__ = "login_throttle"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(default=0)

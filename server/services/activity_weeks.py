@@ -5,6 +5,10 @@ they touched, in the same transaction; bulk loaders call ``rebuild``. A row
 is always recomputed from the raw data, never incremented, so a late item, a
 retried batch or a second refresh gives the same row. The enrolment's pain
 baseline (its week-1 mean) is kept with week 1's row.
+
+Rows hold measures, not judgements: dyspnoea scores as a histogram over the
+0-10 scale, to which readers apply the rules' threshold of the day
+(``dyspnoea_at_or_over``).
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from sqlalchemy import (
     insert,
     literal_column,
     null,
-    or_,
     select,
     union_all,
     update,
@@ -36,23 +39,28 @@ from server.extensions import db
 from server.models import ActivityWeek, BookletEntry, Enrolment, ErgoSession
 from server.services.sqlfuncs import add_days, days_between
 from shared.enums import BookletStatus
-from shared.rules import RULES
+from shared.ranges import SCORE_0_10
 from shared.timeline import week_of
 
-COLUMNS = ("enrolment_id", "week", "week_start", "sessions", "high_dyspnoea", "pain_sum",
-           "pain_count", "booklet_credit", "hr_max_peak", "hr_rest_low", "hr_rest_high",
-           "active_days")
+DYSPNOEA_LEVELS = range(int(SCORE_0_10.low), int(SCORE_0_10.high) + 1)
+DYSPNOEA_COLUMNS = tuple(f"dyspnoea_{level}" for level in DYSPNOEA_LEVELS)
+COLUMNS = ("enrolment_id", "week", "week_start", "sessions", "pain_sum", "pain_count",
+           "booklet_credit", "hr_max_peak", "hr_rest_low", "hr_rest_high", "active_days",
+           *DYSPNOEA_COLUMNS)
+
+
+def dyspnoea_at_or_over(threshold: int) -> ColumnElement[int]:
+    """A week's sessions scored ``threshold`` or more of dyspnoea, from its histogram."""
+    levels = [getattr(ActivityWeek, f"dyspnoea_{level}") for level in DYSPNOEA_LEVELS
+              if level >= threshold]
+    total: ColumnElement[int] = levels[0]
+    for column in levels[1:]:
+        total = total + column
+    return total
 
 
 def _week(day: Any) -> ColumnElement[int]:
     return days_between(day, Enrolment.start_date) // 7 + 1
-
-
-def _high_dyspnoea() -> ColumnElement[bool]:
-    """A session at or over its template's dyspnoea threshold (templates that watch it)."""
-    return or_(*[and_(Enrolment.programme_code == code,
-                      ErgoSession.dyspnoea >= rules.dyspnoea_high)
-                 for code, rules in RULES.items() if rules.watch_dyspnoea])
 
 
 def _week_rows(sessions: ColumnElement[bool], entries: ColumnElement[bool]) -> Select[Any]:
@@ -67,25 +75,27 @@ def _week_rows(sessions: ColumnElement[bool], entries: ColumnElement[bool]) -> S
         select(ErgoSession.enrolment_id.label("enrolment_id"), session_week.label("week"),
                add_days(Enrolment.start_date, (session_week - 1) * 7).label("week_start"),
                literal_column("1").label("session"),
-               case((_high_dyspnoea(), 1), else_=0).label("high"),
                ErgoSession.pain_eva.label("pain"), ErgoSession.hr_max.label("hr_max"),
                ErgoSession.hr_rest.label("hr_rest"), literal_column("0.0").label("credit"),
-               ErgoSession.day.label("active_day"))
+               ErgoSession.day.label("active_day"),
+               *[case((ErgoSession.dyspnoea == level, 1), else_=0).label(name)
+                 for level, name in zip(DYSPNOEA_LEVELS, DYSPNOEA_COLUMNS, strict=True)])
         .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id).where(sessions),
         # Pain noted with the booklet counts as the sessions' does (booklet-centred
         # programmes report pain there, seed 000 l.1166-1168).
         select(BookletEntry.enrolment_id, entry_week,
                add_days(Enrolment.start_date, (entry_week - 1) * 7), literal_column("0"),
-               literal_column("0"), BookletEntry.pain_eva, null(), null(), credit,
-               case((exercised, BookletEntry.day), else_=null()))
+               BookletEntry.pain_eva, null(), null(), credit,
+               case((exercised, BookletEntry.day), else_=null()),
+               *[literal_column("0")] * len(DYSPNOEA_LEVELS))
         .join(Enrolment, Enrolment.id == BookletEntry.enrolment_id).where(entries),
     ).subquery()
     return (
         select(raw.c.enrolment_id, raw.c.week, raw.c.week_start, func.sum(raw.c.session),
-               func.sum(raw.c.high), func.coalesce(func.sum(raw.c.pain), 0),
-               func.count(raw.c.pain), func.sum(raw.c.credit), func.max(raw.c.hr_max),
-               func.min(raw.c.hr_rest), func.max(raw.c.hr_rest),
-               func.count(func.distinct(raw.c.active_day)))
+               func.coalesce(func.sum(raw.c.pain), 0), func.count(raw.c.pain),
+               func.sum(raw.c.credit), func.max(raw.c.hr_max), func.min(raw.c.hr_rest),
+               func.max(raw.c.hr_rest), func.count(func.distinct(raw.c.active_day)),
+               *[func.sum(raw.c[name]) for name in DYSPNOEA_COLUMNS])
         .group_by(raw.c.enrolment_id, raw.c.week, raw.c.week_start))
 
 

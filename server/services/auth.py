@@ -5,29 +5,41 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
+from math import ceil
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import case, exists, null, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from server.clock import utcnow
 from server.extensions import db
-from server.models import ApiToken, Enrolment, PairingCode, User
-from server.services.errors import Invalid, NotFound, Unauthorized
+from server.models import ApiToken, Enrolment, LoginThrottle, PairingCode, User
+from server.services.errors import Invalid, NotFound, TooManyAttempts, Unauthorized
 from shared.enrolment import TERMINAL_STATES
 from shared.enums import Role
 
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+# Failed log-ins (passwords, TOTP codes, pairing codes) one client address may make in a
+# window: enough for a clinic's staff behind one router, too few to lock every account.
+THROTTLE_ATTEMPTS = 10
+THROTTLE_WINDOW = timedelta(minutes=15)
+# last_used_at tells people when a token last served, to the minute: writing it on every
+# request would make each page view and each tablet batch a write of the token row.
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 12
 # No 0/O or 1/I/L: the code is read aloud over the phone.
 PAIRING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PAIRING_CODE_LENGTH = 8
+# Label of the tokens behind staff web sessions (looked up by row id, never by value).
+WEB_SESSION_LABEL = "web"
 
 
 def hash_password(password: str) -> str:
@@ -91,6 +103,18 @@ def issue_token(*, user: User | None = None, patient_id: int | None = None,
 def resolve_token(raw: str) -> ApiToken | None:
     """The live token for ``raw``, or None if unknown, expired or revoked."""
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(raw)))
+    return _live(token)
+
+
+def resolve_session(token_id: int) -> ApiToken | None:
+    """The live web session token of that row id (from the signed session cookie)."""
+    token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    if token is not None and token.label != WEB_SESSION_LABEL:
+        return None
+    return _live(token)
+
+
+def _live(token: ApiToken | None) -> ApiToken | None:
     now = utcnow()
     if token is None or token.revoked_at is not None:
         return None
@@ -98,7 +122,14 @@ def resolve_token(raw: str) -> ApiToken | None:
         return None
     if token.user is not None and not token.user.active:
         return None
-    token.last_used_at = now
+    if token.patient_id is not None and not _enrolment_not_ended(token.patient_id):
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_EVERY:
+        if token.patient_id is not None:
+            # A device token lives DEVICE_TOKEN_TTL_DAYS after its last use: a tablet in
+            # daily use never re-pairs, a lost one in a drawer stops working on its own.
+            token.expires_at = now + device_token_ttl()
+        token.last_used_at = now
     return token
 
 
@@ -111,27 +142,135 @@ def use_token(raw: str) -> ApiToken | None:
     return token
 
 
-def login(email: str, password: str) -> IssuedToken:
-    """A staff session token; repeated failures lock the account for a while."""
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+def device_token_ttl() -> timedelta:
+    """How long a device token lives without being used."""
+    return timedelta(days=current_app.config["DEVICE_TOKEN_TTL_DAYS"])
+
+
+def _enrolment_not_ended(patient_id: int) -> bool:
+    return bool(db.session.scalar(select(
+        exists().where(Enrolment.patient_id == patient_id,
+                       Enrolment.state.not_in(TERMINAL_STATES)))))
+
+
+def _refused() -> Unauthorized:
+    # One answer for an unknown e-mail, a wrong password and a locked account: an attacker
+    # can read nothing from it (and the locked case costs the same argon2 check).
+    return Unauthorized(_("Wrong e-mail or password, or account locked for a while after "
+                          "repeated failures."), "invalid_credentials")
+
+
+def _dummy_verify(password: str) -> None:
+    """Spend what a real check costs, so that no path is faster than another."""
+    global _dummy_hash
+    if _dummy_hash is None or _hasher.check_needs_rehash(_dummy_hash):
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    with suppress(VerificationError, InvalidHashError):
+        _hasher.verify(_dummy_hash, password)
+
+
+_dummy_hash: str | None = None
+
+
+def count_attempt(user_id: int) -> bool:
+    """Count one attempt at ``user_id``'s credentials before checking them; False if locked.
+
+    One conditional UPDATE, committed before the (slow) check: of attempts made
+    in parallel, exactly MAX_FAILED_LOGINS get through before the lock, whatever
+    the number of workers. A successful log-in gives the attempt back
+    (:func:`settle_attempts`); a lock that has expired starts a fresh count.
+    """
     now = utcnow()
-    refused = Unauthorized(_("Wrong e-mail or password."), "invalid_credentials")
+    expired = User.locked_until.is_not(None)
+    fresh_count = case((expired, 1), else_=User.failed_logins + 1)
+    counted = db.session.execute(
+        update(User)
+        .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=fresh_count,
+                locked_until=case((fresh_count >= MAX_FAILED_LOGINS, now + LOCKOUT),
+                                  else_=null()))
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).first()
+    db.session.commit()
+    return counted is not None
+
+
+def settle_attempts(user: User) -> None:
+    """A log-in completed: the attempts counted so far are forgiven (not committed)."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(failed_logins=0, locked_until=null())
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(user)
+
+
+def authenticate(email: str, password: str, address: str | None) -> User:
+    """The staff account whose password this is; the attempt stays counted (see login)."""
+    throttle(address)
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or user.role == Role.PATIENT or not user.active:
-        raise refused
-    if user.locked_until is not None and user.locked_until > now:
-        raise Unauthorized(_("Account locked after repeated failures; try again later."),
-                           "account_locked")
+        _dummy_verify(password)
+        raise _refused()
+    if not count_attempt(user.id):
+        _dummy_verify(password)
+        raise _refused()
+    db.session.refresh(user)
     if not verify_password(user, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until, user.failed_logins = now + LOCKOUT, 0
-        db.session.commit()
-        raise refused
-    user.failed_logins, user.locked_until = 0, None
+        raise _refused()
+    release_throttle(address)
+    return user
+
+
+def login(email: str, password: str, address: str | None = None) -> IssuedToken:
+    """A staff session token; repeated failures lock the account for a while."""
+    user = authenticate(email, password, address)
+    settle_attempts(user)
     ttl = timedelta(hours=current_app.config["STAFF_TOKEN_TTL_HOURS"])
     issued = issue_token(user=user, ttl=ttl, label="api")
     db.session.commit()
     return issued
+
+
+def throttle(address: str | None) -> None:
+    """Count one log-in attempt from ``address``; 429 once the window's allowance is spent.
+
+    An atomic upsert (INSERT ... ON CONFLICT DO UPDATE ... RETURNING) on both
+    databases: every worker and every parallel request sees the same count.
+    """
+    if not address:
+        return
+    now = utcnow()
+    table = LoginThrottle.__table__
+    stale = table.c.window_start <= now - THROTTLE_WINDOW
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    statement = insert(table).values(address=address[:64], window_start=now, attempts=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["address"],
+        set_={"attempts": case((stale, 1), else_=table.c.attempts + 1),
+              "window_start": case((stale, statement.excluded.window_start),
+                                   else_=table.c.window_start)},
+    ).returning(table.c.attempts, table.c.window_start)
+    attempts, window_start = db.session.execute(statement).one()
+    db.session.commit()
+    if attempts > THROTTLE_ATTEMPTS:
+        if window_start.tzinfo is None:  # SQLite through RETURNING: stored as naive UTC
+            window_start = window_start.replace(tzinfo=UTC)
+        wait = window_start + THROTTLE_WINDOW - now
+        raise TooManyAttempts(
+            _("Too many attempts from your address; try again in %(minutes)d minutes.",
+              minutes=max(1, ceil(wait.total_seconds() / 60))),
+            retry_after=max(1, ceil(wait.total_seconds())))
+
+
+def release_throttle(address: str | None) -> None:
+    """A successful attempt is given back: only failures use up an address's allowance."""
+    if not address:
+        return
+    db.session.execute(update(LoginThrottle)
+                       .where(LoginThrottle.address == address[:64], LoginThrottle.attempts > 0)
+                       .values(attempts=LoginThrottle.attempts - 1))
+    db.session.commit()
 
 
 def revoke(token: ApiToken) -> None:
@@ -163,8 +302,13 @@ def create_pairing_code(enrolment: Enrolment, actor: User) -> tuple[str, Pairing
     return code, record
 
 
-def pair_device(code: str, label: str) -> tuple[IssuedToken, Enrolment]:
-    """Exchange a one-time pairing code for a device token (single use)."""
+def pair_device(code: str, label: str, address: str | None = None
+                ) -> tuple[IssuedToken, Enrolment]:
+    """Exchange a one-time pairing code for a device token (single use).
+
+    Wrong codes use up the address's allowance of failed attempts, like passwords.
+    """
+    throttle(address)
     now = utcnow()
     # The conditional UPDATE claims the code: of two tablets racing, one wins.
     claimed = db.session.execute(
@@ -178,8 +322,18 @@ def pair_device(code: str, label: str) -> tuple[IssuedToken, Enrolment]:
         db.session.rollback()
         raise NotFound(_("Unknown, expired or already used pairing code."), "invalid_code")
     enrolment = db.session.get(Enrolment, claimed.enrolment_id)
-    issued = issue_token(patient_id=enrolment.patient_id, label=label or "tablet")
+    if enrolment.state in TERMINAL_STATES:
+        db.session.rollback()
+        raise Invalid(_("This enrolment has ended; no tablet can be paired."), "enrolment_ended")
+    # One tablet per patient: pairing again (a new or reset tablet) ends the older tokens.
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.patient_id == enrolment.patient_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now))
+    issued = issue_token(patient_id=enrolment.patient_id, label=label or "tablet",
+                         ttl=device_token_ttl())
     db.session.flush()
     db.session.get(PairingCode, claimed.id).token_id = issued.record.id
     db.session.commit()
+    release_throttle(address)
     return issued, enrolment

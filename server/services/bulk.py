@@ -52,15 +52,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
             insert(table).returning(table.c.id, table.c[ids_by]), list(rows))
         return {key: row_id for row_id, key in inserted}
     columns = list(rows[0])
-    # Converted by column type, and only the columns that need it: rows may number tens
-    # of thousands.
-    convert = {index: _as_json if isinstance(table.c[name].type, JSON) else _enum_value
-               for index, name in enumerate(columns)
-               if isinstance(table.c[name].type, JSON | StrEnumType)}
-    values = [[row[name] for name in columns] for row in rows]
-    for value in values:
-        for index, function in convert.items():
-            value[index] = function(value[index])
+    values = _for_copy(table, columns, [[row[name] for name in columns] for row in rows])
     if ids_by is None:
         copy_rows(session, table, columns, values)
         return {}
@@ -70,6 +62,36 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
     copy_rows(session, table, ["id", *columns],
               [[row_id, *value] for row_id, value in zip(ids, values, strict=True)])
     return {row[ids_by]: row_id for row, row_id in zip(rows, ids, strict=True)}
+
+
+def write_rows(session: Session, table: Table, columns: Sequence[str],
+               rows: Sequence[Sequence[object]]) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order, values as the ORM takes them).
+
+    Unlike :func:`copy_rows`, JSON columns may hold Python objects and enum
+    columns enums: they are converted for COPY on PostgreSQL, left to the
+    column types elsewhere.
+    """
+    if not rows:
+        return
+    if session.connection().dialect.name == "postgresql" and any(
+            isinstance(table.c[name].type, JSON | StrEnumType) for name in columns):
+        rows = _for_copy(table, columns, [list(row) for row in rows])
+    copy_rows(session, table, columns, rows)
+
+
+def _for_copy(table: Table, columns: Sequence[str],
+              values: list[list[Any]]) -> list[list[Any]]:
+    """``values`` with JSON columns as JSON text and enums as their values, in place."""
+    # Converted by column type, and only the columns that need it: rows may number tens
+    # of thousands.
+    convert = {index: _as_json if isinstance(table.c[name].type, JSON) else _enum_value
+               for index, name in enumerate(columns)
+               if isinstance(table.c[name].type, JSON | StrEnumType)}
+    for value in values:
+        for index, function in convert.items():
+            value[index] = function(value[index])
+    return values
 
 
 def _as_json(value: Any) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from server.services.validation import InRange, Integer, note
+from server.services.validation import Day, InRange, Integer, note
 from shared.enums import HealthEventKind, MedicationAdherence, Modality, WarningSign, WorkStatus
 from shared.ranges import WATTS, Range
 
@@ -41,7 +41,7 @@ class CallEventIn(Schema):
     """A health event the patient tells the referent about."""
 
     kind = fields.Enum(HealthEventKind, by_value=True, required=True)
-    occurred_on = fields.Date(required=True)
+    occurred_on = Day(required=True)
     description = note()
     warning_signs = fields.List(fields.Enum(WarningSign, by_value=True), load_default=list)
 
@@ -70,3 +70,5 @@ class ContactRecordIn(Schema):
     # Return to work, followed at follow-up contacts (low back pain, seed 000 l.1140-1142).
     work_status = fields.Enum(WorkStatus, by_value=True, allow_none=True)
     encouragement = note()
+    # Follow-up calls by phone or by video are counted apart (seed 003 indicators).
+    channel = fields.String(allow_none=True, validate=validate.OneOf(("phone", "video")))

@@ -32,7 +32,7 @@ from server.services.sweep import (
     sweep_patients,
 )
 from server.services.transactions import read_use_case, use_case
-from shared.enums import ContactKind, ContactStatus
+from shared.enums import Channel, ContactKind, ContactStatus
 from shared.programmes import ProgrammeTemplate
 from shared.rules import RULES, Firing, FlagKind, Severity, rupture_firing
 
@@ -61,6 +61,8 @@ class ContactPage:
     attempts_limit: int
     # The referent adjusts next week's prescription from the one in force this week.
     in_force: Prescription | None
+    # The W12 activity project (sessions a week), the follow-up target.
+    activity_project: int | None
     programme: ProgrammeTemplate
     # Whether a rupture heard at this call goes to the committee (else it is the referent's).
     committee: bool
@@ -77,7 +79,8 @@ def contact_page(user: User, contact_id: int) -> ContactPage:
         attempts_limit=RULES[enrolment.programme_code].unreachable_attempts,
         in_force=prescription_for_week(enrolment, contact.week) if contact.week else None,
         programme=enrolment.template,
-        committee=_goes_to_committee(contact, enrolment.template))
+        committee=_goes_to_committee(contact, enrolment.template),
+        activity_project=enrolment.activity_project_sessions)
 
 
 @use_case
@@ -98,6 +101,8 @@ def record_contact(user: User, contact_id: int, outcome: dict[str, Any]) -> Sche
     if not outcome["reached"]:
         return _unreached(contact, enrolment)
     contact.status, contact.done_at = ContactStatus.DONE, now
+    if outcome.get("channel"):
+        contact.channel = Channel(outcome["channel"])
     contact.outcome = _stored_outcome(outcome)
     if outcome.get("next_prescription") and contact.week is not None:
         _prescribe(enrolment, contact.week + 1, outcome["next_prescription"], user)
@@ -175,7 +180,10 @@ def _follow_up_rupture(enrolment: Enrolment, contact: ScheduledContact,
     """
     rules = RULES[enrolment.programme_code]
     done = outcome.get("sessions_per_week")
+    # The W12 activity project stands unless the call records a new one.
     project = outcome.get("project_sessions_per_week")
+    if project is None:
+        project = enrolment.activity_project_sessions
     below = done is not None and (done < rules.follow_up_min_sessions
                                   or (project is not None and done < project))
     if not below and not outcome.get("health_events"):

@@ -212,7 +212,7 @@ def _start(enrolment: Enrolment, payload: dict[str, Any], actor: User) -> None:
     template = enrolment.template
     add_contacts(enrolment, build_timeline(template, start, get_clock().tz))
     _mark_prescribing_consultation(enrolment)
-    _lay_out_booklet(enrolment, template)
+    lay_out_booklet(enrolment, template)
     db.session.add(default_prescription(enrolment, template, actor))
 
 
@@ -228,27 +228,33 @@ def _mark_prescribing_consultation(enrolment: Enrolment) -> None:
 
 def add_contacts(enrolment: Enrolment, planned: Iterable[PlannedContact]) -> None:
     """Insert planned contacts on the enrolment's timeline in one statement."""
-    rows = [
-        {"enrolment_id": enrolment.id, "key": c.key, "kind": c.kind, "phase": c.phase,
-         "channel": c.channel, "week": c.week, "month": c.month, "due_at": c.due_at,
-         "window_opens": c.window_opens, "window_closes": c.window_closes,
-         "status": ContactStatus.PLANNED, "attempts": 0}
-        for c in planned
-    ]
+    rows = [{"enrolment_id": enrolment.id, **contact_values(c)} for c in planned]
     if rows:
         db.session.execute(insert(ScheduledContact), rows)
 
 
-def _lay_out_booklet(enrolment: Enrolment, template: ProgrammeTemplate) -> None:
-    db.session.add_all(
-        BookletItem(
-            enrolment_id=enrolment.id, code=e.code, title_fr=e.title_fr, title_en=e.title_en,
-            description_fr=e.description_fr, repetitions=e.repetitions, sets=e.sets,
-            per_week=e.per_week,
-        )
-        for e in template.booklet
-    )
+def contact_values(contact: PlannedContact) -> dict[str, Any]:
+    """The columns of a planned contact's row, as laid out on a timeline (no enrolment id)."""
+    return {"key": contact.key, "kind": contact.kind, "phase": contact.phase,
+            "channel": contact.channel, "week": contact.week, "month": contact.month,
+            "due_at": contact.due_at, "window_opens": contact.window_opens,
+            "window_closes": contact.window_closes, "status": ContactStatus.PLANNED,
+            "attempts": 0}
+
+
+def lay_out_booklet(enrolment: Enrolment, template: ProgrammeTemplate) -> None:
+    """Give the enrolment the template's booklet, and its weekly volume."""
+    db.session.add_all(BookletItem(enrolment_id=enrolment.id, **values)
+                       for values in booklet_item_values(template))
     enrolment.booklet_per_week = sum(e.per_week for e in template.booklet)
+
+
+def booklet_item_values(template: ProgrammeTemplate) -> list[dict[str, Any]]:
+    """The columns of each booklet item the template lays out (no enrolment id)."""
+    return [{"code": e.code, "title_fr": e.title_fr, "title_en": e.title_en,
+             "description_fr": e.description_fr, "repetitions": e.repetitions, "sets": e.sets,
+             "per_week": e.per_week, "active": True}
+            for e in template.booklet]
 
 
 def booklet_volume_update() -> Update:
@@ -262,16 +268,21 @@ def booklet_volume_update() -> Update:
 def default_prescription(enrolment: Enrolment, template: ProgrammeTemplate,
                          actor: User | None) -> Prescription:
     """Week-1 prescription from the template; the referent adjusts it each week."""
-    patient = enrolment.patient
     return Prescription(
-        enrolment_id=enrolment.id, from_week=1,
-        session_minutes=template.default_session_minutes, watts=None,
-        modality=template.default_modality,
-        sessions_min=template.sessions_per_week_min, sessions_max=template.sessions_per_week_max,
-        hr_target_low=None,
-        hr_target_high=patient.hr_ceiling,
+        enrolment_id=enrolment.id,
+        **default_prescription_values(template, enrolment.patient.hr_ceiling),
         created_by_id=actor.id if actor else None, created_at=utcnow(),
     )
+
+
+def default_prescription_values(template: ProgrammeTemplate,
+                                hr_ceiling: int | None) -> dict[str, Any]:
+    """The columns of the week-1 prescription (no enrolment, author or time)."""
+    return {"from_week": 1, "session_minutes": template.default_session_minutes,
+            "watts": None, "modality": template.default_modality, "work_s": None,
+            "rest_s": None, "sessions_min": template.sessions_per_week_min,
+            "sessions_max": template.sessions_per_week_max, "hr_target_low": None,
+            "hr_target_high": hr_ceiling, "notes": None}
 
 
 def _cancel_planned_contacts(enrolment: Enrolment) -> None:

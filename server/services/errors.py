@@ -17,6 +17,10 @@ class ServiceError(Exception):
         self.code = code or type(self).__name__
         self.errors = errors
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the refusal carries (none unless a subclass says so)."""
+        return {}
+
 
 class NotFound(ServiceError):
     """The object does not exist, or the caller may not know that it does."""
@@ -46,3 +50,17 @@ class Unauthorized(ServiceError):
     """Missing, wrong, expired or revoked credentials."""
 
     status = 401
+
+
+class TooManyAttempts(ServiceError):
+    """Too many failed attempts from one client address; ``retry_after`` in seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, "too_many_attempts")
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        """When to try again."""
+        return {"Retry-After": str(self.retry_after)}

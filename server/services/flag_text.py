@@ -80,7 +80,8 @@ def describe(kind: FlagKind | str, evidence: dict[str, Any]) -> str:
                      project=_or_dash(e.get("project_sessions_per_week")))
         return _("Sessions per week %(counts)s, under %(minimum)d for %(weeks)d weeks.",
                  counts=" / ".join(str(c) for c in e["sessions"]),
-                 minimum=e["follow_up_min_sessions"], weeks=e["follow_up_weeks"])
+                 minimum=e.get("project_sessions_per_week") or e["follow_up_min_sessions"],
+                 weeks=e["follow_up_weeks"])
     return _("%(count)d contact(s) not recorded, last due %(due)s.",
              count=len(e["contacts"]), due=_day(e["contacts"][-1]["due"][:10]))
 

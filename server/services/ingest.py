@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -34,9 +34,10 @@ from server.services import activity_weeks
 from server.services.bulk import copy_rows
 from server.services.enrolments import current_enrolment
 from server.services.errors import Conflict, Invalid
+from server.services.measures import score_batch
 from server.services.sweep import sweep_patients
 from shared.enrolment import FOLLOWED_STATES
-from shared.ranges import FUTURE_TOLERANCE
+from shared.ranges import FUTURE_TOLERANCE, SESSION_DURATION_S
 from shared.rules import unsafe_heart_rate
 
 Row = dict[str, Any]
@@ -69,8 +70,19 @@ QUESTIONNAIRES = ItemKind(QuestionnaireResponse, "answered_at", _plain_row)
 
 
 def payload_digest(item: Row) -> str:
-    """A digest of an item's content, independent of key order."""
-    return hashlib.sha256(json.dumps(item, sort_keys=True, default=str).encode()).hexdigest()
+    """A digest of an item's content, independent of key order and of UTC offsets.
+
+    An instant counts, not how it was written: ``10:00+01:00`` and ``09:00Z`` are
+    the same session re-sent (a tablet that travelled, or changed to summer time).
+    """
+    return hashlib.sha256(json.dumps(item, sort_keys=True, default=_canonical).encode()
+                          ).hexdigest()
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).isoformat()
+    return str(value)
 
 
 def running_enrolment(patient_id: int) -> Enrolment:
@@ -133,18 +145,20 @@ def ingest(kind: ItemKind, patient_id: int, items: list[Row]) -> list[Row]:
     _check_dates(kind, items, enrolment)
     if kind is BOOKLET_ENTRIES:
         _check_booklet_items(items, enrolment)
+    # The server scores questionnaires; nothing the client computed is read.
+    scored = score_batch(enrolment, items) if kind is QUESTIONNAIRES else {}
     digests = [payload_digest(item) for item in items]
     _check_unique_ids(items, digests)
     try:
-        return _store(kind, patient_id, enrolment, items, digests)
+        return _store(kind, patient_id, enrolment, items, digests, scored)
     except IntegrityError:
         # Another request stored some of these ids meanwhile: answer from what is stored now.
         db.session.rollback()
-        return _store(kind, patient_id, enrolment, items, digests)
+        return _store(kind, patient_id, enrolment, items, digests, scored)
 
 
 def _store(kind: ItemKind, patient_id: int, enrolment: Enrolment, items: list[Row],
-           digests: list[str]) -> list[Row]:
+           digests: list[str], scored: dict[Any, Row]) -> list[Row]:
     model = kind.model
     stored = {
         row.client_id: row
@@ -166,10 +180,13 @@ def _store(kind: ItemKind, patient_id: int, enrolment: Enrolment, items: list[Ro
         if item["id"] not in stored:
             fresh.setdefault(item["id"], (item, dig))
     ids = {client_id: row.id for client_id, row in stored.items()}
+    if kind is SESSIONS and fresh:
+        _check_no_overlap(patient_id, items, fresh)
     if fresh:
         now = utcnow()
         rows = [
-            {**kind.to_row(item), "client_id": client_id, "payload_digest": dig,
+            {**kind.to_row(item), **scored.get(client_id, {}), "client_id": client_id,
+             "payload_digest": dig,
              "received_at": now, "patient_id": patient_id, "enrolment_id": enrolment.id}
             for client_id, (item, dig) in fresh.items()
         ]
@@ -193,6 +210,41 @@ def _store(kind: ItemKind, patient_id: int, enrolment: Enrolment, items: list[Ro
         # Unsafe heart rates and health events must reach the referent and physician now.
         sweep_patients([patient_id])
     return [{"id": str(item["id"]), "server_id": ids[item["id"]]} for item in items]
+
+
+def _check_no_overlap(patient_id: int, items: list[Row],
+                      fresh: dict[Any, tuple[Row, str]]) -> None:
+    """A patient rides one ergocycle: new sessions overlap neither each other nor stored ones.
+
+    This also bounds a day's sessions to 24 hours. The error names the later
+    session of each overlapping pair.
+    """
+    new = [item for item, _dig in fresh.values()]
+    first = min(item["started_at"] for item in new) - timedelta(seconds=SESSION_DURATION_S.high)
+    last = max(item["started_at"] + timedelta(seconds=item["duration_s"]) for item in new)
+    stored = db.session.execute(
+        select(ErgoSession.started_at, ErgoSession.duration_s)
+        .where(ErgoSession.patient_id == patient_id, ErgoSession.started_at >= first,
+               ErgoSession.started_at < last))
+    index = {}
+    for position, item in enumerate(items):
+        index.setdefault(item["id"], position)
+    spans = [(start, start + timedelta(seconds=duration), None) for start, duration in stored]
+    spans += [(item["started_at"], item["started_at"] + timedelta(seconds=item["duration_s"]),
+               index[item["id"]]) for item in new]
+    spans.sort(key=lambda span: (span[0], span[2] is not None))
+    errors: dict[int, dict[str, list[str]]] = {}
+    overlap = [_("This session overlaps another one of the same patient.")]
+    latest: tuple[datetime, int | None] | None = None  # the furthest end so far, and whose
+    for start, end, position in spans:
+        if latest is not None and start < latest[0]:
+            named = position if position is not None else latest[1]
+            if named is not None:
+                errors[named] = {"started_at": overlap}
+        if latest is None or end > latest[0]:
+            latest = (end, position)
+    if errors:
+        raise Invalid(_("Invalid request:"), "invalid_items", {"items": errors})
 
 
 def _any_unsafe(enrolment: Enrolment, fresh: dict[Any, tuple[Row, str]]) -> bool:

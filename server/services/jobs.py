@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.clock import get_clock
@@ -28,6 +28,10 @@ from server.services.sweep import sweep
 
 logger = logging.getLogger(__name__)
 LEASE = timedelta(hours=1)
+# A failed daily run is tried again 5 minutes after, then 10, 20, 40, then every hour,
+# until it succeeds or its day is over (a database restart at 06:00 costs minutes).
+RETRY_FIRST = timedelta(minutes=5)
+RETRY_MAX = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,8 @@ def claim(job: str, period: str) -> bool:
         .where(JobRun.job == job, JobRun.period == period,
                or_(JobRun.status == "failed",
                    (JobRun.status == "running") & (JobRun.started_at < now - LEASE)))
-        .values(status="running", owner=owner(), started_at=now, error=None)
+        .values(status="running", owner=owner(), started_at=now, error=None,
+                attempts=JobRun.attempts + 1)
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     return taken == 1
@@ -113,3 +118,26 @@ def catch_up() -> dict[str, Any]:
     """On start-up: run, once, each daily job whose latest period has not run yet."""
     now = get_clock().now()
     return {job.name: run_once(job, job.latest_period(now)) for job in DAILY_JOBS}
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long after its ``attempts``-th failure a run is tried again."""
+    return min(RETRY_FIRST * 2 ** max(0, attempts - 1), RETRY_MAX)
+
+
+def retry_failed() -> dict[str, Any]:
+    """Run again each daily job whose latest period failed and whose back-off has passed.
+
+    Called every minute by the scheduler; the claim in :func:`run_once` keeps it to
+    one process.
+    """
+    now = get_clock().now()
+    retried: dict[str, Any] = {}
+    for job in DAILY_JOBS:
+        day = job.latest_period(now)
+        row = db.session.scalar(select(JobRun).where(JobRun.job == job.name,
+                                                      JobRun.period == day.isoformat()))
+        if (row is not None and row.status == "failed" and row.finished_at is not None
+                and row.finished_at + retry_delay(row.attempts) <= now):
+            retried[job.name] = run_once(job, day)
+    return retried

@@ -10,7 +10,8 @@ from server.clock import get_clock
 from server.extensions import db
 from server.models import BookletItem, Enrolment, ErgoSession, Prescription, ScheduledContact
 from server.services.ingest import running_enrolment
-from shared.enums import ContactStatus, EnrolmentState, SymptomScore
+from server.services.measures import due_questionnaires
+from shared.enums import ContactStatus, EnrolmentState, Phase, SymptomScore
 from shared.progress import SessionFigures, trend, weekly_progress
 from shared.timeline import phase_on, programme_dates, week_of
 
@@ -49,6 +50,8 @@ def patient_plan(patient_id: int) -> dict[str, Any]:
         .order_by(ScheduledContact.due_at)
         .limit(NEXT_CONTACTS)
     ).all()
+    sessions_min, sessions_max = weekly_target(enrolment, prescription,
+                                               phase_on(template, enrolment.start_date, today))
     return {
         "programme": {"code": template.code, "title_fr": template.title_fr,
                       "title_en": template.title_en,
@@ -62,20 +65,29 @@ def patient_plan(patient_id: int) -> dict[str, Any]:
         "end_date": dates.end,
         "prescription": prescription,
         "targets": {
-            "sessions_min": prescription.sessions_min if prescription else
-            template.sessions_per_week_min,
-            "sessions_max": prescription.sessions_max if prescription else
-            template.sessions_per_week_max,
+            "sessions_min": sessions_min,
+            "sessions_max": sessions_max,
             "programme_sessions_min": template.total_sessions_min,
             "programme_sessions_max": template.total_sessions_max,
         },
         "booklet": booklet,
         "next_contacts": contacts,
+        "questionnaires_due": due_questionnaires(enrolment, today),
         # The tablet says so while the physician has paused the programme.
         "suspension": ({"since": enrolment.suspended_on,
                         "review_on": enrolment.suspension_review_on}
                        if enrolment.state == EnrolmentState.SUSPENDED else None),
     }
+
+
+def weekly_target(enrolment: Enrolment, prescription: Prescription | None,
+                  phase: Phase) -> tuple[int, int]:
+    """Sessions a week to aim for: the activity project once in follow-up, else the band."""
+    if phase == Phase.FOLLOW_UP and enrolment.activity_project_sessions is not None:
+        return enrolment.activity_project_sessions, enrolment.activity_project_sessions
+    if prescription is not None:
+        return prescription.sessions_min, prescription.sessions_max
+    return enrolment.template.sessions_per_week_min, enrolment.template.sessions_per_week_max
 
 
 def patient_progress(patient_id: int) -> dict[str, Any]:

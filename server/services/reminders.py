@@ -68,6 +68,9 @@ def _no_session_messages(today: date) -> list[NewMessage]:
 
 def _call_tomorrow_messages(today: date) -> list[NewMessage]:
     tz = get_clock().tz
+    # "Tomorrow" is the day after the message goes out: a run caught up late (yesterday's,
+    # sent this morning) must not announce for tomorrow a call that is due today.
+    sent_on = max(today, get_clock().now().astimezone(tz).date())
     rows = db.session.execute(
         select(ScheduledContact.id, ScheduledContact.due_at, Enrolment.patient_id,
                Patient.phone, Patient.locale)
@@ -75,7 +78,7 @@ def _call_tomorrow_messages(today: date) -> list[NewMessage]:
         .join(Patient, Patient.id == Enrolment.patient_id)
         .where(ScheduledContact.status == ContactStatus.PLANNED,
                ScheduledContact.kind.in_(CALLS), Enrolment.state.in_(RUNNING),
-               ScheduledContact.due_at >= local_midnight(today + timedelta(days=1), tz),
+               ScheduledContact.due_at >= local_midnight(sent_on + timedelta(days=1), tz),
                ScheduledContact.due_at < local_midnight(today + timedelta(days=2), tz)))
     messages = []
     for row in rows:

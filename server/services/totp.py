@@ -1,11 +1,10 @@
 """Staff log-in for the web pages: password (with lock-out) then, when enrolled, TOTP.
 
-The password step is ``services.auth.login`` itself, so the lock-out rules
-live in one place. A user with a TOTP secret gets no session from the
-password alone: the token that step issued is revoked at once (its raw value
-never leaves the server) and the session is issued only once the code from
-the authenticator app checks out. Wrong codes count towards the same
-lock-out as wrong passwords.
+The password step is ``services.auth.authenticate`` itself, so the lock-out
+rules live in one place. A user with a TOTP secret gets no session from the
+password alone: the session is issued only once the code from the
+authenticator app checks out. Wrong codes count towards the same lock-out as
+wrong passwords, and the right password does not reset that count.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from server.services.transactions import use_case
 ISSUER = "Reprise"
 # One step either side: a phone clock a little off must not lock a person out.
 VALID_WINDOW = 1
-WEB_LABEL = "web"
+WEB_LABEL = auth.WEB_SESSION_LABEL
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class PasswordStep:
     """Outcome of the password step: a session token, or a second factor to ask for."""
 
     user_id: int
-    token: str | None
+    token: auth.IssuedToken | None
 
     @property
     def needs_totp(self) -> bool:
@@ -43,40 +42,47 @@ class PasswordStep:
         return self.token is None
 
 
-def password_step(email: str, password: str, label: str = WEB_LABEL) -> PasswordStep:
-    """Check the password (lock-out included); a token unless a second factor is due."""
-    issued = auth.login(email, password)
-    user = issued.record.user
+def password_step(email: str, password: str, address: str | None = None,
+                  label: str = WEB_LABEL) -> PasswordStep:
+    """Check the password (lock-out included); a token unless a second factor is due.
+
+    With a second factor the attempt stays counted: a right password does not
+    forgive the wrong codes before it, so codes cannot be guessed without limit.
+    """
+    user = auth.authenticate(email, password, address)
     if user.totp_secret:
-        auth.revoke(issued.record)
         return PasswordStep(user.id, None)
-    issued.record.label = label
-    db.session.commit()
-    return PasswordStep(user.id, issued.raw)
+    auth.settle_attempts(user)
+    return PasswordStep(user.id, _session_token(user, label))
 
 
-def totp_step(user_id: int, code: str, label: str = WEB_LABEL) -> str:
+def totp_step(user_id: int, code: str, address: str | None = None,
+              label: str = WEB_LABEL) -> auth.IssuedToken:
     """A session token once the TOTP code checks out; failures count towards lock-out."""
+    auth.throttle(address)
     user = db.session.get(User, user_id)
-    now = utcnow()
+    refused = Unauthorized(_("Wrong e-mail or password, or account locked for a while after "
+                             "repeated failures."), "invalid_credentials")
     if user is None or not user.active or not user.totp_secret:
-        raise Unauthorized(_("Wrong e-mail or password."), "invalid_credentials")
-    if user.locked_until is not None and user.locked_until > now:
-        raise Unauthorized(_("Account locked after repeated failures; try again later."),
-                           "account_locked")
+        raise refused
+    if not auth.count_attempt(user.id):
+        raise refused
+    db.session.refresh(user)
     step = _code_step(user.totp_secret, code)
     # A code already used (seen by someone over the shoulder, or replayed) is refused.
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
-        user.failed_logins += 1
-        if user.failed_logins >= auth.MAX_FAILED_LOGINS:
-            user.locked_until, user.failed_logins = now + auth.LOCKOUT, 0
-        db.session.commit()
         raise Invalid(_("Wrong code."), "invalid_totp", {"code": [_("Wrong code.")]})
-    user.failed_logins, user.locked_until, user.totp_last_step = 0, None, step
+    auth.release_throttle(address)
+    auth.settle_attempts(user)
+    user.totp_last_step = step
+    return _session_token(user, label)
+
+
+def _session_token(user: User, label: str) -> auth.IssuedToken:
     ttl = timedelta(hours=current_app.config["STAFF_TOKEN_TTL_HOURS"])
     issued = auth.issue_token(user=user, ttl=ttl, label=label)
     db.session.commit()
-    return issued.raw
+    return issued
 
 
 def _code_step(secret: str, code: str) -> int | None:
@@ -97,9 +103,12 @@ def _code_ok(secret: str, code: str) -> bool:
     return _code_step(secret, code) is not None
 
 
-def new_secret() -> str:
-    """A fresh base32 secret, shown once to the user while enrolling."""
-    return pyotp.random_base32()
+def pending_secret(user: User) -> str:
+    """The secret offered to ``user`` for enrolment, drawn once and kept on the server."""
+    if not user.totp_pending_secret:
+        user.totp_pending_secret = pyotp.random_base32()
+        db.session.commit()
+    return user.totp_pending_secret
 
 
 def provisioning_uri(user: User, secret: str) -> str:
@@ -108,11 +117,15 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 
 @use_case
-def enable(user: User, secret: str, code: str) -> None:
-    """Turn the second factor on once the user proved their app produces the codes."""
-    if not _code_ok(secret, code):
+def enable(user: User, password: str, code: str) -> None:
+    """Turn the second factor on: the password again, then a code from the secret we drew."""
+    if not auth.verify_password(user, password):
+        raise Invalid(_("Wrong password."), "invalid_password",
+                      {"password": [_("Wrong password.")]})
+    secret = user.totp_pending_secret
+    if not secret or not _code_ok(secret, code):
         raise Invalid(_("Wrong code."), "invalid_totp", {"code": [_("Wrong code.")]})
-    user.totp_secret = secret
+    user.totp_secret, user.totp_pending_secret = secret, None
     db.session.commit()
 
 
@@ -123,4 +136,3 @@ def disable(user: User, code: str) -> None:
         raise Invalid(_("Wrong code."), "invalid_totp", {"code": [_("Wrong code.")]})
     user.totp_secret = None
     db.session.commit()
-

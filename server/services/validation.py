@@ -3,6 +3,8 @@ and the web forms' validation (neither interface imports the other)."""
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -36,6 +38,12 @@ class Number(fields.Float):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValidationError(_("Must be a number."))
+        try:
+            finite = math.isfinite(value)  # Python's JSON reads NaN, Infinity and 1e400
+        except OverflowError:  # an integer beyond any float
+            finite = False
+        if not finite:
+            raise ValidationError(_("Must be a finite number."))
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -99,3 +107,38 @@ class HeartRateSeries(fields.Field):
             previous = offset
             samples.append((offset, bpm))
         return samples
+
+
+# Dates the programme can meet, with room: beyond them date arithmetic and time zone
+# conversions overflow (0001-01-01T00:00:00+14:00 is before year 1 in UTC).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def _calendar_error() -> ValidationError:
+    return ValidationError(_("Must be between %(first)s and %(last)s.",
+                             first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
+
+
+class Instant(fields.AwareDateTime):
+    """An instant with its UTC offset, between FIRST_DAY and LAST_DAY (in UTC)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            in_utc = instant.astimezone(UTC)
+        except OverflowError:
+            raise _calendar_error() from None
+        if not FIRST_DAY <= in_utc.date() <= LAST_DAY:
+            raise _calendar_error()
+        return instant
+
+
+class Day(fields.Date):
+    """A calendar day between FIRST_DAY and LAST_DAY."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise _calendar_error()
+        return day

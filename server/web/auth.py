@@ -16,10 +16,11 @@ from server.web.session import current_user, home_endpoint, safe_next
 bp = Blueprint("auth", __name__)
 
 
-def _start_session(token: str, next_url: str | None) -> Any:
-    # A fresh session on log-in: nothing from before (fixation) survives.
+def _start_session(token: auth_service.IssuedToken, next_url: str | None) -> Any:
+    # A fresh session on log-in: nothing from before (fixation) survives. The cookie
+    # holds the session token's row id only: its raw value, an API credential, stays here.
     session.clear()
-    session["token"] = token
+    session["sid"] = token.record.id
     session.permanent = True
     return redirect(safe_next(next_url) or url_for("web.home"))
 
@@ -30,7 +31,8 @@ def login() -> Any:
     form = LoginForm(next=request.args.get("next"))
     if form.validate_on_submit():
         try:
-            step = totp_service.password_step(form.email.data, form.password.data)
+            step = totp_service.password_step(form.email.data, form.password.data,
+                                              request.remote_addr)
         except Unauthorized as exc:
             form.password.errors = [exc.message]
         else:
@@ -52,7 +54,7 @@ def totp() -> Any:
     form = TotpForm()
     if form.validate_on_submit():
         try:
-            token = totp_service.totp_step(user_id, form.code.data)
+            token = totp_service.totp_step(user_id, form.code.data, request.remote_addr)
         except Unauthorized as exc:
             session.clear()
             login_form = LoginForm()
@@ -83,16 +85,13 @@ def second_factor() -> Any:
             if user.totp_secret:
                 totp_service.disable(user, form.code.data)
             else:
-                totp_service.enable(user, form.secret.data, form.code.data)
+                totp_service.enable(user, form.password.data or "", form.code.data)
         except ServiceError as exc:
             apply_service_errors(form, exc)
         else:
             return redirect(url_for(".second_factor"))
-    secret = None
-    if not user.totp_secret:
-        # A failed attempt keeps the secret the user already scanned.
-        secret = form.secret.data or totp_service.new_secret()
-        form.secret.data = secret
+    # The secret is drawn once and kept on the server: a failed attempt keeps the one scanned.
+    secret = None if user.totp_secret else totp_service.pending_secret(user)
     return render_template(
         "web/second_factor.html", form=form, secret=secret,
         uri=totp_service.provisioning_uri(user, secret) if secret else None,

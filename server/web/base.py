@@ -62,8 +62,9 @@ def security_headers(response: Response) -> Response:
 
 
 @web.errorhandler(ServiceError)
-def _service_error(exc: ServiceError) -> tuple[str, int]:
-    return render_template("web/error.html", status=exc.status, message=exc.message), exc.status
+def _service_error(exc: ServiceError) -> tuple[str, int, dict[str, str]]:
+    return (render_template("web/error.html", status=exc.status, message=exc.message),
+            exc.status, exc.headers())
 
 
 @web.errorhandler(CSRFError)

@@ -12,6 +12,7 @@ from server.services import calls
 from server.services.call_outcome import ContactRecordIn
 from server.services.errors import ServiceError
 from server.services.messages import translate_message
+from server.services.visits import visit_timepoint
 from server.web.forms import ContactForm, FollowUpCallForm, WeeklyCallForm, apply_service_errors
 from server.web.session import current_user, roles_required
 from shared.enums import ContactKind, Role
@@ -61,7 +62,11 @@ def record(contact_id: int) -> Any:
     """The form for this contact's kind; saving applies the outcome through the service."""
     user = current_user()
     page = calls.contact_page(user, contact_id)
-    form = FORMS.get(page.contact.kind, ContactForm)()
+    if visit_timepoint(page.contact) is not None:
+        return redirect(url_for("web.visits.record", contact_id=contact_id))
+    # The W12 activity project stands as the follow-up target: the call starts from it.
+    form = FORMS.get(page.contact.kind, ContactForm)(
+        project_sessions_per_week=page.activity_project)
     if not form.validate_on_submit():
         return _page(page, form, 422 if form.errors else 200)
     try:

@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from server.services import pipeline
 from server.services.enrolments import register_patient
 from server.services.errors import ServiceError
+from server.services.pairing_qr import pairing_qr_svg
 from server.web.forms import (
     ActionForm,
     AssignForm,
@@ -196,4 +197,6 @@ def pairing_code(enrolment_id: int) -> Any:
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for(".enrolment", enrolment_id=enrolment_id))
-    return _detail(enrolment_id, pairing_code={"code": code, "expires_at": record.expires_at})
+    return _detail(enrolment_id, pairing_code={
+        "code": code, "expires_at": record.expires_at,
+        "qr_svg": pairing_qr_svg(code, request.url_root)})

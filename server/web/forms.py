@@ -107,9 +107,9 @@ class TotpForm(FlaskForm):
 
 
 class TotpEnrolForm(TotpForm):
-    """Enrolment: the secret shown to the user travels back with the first code."""
+    """Enrolment: the password again and the first code (the secret stays on the server)."""
 
-    secret = HiddenField(validators=[DataRequired()])
+    password = PasswordField(_("Password"), render_kw={"autocomplete": "current-password"})
 
 
 class LanguageForm(FlaskForm):
@@ -368,6 +368,8 @@ class FollowUpCallForm(HealthEventFields):
                                   validators=[Optional(), Length(max=2000)])
     # Return to work, the first objective of the low back pain care project (seed 000).
     work_status = SelectField(_("Work"), choices=WORK_STATUS_CHOICES, validators=[Optional()])
+    channel = RadioField(_("Call made by"), choices=choices(
+        (("phone", _("Telephone")), ("video", _("Video call")))), default="phone")
 
     def outcome(self) -> dict[str, Any]:
         """The call's activity, medication and work."""
@@ -375,7 +377,7 @@ class FollowUpCallForm(HealthEventFields):
         if not data["reached"]:
             return data
         for name in ("medication_adherence", "sessions_per_week", "project_sessions_per_week",
-                     "encouragement", "work_status"):
+                     "encouragement", "work_status", "channel"):
             value = getattr(self, name).data
             if value not in (None, ""):
                 data[name] = value

@@ -1,8 +1,9 @@
 """Who is behind a page request: the staff session, role checks, and where each role lands.
 
-The session cookie (signed, HttpOnly, Secure, SameSite=Lax) carries a staff
-token issued by ``services.auth``; every request resolves it again, so a
-revoked token, a deactivated account or an expired session ends at once.
+The session cookie (signed, HttpOnly, Secure, SameSite=Lax) carries the row
+id of a staff token issued by ``services.auth``, never the token itself: a
+copied cookie opens no API. Every request resolves it again, so a revoked
+token, a deactivated account or an expired session ends at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 from flask import abort, g, redirect, request, session, url_for
 
 from server.models import User
-from server.services.auth import resolve_token
+from server.services.auth import resolve_session
 from shared.enums import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,15 +35,15 @@ HOME_BY_ROLE = {
 def load_user() -> Any:
     """before_request hook: set ``g.user`` from the session, or send to the log-in page."""
     g.user = None
-    raw = session.get("token")
-    if raw:
-        token = resolve_token(raw)
+    sid = session.get("sid")
+    if isinstance(sid, int):
+        token = resolve_session(sid)
         if token is not None and token.user is not None and token.user.role != Role.PATIENT:
             # The token's new last_used_at is saved with the page's own commit: one
             # write per request, not two (an error page may lose it, which is harmless).
             g.user, g.token = token.user, token
         else:
-            session.pop("token", None)
+            session.pop("sid", None)
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return redirect(url_for("web.auth.login", next=request.full_path
                                 if request.method == "GET" else None))

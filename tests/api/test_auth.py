@@ -30,7 +30,7 @@ def test_password_is_stored_as_argon2id(factories):
 
 
 def test_wrong_password_is_refused_and_five_failures_lock_the_account(client, factories, clock):
-    factories.user(Role.REFERENT, email="ref@example.org")
+    user = factories.user(Role.REFERENT, email="ref@example.org")
     for _ in range(5):
         response = client.post("/api/v1/auth/login",
                                json={"email": "ref@example.org", "password": "nope"})
@@ -38,7 +38,13 @@ def test_wrong_password_is_refused_and_five_failures_lock_the_account(client, fa
         assert response.get_json()["code"] == "invalid_credentials"
     locked = client.post("/api/v1/auth/login",
                          json={"email": "ref@example.org", "password": PASSWORD})
-    assert locked.status_code == 401 and locked.get_json()["code"] == "account_locked"
+    # Locked: the very answer an unknown e-mail gets, so that nothing tells them apart.
+    unknown = client.post("/api/v1/auth/login",
+                          json={"email": "nobody@example.org", "password": PASSWORD})
+    assert locked.status_code == unknown.status_code == 401
+    assert locked.get_json() == unknown.get_json()
+    db.session.refresh(user)
+    assert user.locked_until is not None
     clock.set(clock.now() + timedelta(minutes=16))
     assert client.post("/api/v1/auth/login",
                        json={"email": "ref@example.org", "password": PASSWORD}).status_code == 200
@@ -161,3 +167,74 @@ def test_an_account_with_a_second_factor_needs_its_code_over_the_api(client, fac
     fresh = pyotp.TOTP(user.totp_secret).at(clock.now())
     assert client.post("/api/v1/auth/login",
                        json={**credentials, "totp": fresh}).status_code == 200
+
+
+def _pair(client, code):
+    response = client.post("/api/v1/auth/pair", json={"code": code, "device_label": "Tablette"})
+    return response
+
+
+def test_pairing_again_revokes_the_older_device_tokens(client, factories, auth):
+    referent = factories.user(Role.REFERENT)
+    patient = factories.active_patient(referent)
+    first = _pair(client, _pairing_code(client, auth, referent, patient)["code"]).get_json()
+    second = _pair(client, _pairing_code(client, auth, referent, patient)["code"]).get_json()
+    assert client.get("/api/v1/me/plan", headers={
+        "Authorization": f"Bearer {first['token']}"}).status_code == 401
+    assert client.get("/api/v1/me/plan", headers={
+        "Authorization": f"Bearer {second['token']}"}).status_code == 200
+    live = db.session.scalars(select(ApiToken).where(ApiToken.patient_id == patient.id,
+                                                     ApiToken.revoked_at.is_(None))).all()
+    assert len(live) == 1
+
+
+def test_a_device_token_lives_90_days_after_its_last_use(client, factories, auth, clock):
+    referent = factories.user(Role.REFERENT)
+    patient = factories.active_patient(referent)
+    token = _pair(client, _pairing_code(client, auth, referent, patient)["code"]).get_json()
+    headers = {"Authorization": f"Bearer {token['token']}"}
+    for _ in range(3):  # used every 80 days: renewed each time
+        clock.set(clock.now() + timedelta(days=80))
+        assert client.get("/api/v1/me/plan", headers=headers).status_code == 200
+    clock.set(clock.now() + timedelta(days=90, minutes=1))
+    assert client.get("/api/v1/me/plan", headers=headers).status_code == 401
+
+
+def test_the_enrolment_ending_ends_its_device_tokens_and_its_pairing(client, factories, auth):
+    referent = factories.user(Role.REFERENT)
+    patient = factories.active_patient(referent)
+    headers = auth.device(patient)
+    unused_code = _pairing_code(client, auth, referent, patient)["code"]
+    enrolment = patient.enrolments[-1]
+    ended = client.post(f"/api/v1/enrolments/{enrolment.id}/transitions",
+                        json={"action": "interrupt", "reason": "Moved away"},
+                        headers=auth.staff(referent))
+    assert ended.status_code == 200, ended.get_json()
+    assert client.get("/api/v1/me/plan", headers=headers).status_code == 401
+    refused = _pair(client, unused_code)
+    assert refused.status_code == 422 and refused.get_json()["code"] == "enrolment_ended"
+
+
+def test_a_token_records_its_last_use_to_the_minute_not_on_every_request(
+        client, factories, auth, clock):
+    from datetime import timedelta
+
+    from server.extensions import db
+    from server.models import ApiToken
+
+    patient = factories.active_patient(factories.user())
+    headers = auth.device(patient)
+
+    def last_used():
+        db.session.expire_all()
+        return db.session.scalar(db.select(ApiToken.last_used_at).where(
+            ApiToken.patient_id == patient.id))
+
+    client.get("/api/v1/me/plan", headers=headers)
+    first = last_used()
+    clock.set(clock.now() + timedelta(seconds=30))
+    client.get("/api/v1/me/plan", headers=headers)
+    assert last_used() == first
+    clock.set(clock.now() + timedelta(seconds=31))
+    client.get("/api/v1/me/plan", headers=headers)
+    assert last_used() == clock.now()

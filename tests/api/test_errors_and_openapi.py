@@ -43,7 +43,16 @@ def test_every_error_has_the_same_shape(client):
 def test_openapi_document_lists_every_endpoint_with_bearer_auth(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["info"]["title"] == "Reprise API"
-    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["staff"]["scheme"] == schemes["device"]["scheme"] == "bearer"
+    operations = spec["paths"]
+    assert operations["/api/v1/auth/login"]["post"]["security"] == []
+    assert operations["/api/v1/auth/logout"]["post"]["security"] == [{"staff": []}]
+    assert operations["/api/v1/patients"]["get"]["security"] == [{"staff": []}]
+    assert operations["/api/v1/me/sessions"]["post"]["security"] == [{"device": []}]
+    # The error body as really sent: a code word and an integer status.
+    error = spec["components"]["schemas"]["ErrorOut"]["properties"]
+    assert error["code"]["type"] == "string" and error["status"]["type"] == "integer"
     for path in ("/api/v1/auth/login", "/api/v1/auth/pair", "/api/v1/patients",
                  "/api/v1/enrolments/{enrolment_id}/transitions",
                  "/api/v1/enrolments/{enrolment_id}/pairing-code", "/api/v1/me/plan",
@@ -52,3 +61,11 @@ def test_openapi_document_lists_every_endpoint_with_bearer_auth(client):
         assert path in spec["paths"], path
     session = spec["components"]["schemas"]["SessionIn"]
     assert {"id", "started_at", "duration_s", "hr_samples"} <= set(session["properties"])
+
+
+def test_json_answers_are_not_cached_nor_sniffed(client, factories, auth):
+    headers = auth.staff(factories.user(Role.COORDINATOR))
+    for response in (client.get("/api/v1/patients", headers=headers),
+                     client.get("/api/v1/patients"), client.get("/api/v1/openapi.json")):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"

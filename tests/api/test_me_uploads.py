@@ -1,5 +1,6 @@
 """Batch uploads from the tablet: idempotent by UUID, all-or-nothing, every bad field named."""
 
+import itertools
 import uuid
 from datetime import datetime, timedelta
 
@@ -21,8 +22,12 @@ def device(auth, patient):
     return auth.device(patient)
 
 
+_STAGGER = itertools.count()
+
+
 def session_item(clock, **overrides):
-    started = clock.now() - timedelta(days=1)
+    # Each new session 40 minutes after the previous one: one patient's sessions never overlap.
+    started = clock.now() - timedelta(days=1) + timedelta(minutes=40 * (next(_STAGGER) % 12))
     item = {
         "id": str(uuid.uuid4()), "started_at": started.isoformat(), "duration_s": 1800,
         "watts": 40, "distance_km": 9.5, "hr_rest": 72, "hr_mean": 104, "hr_max": 121,
@@ -179,7 +184,8 @@ def test_health_event_and_questionnaire_are_stored_idempotently(client, device, 
     assert client.post("/api/v1/me/health-events", json={"items": [bad_sign]},
                        headers=device).status_code == 422
     answers = {"id": str(uuid.uuid4()), "instrument": "weekly_symptoms",
-               "answered_at": clock.now().isoformat(), "answers": {"dyspnoea": 4, "fatigue": 6}}
+               "answered_at": clock.now().isoformat(),
+               "answers": {"dyspnoea": 4, "fatigue": 6, "pain": 2}}
     first = client.post("/api/v1/me/questionnaires", json={"items": [answers]}, headers=device)
     second = client.post("/api/v1/me/questionnaires", json={"items": [answers]}, headers=device)
     assert first.status_code == 200 and first.get_json() == second.get_json()

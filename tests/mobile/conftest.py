@@ -7,6 +7,7 @@ again on the same port to cut the tablet off the network.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import uuid
@@ -24,11 +25,11 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from mobile.store import Store
 from server.clock import FixedClock
 from server.extensions import db
-from server.models import Patient, User
+from server.models import Patient, Prescription, User
 from server.services import auth as auth_service
-from shared.enums import Role
+from shared.enums import Modality, Role
 from tests.conftest import Factories
-from tests.mobile.kivy_harness import VirtualDisplay
+from tests.mobile.kivy_harness import Driver, VirtualDisplay, configure_kivy
 
 
 def free_port() -> int:
@@ -69,9 +70,10 @@ class LiveServer:
             self._server = None
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def display() -> Iterator[None]:
-    """A virtual screen (Xvfb) for the app's window while the module runs."""
+    """A virtual screen (Xvfb) for the app's window, for the whole run: Kivy's window
+    is made once per process and dies with the X display it opened on."""
     screen = VirtualDisplay()
     screen.start()
     yield
@@ -116,9 +118,72 @@ def store(tmp_path: Path, live_server: LiveServer, patient: Patient,
     local.close()
 
 
-def session_payload(clock: FixedClock, days_ago: int = 1, **overrides: Any) -> dict[str, Any]:
-    """A plausible manual session, ``days_ago`` days before the test clock."""
-    started = clock.now() - timedelta(days=days_ago, minutes=30)
+SCREENSHOTS = Path(__file__).parents[2] / "artifacts" / "screenshots" / "mobile"
+
+
+class FakeMonotonic:
+    """The guided timer's time source, moved by the test instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass."""
+        self.now += seconds
+
+
+@pytest.fixture
+def interval_prescription(patient, clock):
+    """Week 3 prescribes 20 minutes of 60 s effort / 60 s recovery at 35 W."""
+    enrolment = patient.enrolments[-1]
+    db.session.add(Prescription(
+        enrolment_id=enrolment.id, from_week=3, session_minutes=20, watts=35,
+        modality=Modality.INTERVAL, work_s=60, rest_s=60, sessions_min=4, sessions_max=6,
+        hr_target_low=None, hr_target_high=130, created_at=clock.now()))
+    db.session.commit()
+
+
+@pytest.fixture
+def driver(display, tmp_path, live_server, clock) -> Iterator[Driver]:
+    configure_kivy()
+    from kivy.metrics import Metrics
+
+    from mobile.app import RepriseApp
+    from mobile.sync import Backoff
+
+    Metrics.density = 1.0  # the same layout whatever the host's screen
+    app = RepriseApp(data_dir=tmp_path / "tablet", server_url=live_server.url, clock=clock.now,
+                     monotonic=FakeMonotonic(), backoff=Backoff(base=0.2, cap=1.0),
+                     poll_interval=3600)
+    drive = Driver(app, SCREENSHOTS)
+    yield drive
+    drive.close()
+
+
+def synced(driver: Driver) -> bool:
+    """Nothing pending and the last pass finished."""
+    return driver.app.sync_state == "done" and not driver.app.pending
+
+
+_STAGGER = itertools.count()
+
+
+def session_payload(clock: FixedClock, days_ago: int = 1, index: int | None = None,
+                    **overrides: Any) -> dict[str, Any]:
+    """A plausible manual session, ``days_ago`` days before the test clock.
+
+    Sessions never overlap (the server refuses that): 40 minutes apart, or, for a
+    backlog, the ``index``-th of many 10-minute sessions 11 minutes apart.
+    """
+    if index is not None:
+        started = clock.now() - timedelta(days=days_ago, minutes=30 + 11 * index)
+        overrides.setdefault("duration_s", 600)
+    else:
+        started = clock.now() - timedelta(days=days_ago,
+                                          minutes=30 + 40 * (next(_STAGGER) % 12))
     payload: dict[str, Any] = {
         "id": str(uuid.uuid4()), "started_at": started.isoformat(), "duration_s": 1800,
         "watts": 40, "hr_mean": 104, "hr_max": 121, "dyspnoea": 4, "effort": 5,

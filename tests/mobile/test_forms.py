@@ -8,10 +8,8 @@ import pytest
 
 from mobile import i18n
 from mobile.forms import (
-    FormResult,
     booklet_entry,
     health_event_form,
-    parse_day,
     readable_reason,
     session_form,
 )
@@ -97,13 +95,6 @@ def test_booklet_and_health_event_payloads():
         "occurred_on": "Date : un événement ne peut pas être dans le futur."}
 
 
-def test_dates_are_typed_the_french_way():
-    result = FormResult()
-    assert parse_day("05/03/2026", result) == date(2026, 3, 5)
-    assert parse_day("2026-03-05", result) is None
-    assert result.errors["occurred_on"].startswith("Date : écrivez la date sous la forme")
-
-
 def test_server_reasons_name_fields_as_the_patient_knows_them():
     assert readable_reason("started_at: trop tôt; hr_max: trop haut") == (
         "Date : trop tôt\nFréquence cardiaque maximale : trop haut")
@@ -184,3 +175,11 @@ def test_home_texts():
     assert sync_text({}, {}, "done") == "Tout est envoyé."
     i18n.set_language("en")
     assert sync_text({SESSION: 2}, {}, "syncing") == "2 sessions waiting to be sent\nSending..."
+
+
+def test_a_manual_session_ends_before_the_sessions_already_logged_that_day() -> None:
+    first = session_form({"duration_min": "30"}, TODAY, NOW)
+    start = datetime.fromisoformat(first.payload["started_at"])
+    taken = [(start, start + timedelta(minutes=30))]
+    second = session_form({"duration_min": "35"}, TODAY, NOW, taken=taken)
+    assert datetime.fromisoformat(second.payload["started_at"]) == start - timedelta(minutes=35)

@@ -25,8 +25,8 @@ def sync_process(data_dir: Path) -> subprocess.Popen:
 
 
 def test_sigkill_during_sync_then_restart_stores_each_item_exactly_once(store, clock):
-    ids = store.add_many(SESSION, [(session_payload(clock), clock.today())
-                                   for _ in range(BACKLOG)], clock.now())
+    ids = store.add_many(SESSION, [(session_payload(clock, index=i), clock.today())
+                                   for i in range(BACKLOG)], clock.now())
     data_dir = store.path.parent
     kills = 0
     for threshold in (BACKLOG // 5, BACKLOG // 2):
@@ -68,8 +68,8 @@ def app_process(data_dir: Path, server_url: str, kivy_home: Path) -> subprocess.
 def test_sigkill_of_the_app_mid_sync_then_restart_stores_each_item_exactly_once(
         display, store, clock, live_server, tmp_path):
     backlog = 1000
-    store.add_many(SESSION, [(session_payload(clock), clock.today())
-                             for _ in range(backlog)], clock.now())
+    store.add_many(SESSION, [(session_payload(clock, index=i), clock.today())
+                             for i in range(backlog)], clock.now())
     data_dir = store.path.parent
     app = app_process(data_dir, live_server.url, tmp_path / "kivy")
     deadline = time.monotonic() + 60

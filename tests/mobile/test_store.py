@@ -136,3 +136,36 @@ def test_killing_the_app_mid_write_leaves_every_item_whole(tmp_path):
     numbers = [json.loads(r[0])["n"] for r in rows]
     # Every acknowledged write is there, whole; at most the one in flight follows it.
     assert numbers == list(range(len(numbers))) and len(numbers) >= acknowledged
+
+
+def test_read_marks_from_the_ui_and_the_sync_thread_never_overwrite_each_other(
+        tmp_path: Path) -> None:
+    """The UI marks messages read while the sync thread pushes and drops earlier marks."""
+    import threading
+
+    from mobile.sync import SyncEngine
+
+    store = Store(tmp_path / "marks.sqlite3")
+    pushed_before = list(range(1000, 1300))
+    for notification_id in pushed_before:
+        store.queue_read_mark(notification_id)
+    read_now = list(range(1, 301))
+    sent: list[int] = []
+
+    class SlowServer:
+        def mark_read(self, notification_id: int) -> None:
+            sent.append(notification_id)
+            time.sleep(0)  # let the UI thread in between read and write
+
+    engine = SyncEngine(store)
+    sync = threading.Thread(target=engine._push_reads, args=(SlowServer(),))
+    sync.start()
+    for notification_id in read_now:  # the UI thread, meanwhile
+        store.queue_read_mark(notification_id)
+    sync.join()
+
+    assert sorted(sent) == pushed_before or set(pushed_before) <= set(sent)
+    remaining = set(store.read_marks())
+    assert set(read_now) <= remaining | set(sent), "no read mark was lost"
+    assert not remaining & set(pushed_before), "no pushed mark came back"
+    store.close()

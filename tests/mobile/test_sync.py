@@ -74,10 +74,13 @@ def test_a_refused_item_is_kept_with_its_reason_and_not_retried(store, clock):
 
 
 def test_a_refusal_naming_no_item_keeps_the_whole_batch(store, clock, patient):
-    """A programme no longer running: a 409 that names no item."""
+    """A programme not running (put back to validated): a 409 that names no item.
+
+    (An enrolment that has ended ends its device tokens instead: 401, back to pairing.)
+    """
     ids = add_sessions(store, clock, 2)
     enrolment = db.session.scalar(db.select(Enrolment).where(Enrolment.patient_id == patient.id))
-    enrolment.state = "interrupted"
+    enrolment.state = "validated"
     db.session.commit()
     engine = SyncEngine(store, clock=clock.now)
     assert engine.sync_once() == DONE

@@ -11,23 +11,23 @@ under ``artifacts/screenshots/mobile/``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import qrcode
+from PIL import ImageOps
 from sqlalchemy import select
 
 from mobile.store import PENDING, REFUSED, SESSION
 from server.extensions import db
-from server.models import BookletEntry, ErgoSession, HealthEvent, Notification, Prescription
+from server.models import BookletEntry, ErgoSession, HealthEvent, Notification
 from server.services import auth as auth_service
 from server.services import notifications
-from shared.enums import Modality
-from tests.mobile.conftest import count_rows
-from tests.mobile.kivy_harness import Driver, configure_kivy
-
-SCREENSHOTS = Path(__file__).parents[2] / "artifacts" / "screenshots" / "mobile"
+from shared.pairing import pairing_uri
+from tests.mobile.conftest import count_rows, synced
+from tests.mobile.kivy_harness import Finger
+from tests.mobile.tap_scenarios import FEELINGS, log_prescribed_session, tick_booklet
 
 pytestmark = [
     # Kivy's SDL2 window and GL modules are C extensions compiled against an
@@ -35,53 +35,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:kivy.*"),
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
 ]
-
-
-class FakeMonotonic:
-    """The guided timer's time source, moved by the test instead of waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Let ``seconds`` pass."""
-        self.now += seconds
-
-
-@pytest.fixture
-def interval_prescription(patient, clock):
-    """Week 3 prescribes 20 minutes of 60 s effort / 60 s recovery at 35 W."""
-    enrolment = patient.enrolments[-1]
-    db.session.add(Prescription(
-        enrolment_id=enrolment.id, from_week=3, session_minutes=20, watts=35,
-        modality=Modality.INTERVAL, work_s=60, rest_s=60, sessions_min=4, sessions_max=6,
-        hr_target_low=None, hr_target_high=130, created_at=clock.now()))
-    db.session.commit()
-
-
-@pytest.fixture
-def driver(display, tmp_path, live_server, clock) -> Iterator[Driver]:
-    configure_kivy()
-    from kivy.metrics import Metrics
-
-    from mobile.app import RepriseApp
-    from mobile.sync import Backoff
-
-    Metrics.density = 1.0  # the same layout whatever the host's screen
-    app = RepriseApp(data_dir=tmp_path / "tablet", server_url=live_server.url, clock=clock.now,
-                     monotonic=FakeMonotonic(), backoff=Backoff(base=0.2, cap=1.0),
-                     poll_interval=3600)
-    drive = Driver(app, SCREENSHOTS)
-    yield drive
-    drive.close()
-
-
-def synced(driver: Driver) -> bool:
-    """Nothing pending and the last pass finished."""
-    return driver.app.sync_state == "done" and not driver.app.pending
 
 
 def test_patient_journey(driver, live_server, pairing_code, patient, clock, factories,
@@ -148,29 +101,35 @@ def test_patient_journey(driver, live_server, pairing_code, patient, clock, fact
     assert (stored.source, stored.duration_s, stored.hr_mean, stored.hr_max) == (
         "guided", 20 * 60, 112, 128)
 
-    # Manual entry: nonsense is refused on the spot, each field named; then saved.
+    # Manual entry: the week's prescription prefilled, heart rates empty until set (starting
+    # from the last session's); impossible values are refused on the spot, each field named.
     manual = driver.go("manual")
-    driver.type(manual.ids.duration_min, "trente")
-    driver.type(manual.ids.hr_mean, "140")
-    driver.type(manual.ids.hr_max, "120")
-    driver.type(manual.ids.pain_eva, "12")
+    assert manual.prescription_text == "Prescription de la semaine : 20 minutes à 35 watts."
+    assert (manual.ids.duration_min.value, manual.ids.watts.value) == (20, 35)
+    assert manual.ids.hr_mean.value is None and manual.ids.hr_mean.usual == 112
+    assert manual.ids.effort.label.startswith("Quel effort")
+    assert manual.ids.dyspnoea.get_root_window() is not None  # breathing programme: asked
+    assert manual.ids.pain_eva.get_root_window() is None  # folded under "More"
+    manual.ids.hr_mean.value, manual.ids.hr_max.value = 140, 120
+    driver.press(manual.ids.more)
+    driver.type(manual.ids.distance_km, "sept")
     driver.press(manual.ids.save)
-    assert manual.ids.duration_min.error == (
-        "Durée : indiquez un nombre entier de 1 à 360 minutes.")
-    assert manual.ids.pain_eva.error == "Douleur : indiquez un nombre entier de 0 à 10."
+    assert manual.ids.distance_km.error == "Distance : indiquez un nombre de 0 à 300 km."
     assert manual.ids.hr_mean.error.startswith("Fréquence cardiaque moyenne : elle ne peut")
     driver.shoot("05_manual_refused")
-    driver.type(manual.ids.duration_min, "25")
-    driver.type(manual.ids.hr_mean, "104")
-    driver.type(manual.ids.pain_eva, "")
-    driver.type(manual.ids.watts, "30")
+    driver.press(manual.ids.duration_min.ids.plus)  # 25 minutes
+    manual.ids.hr_mean.value = 104
     driver.type(manual.ids.distance_km, "7,5")
+    driver.press(manual.ids.watts.ids.erase)  # rode without the power shown
+    driver.press(manual.ids.dyspnoea.choice_button(3))
     driver.press(manual.ids.day1)
     driver.press(manual.ids.save)
     driver.until(lambda: app.root.current == "home" and synced(driver), what="manual synced")
     assert count_rows(ErgoSession) == 2
     yesterday = db.session.scalar(select(ErgoSession).where(ErgoSession.source == "manual"))
     assert yesterday.day == clock.today() - timedelta(days=1) and yesterday.distance_km == 7.5
+    assert (yesterday.duration_s, yesterday.watts, yesterday.dyspnoea, yesterday.effort) == (
+        25 * 60, None, 3, None)
     # Yesterday was the Sunday of week 2: this week still counts one session.
     assert driver.screen.week_text == "Semaine 3 : 1 séance sur 4 à 6"
 
@@ -178,8 +137,8 @@ def test_patient_journey(driver, live_server, pairing_code, patient, clock, fact
     booklet = driver.go("booklet")
     card = booklet.ids.cards.children[-1]
     assert card.title == "Lever de chaise" and card.dose.startswith("3 x 10 répétitions")
-    card.ids.pain.value = 3
-    driver.press(card.children[1].children[-1])  # "Fait"
+    driver.press(card.ids.pain.choice_button(3))
+    driver.press(card.ids.done)
     assert card.status == "done" and card.message == "Enregistré."
     driver.shoot("06_booklet")
     driver.until(lambda: synced(driver), what="booklet synced")
@@ -196,11 +155,13 @@ def test_patient_journey(driver, live_server, pairing_code, patient, clock, fact
     driver.press(fall)
     other_day = next(b for b in event.ids.days.children if b.value == "other")
     driver.press(other_day)
-    driver.type(event.ids.other_day, "le 3 mars")
     driver.press(event.ids.save)
-    assert event.ids.other_day.error.startswith("Date : écrivez la date sous la forme")
-    driver.type(event.ids.other_day, (clock.today() - timedelta(days=3)).strftime("%d/%m/%Y"))
+    assert event.ids.other_day.error == "Date : appuyez sur + pour remonter jour par jour."
+    driver.press(event.ids.other_day.ids.plus)
+    assert event.ids.other_day.value == 3 and event.ids.other_day.note.split()[0] in (
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
     driver.press(next(b for b in event.ids.signs.children if b.value == "walking_difficulty"))
+    driver.press(event.ids.more)
     driver.type(event.ids.description, "Glissé dans la salle de bain")
     driver.press(event.ids.save)
     driver.until(lambda: app.root.current == "home" and synced(driver), what="event synced")
@@ -210,9 +171,10 @@ def test_patient_journey(driver, live_server, pairing_code, patient, clock, fact
 
     # Offline: two sessions wait on the tablet and the home screen says so.
     live_server.stop()
-    for minutes in ("30", "35"):
+    for taps in (2, 3):  # 30 and 35 minutes: the prescribed 20, 5 more per tap
         manual = driver.go("manual")
-        driver.type(manual.ids.duration_min, minutes)
+        for _ in range(taps):
+            driver.press(manual.ids.duration_min.ids.plus)
         driver.press(manual.ids.save)
     home = driver.until(lambda: app.root.current == "home" and app.sync_state == "offline"
                         and driver.screen, what="offline state")
@@ -246,7 +208,7 @@ def test_patient_journey(driver, live_server, pairing_code, patient, clock, fact
     corrections.correct(refused.item_id)
     manual = driver.until(lambda: app.root.current == "manual" and driver.screen)
     assert manual.correction.startswith("Corrigez cette séance. Le serveur a répondu")
-    assert manual.ids.duration_min.text == "15"
+    assert manual.ids.duration_min.value == 15
     driver.shoot("10_manual_correction")
     driver.press(manual.ids.day0)
     driver.press(manual.ids.save)
@@ -304,7 +266,6 @@ def test_patient_journey(driver, live_server, pairing_code, patient, clock, fact
     # A revoked token: back to pairing, the unsent session kept, sent after pairing again.
     auth_service.revoke(auth_service.resolve_token(app.store.token))
     manual = driver.go("manual")
-    driver.type(manual.ids.duration_min, "20")
     driver.press(manual.ids.save)
     pairing = driver.until(lambda: app.root.current == "pairing" and driver.screen,
                            what="back to pairing")
@@ -313,8 +274,18 @@ def test_patient_journey(driver, live_server, pairing_code, patient, clock, fact
     driver.shoot("16_pairing_after_revocation")
     referent = patient.referent
     code, _record = auth_service.create_pairing_code(patient.enrolments[-1], referent)
-    driver.type(pairing.ids.code, code)
-    driver.press(pairing.ids.submit)
+    # Pairing again by scanning: no camera here, so the screen says so; then a camera
+    # frame (a Kivy texture holding the QR code the coordinator's page draws) pairs.
+    scan = driver.go("scan")
+    assert scan.message.startswith("La caméra de cette tablette ne peut pas")
+    driver.shoot("17_scan_without_camera")
+    from kivy.graphics.texture import Texture
+
+    qr = qrcode.make(pairing_uri(code, live_server.url)).get_image().convert("RGBA")
+    frame = Texture.create(size=qr.size, colorfmt="rgba")
+    frame.blit_buffer(ImageOps.flip(qr).tobytes(), colorfmt="rgba", bufferfmt="ubyte")
+    scan._camera = SimpleNamespace(texture=frame, play=True)
+    scan._scan(0)
     driver.until(lambda: app.root.current == "home" and synced(driver), what="re-paired")
     assert count_rows(ErgoSession) == 6 and app.store.counts()[REFUSED] == {}
 
@@ -326,3 +297,26 @@ def test_patient_journey(driver, live_server, pairing_code, patient, clock, fact
     driver.until(lambda: app.root.current == "pairing", what="unpaired")
     assert app.store.token is None
     assert json.loads(app.store.get("notifications_to_mark")) == []
+
+
+def test_a_prescribed_session_and_the_days_booklet_take_a_tap_each(
+        interval_prescription, store, driver):
+    """Measured with input events at window pixels (bench/tablet_taps.py prints the same)."""
+    app = driver.app
+    driver.until(lambda: app.cached("plan") and driver.screen.name == "home"
+                 and synced(driver), what="paired tablet with its plan")
+    finger = Finger(driver)
+
+    session = log_prescribed_session(driver, finger)
+    assert session.taps <= 4 and session.keys == 0, session
+    booklet, exercises = tick_booklet(driver, finger)
+    # Open the booklet, one tap per exercise, back home.
+    assert exercises >= 2 and booklet.taps == exercises + 2 and booklet.keys == 0, booklet
+
+    driver.until(lambda: synced(driver), what="both tasks sent")
+    stored = db.session.scalar(select(ErgoSession))
+    assert (stored.duration_s, stored.watts, stored.effort, stored.dyspnoea, stored.source) == (
+        20 * 60, 35, FEELINGS["effort"], FEELINGS["dyspnoea"], "manual")
+    assert stored.hr_mean is None  # no heart rate invented when none was measured
+    assert count_rows(BookletEntry) == exercises
+    assert db.session.scalars(select(BookletEntry.pain_eva)).all() == [None] * exercises

@@ -439,3 +439,36 @@ def test_a_run_taken_over_while_it_ran_does_not_overwrite_the_new_owners_record(
     assert run_once(DailyJob("probe", time(6, 0), overran), TODAY) == {"late": True}
     row = the_run("probe", TODAY)
     assert (row.owner, row.status, row.summary) == ("other:1", "running", None)
+
+
+def test_a_failed_daily_run_is_retried_with_back_off_within_its_day(
+        app: Any, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL restarts at 06:00: the sweep fails, twice; it is retried at 06:05, then
+    06:15, and succeeds, without restarting the scheduler; then nothing more."""
+    job, recorder = recording_job("sweep", time(6, 0), failures=2)
+    monkeypatch.setattr(jobs, "DAILY_JOBS", (job,))
+    clock.set(at(TODAY, 6))
+    assert run_once(job, TODAY) is None
+    assert the_run("sweep", TODAY).status == "failed"
+
+    clock.set(at(TODAY, 6, 4))
+    assert jobs.retry_failed() == {}, "not before its back-off"
+    clock.set(at(TODAY, 6, 5))
+    assert jobs.retry_failed() == {"sweep": None}  # tried again, failed again
+    assert (the_run("sweep", TODAY).status, the_run("sweep", TODAY).attempts) == ("failed", 2)
+    clock.set(at(TODAY, 6, 14))
+    assert jobs.retry_failed() == {}, "the back-off doubled"
+    clock.set(at(TODAY, 6, 15))
+    assert jobs.retry_failed() == {"sweep": {"day": TODAY.isoformat()}}
+    assert (the_run("sweep", TODAY).status, the_run("sweep", TODAY).attempts) == ("done", 3)
+    clock.set(at(TODAY, 9))
+    assert jobs.retry_failed() == {}
+    assert recorder.days == [TODAY] * 3
+
+
+def test_the_scheduler_checks_for_failed_runs_every_minute(bare_app: Any) -> None:
+    from server.scheduler import RETRY_CHECK_EVERY_S, build_scheduler
+
+    retry = {j.id: j for j in build_scheduler(bare_app).get_jobs()}["retry"]
+    assert retry.trigger.interval == timedelta(seconds=RETRY_CHECK_EVERY_S) == timedelta(
+        minutes=1)

@@ -1,5 +1,6 @@
 """The Alembic migrations build exactly the models' schema, and undo it, on both databases."""
 
+import ast
 import os
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy.engine import make_url
 from server import create_app
 from server.config import _database_url
 from server.extensions import db
+from tests.server.migration_data import DATA
 
 MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
 
@@ -56,3 +58,56 @@ def test_migrations_have_a_single_head():
         script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config(
             MIGRATIONS))
         assert len(script.get_heads()) == 1
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """The top-level packages a Python file imports (``import a.b``, ``from a.b import c``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_migrations_import_no_project_code():
+    # A migration replays the schema and data of its day: code that changes later
+    # (services, models, rules) would make replaying it break or compute something
+    # else. env.py reaches the metadata through Flask-Migrate's extension
+    # (``current_app``), not by importing the server.
+    project = {"server", "shared", "mobile", "tests", "bench"}
+    files = [Path(MIGRATIONS) / "env.py", *sorted((Path(MIGRATIONS) / "versions").glob("*.py"))]
+    assert len(files) > 7
+    offenders = {path.name: sorted(_imported_modules(path) & project) for path in files}
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def _revisions(app) -> list[str]:
+    """Every revision, oldest first."""
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config(MIGRATIONS))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def test_every_revision_has_its_data_writer():
+    # Adding a revision: add its rows (and what they become at head) to migration_data.DATA.
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context():
+        assert _revisions(app) == list(DATA)
+
+
+def test_data_written_at_every_revision_is_read_right_at_head(empty_database):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        for revision in _revisions(app):
+            upgrade(directory=MIGRATIONS, revision=revision)
+            with db.engine.begin() as conn:
+                DATA[revision].write(conn)
+        upgrade(directory=MIGRATIONS)
+        try:
+            for data in DATA.values():
+                data.check()
+        finally:
+            db.session.rollback()
+            db.engine.dispose()

@@ -359,3 +359,18 @@ def test_reminders_speak_the_patients_language(factories: Factories) -> None:
     bodies = {n.patient_id: n.body for n in outbox(kind="reminder_no_session")}
     assert bodies[french.id].startswith("Aucune séance d'ergocycle enregistrée depuis 3 jours")
     assert bodies[english.id].startswith("No ergocycle session recorded for 3 days")
+
+
+def test_yesterdays_reminders_caught_up_this_morning_do_not_announce_todays_calls(
+        factories: Factories) -> None:
+    """The scheduler was down at 17:00 yesterday; catch-up runs yesterday's reminders at
+    08:00: a call due today is not "tomorrow" any more, and tomorrow's waits for 17:00."""
+    referent = factories.user(Role.REFERENT)
+    today_call = factories.active_patient(referent, first_name="Today")
+    log_session(today_call, TODAY)
+    plan_only(today_call, (ContactKind.WEEKLY_CALL, at(TODAY, 14)))
+    factories.clock.set(at(TODAY, 8))
+
+    send_patient_reminders(TODAY - timedelta(days=1))
+
+    assert outbox(kind="reminder_call") == []

@@ -69,7 +69,7 @@ def fire_times(trigger: CronTrigger, after: datetime, count: int) -> list[dateti
 def test_daily_jobs_are_registered_at_their_local_time_in_paris(bare_app: Flask) -> None:
     jobs = scheduled(bare_app)
 
-    assert set(jobs) == {*DAILY, "deliver"}
+    assert set(jobs) == {*DAILY, "deliver", "retry"}
     for name, local in DAILY.items():
         trigger = jobs[name].trigger
         assert isinstance(trigger, CronTrigger)
@@ -194,7 +194,8 @@ class FakeScheduler:
 @pytest.fixture
 def fake_scheduler(monkeypatch: pytest.MonkeyPatch) -> FakeScheduler:
     fake = FakeScheduler()
-    monkeypatch.setattr(scheduler_module, "build_scheduler", lambda app: fake)
+    monkeypatch.setattr(scheduler_module, "build_scheduler",
+                        lambda app, deliver_every=DELIVERY_EVERY_S: fake)
     return fake
 
 
@@ -221,15 +222,15 @@ def test_run_scheduler_without_catch_up_only_starts_the_schedule(
 def test_reprise_scheduler_command_runs_the_scheduler(
         bare_app: Flask, monkeypatch: pytest.MonkeyPatch, args: list[str], catch_up: bool,
         ) -> None:
-    calls: list[tuple[Flask, bool]] = []
-    monkeypatch.setattr(scheduler_module, "run_scheduler",
-                        lambda app, catch_up: calls.append((app, catch_up)))
+    calls: list[tuple[Flask, bool, int]] = []
+    monkeypatch.setattr(scheduler_module, "run_scheduler", lambda app, catch_up, deliver_every:
+                        calls.append((app, catch_up, deliver_every)))
     monkeypatch.setattr("logging.basicConfig", lambda **kw: None)
 
     result = bare_app.test_cli_runner().invoke(args=["scheduler", *args])
 
     assert result.exit_code == 0, result.output
-    assert calls == [(bare_app, catch_up)]
+    assert calls == [(bare_app, catch_up, DELIVERY_EVERY_S)]
 
 
 # --- reprise sweep --as-of ------------------------------------------------------------------

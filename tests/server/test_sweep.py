@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,8 +15,8 @@ from server.models import HealthEvent, Notification, ScheduledContact
 from server.models.flags import Flag, FlagEvent
 from server.services.flag_text import describe
 from server.services.sweep import sweep
-from shared.enums import ContactStatus, FlagStatus, Role
-from shared.rules import FlagKind
+from shared.enums import ContactStatus, FlagStatus, HealthEventKind, Role
+from shared.rules import RULES, FlagKind
 from tests.conftest import TODAY
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -116,6 +118,36 @@ def test_health_event_during_the_intervention_goes_to_the_physician_at_once(
     sweep(TODAY + timedelta(days=7))
     db.session.refresh(flag)
     assert flag.status == FlagStatus.ESCALATED
+
+
+def test_a_health_event_before_the_start_day_reaches_the_physician_and_the_sweep_runs_on(
+        factories, referent, physician, client, auth, clock):
+    # The programme starts tomorrow and the tablet sends an event dated that day (a planned
+    # admission, a tablet's clock ahead): the physician hears of it before the patient
+    # starts training, and the day's sweep still examines everyone else.
+    tomorrow = TODAY + timedelta(days=1)
+    patient = factories.active_patient(referent, start=tomorrow, physician=physician)
+    response = client.post("/api/v1/me/health-events", headers=auth.device(patient), json={
+        "items": [{"id": "0d6c4b3a-2f1e-4c5d-8b7a-6e5f4d3c2b1a", "kind": "fall",
+                   "occurred_on": tomorrow.isoformat()}]})
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()
+    flag = flags_of(patient)[FlagKind.HEALTH_EVENT]
+    assert (flag.status, flag.escalated_to_id) == (FlagStatus.ESCALATED, physician.id)
+    assert db.session.scalars(select(HealthEvent)).one().flag_id == flag.id
+    # The same for an event that the daily sweep finds (stored, not reported yet).
+    waiting = factories.active_patient(referent, start=tomorrow, physician=physician)
+    started = factories.active_patient(referent)
+    enrolment = factories.enrolment(waiting)
+    db.session.add(HealthEvent(
+        patient_id=waiting.id, enrolment_id=enrolment.id, kind=HealthEventKind.FALL,
+        occurred_on=tomorrow, warning_signs=[], client_id=uuid.uuid4(),
+        payload_digest="0" * 64, received_at=clock.now()))
+    db.session.commit()
+    summary = sweep(TODAY)
+    assert summary.by_kind["health_event"] == 1
+    assert set(flags_of(waiting)) == {FlagKind.HEALTH_EVENT}
+    assert FlagKind.SILENCE in flags_of(started)
 
 
 def test_an_unsafe_heart_rate_is_reported_once_even_after_it_is_resolved(
@@ -233,6 +265,22 @@ def test_the_sweep_is_set_based_its_query_count_does_not_grow_with_patients(
     assert large == small
 
 
+def test_a_dyspnoea_threshold_changed_in_the_rules_applies_to_weeks_already_stored(
+        factories, referent, monkeypatch):
+    patient = factories.active_patient(referent)
+    factories.sessions(patient, week_days(2, 4), dyspnoea=6)
+    sweep(TODAY)
+    assert FlagKind.DYSPNOEA not in flags_of(patient)  # 6/10 is under the threshold of 7
+    code = patient.enrolments[-1].programme_code
+    monkeypatch.setitem(RULES, code, dataclasses.replace(RULES[code], dyspnoea_high=6))
+    sweep(TODAY)
+    flag = flags_of(patient)[FlagKind.DYSPNOEA]
+    assert flag.evidence == {"week": 2, "high_scores": 4, "dyspnoea_high": 6,
+                             "dyspnoea_high_sessions": 2}
+    monkeypatch.setitem(RULES, code, dataclasses.replace(RULES[code], dyspnoea_high=8))
+    assert sweep(TODAY).flags_closed == 1
+
+
 def test_pain_rising_two_points_over_the_first_week_flags_a_low_back_pain_patient(
         factories, referent):
     rising = factories.active_patient(referent, programme="low_back_pain_home")
@@ -263,3 +311,32 @@ def test_a_ceiling_lowered_later_flags_the_recent_sessions_now_above_it(factorie
     flag = flags_of(patient)[FlagKind.HEART_RATE]
     assert [s["day"] for s in flag.evidence["sessions"]] == [d.isoformat() for d in recent]
     assert {s["hr_ceiling"] for s in flag.evidence["sessions"]} == {120}
+
+
+def _escalation_mail(factories, referent, physician, client, auth):
+    patient = factories.active_patient(referent, physician=physician, last_name="Leroy")
+    client.post("/api/v1/me/health-events", headers=auth.device(patient), json={
+        "items": [{"id": "6f1c3a52-7f0e-4d55-9b38-1a2b3c4d5e6f", "kind": "hospitalisation",
+                   "occurred_on": (TODAY - timedelta(days=1)).isoformat()}]})
+    db.session.expire_all()
+    flag = flags_of(patient)[FlagKind.HEALTH_EVENT]
+    mail = db.session.scalars(select(Notification).where(Notification.user_id == physician.id))
+    return flag, mail.one()
+
+
+def test_escalation_mail_on_ordinary_smtp_names_no_patient_and_no_finding(
+        app, factories, referent, physician, client, auth):
+    app.config["PUBLIC_URL"] = "https://reprise.example.org"
+    flag, mail = _escalation_mail(factories, referent, physician, client, auth)
+    text = f"{mail.subject}\n{mail.body}"
+    assert "LEROY" not in text.upper() and "Jeanne" not in text
+    assert "ospitalisation" not in text
+    assert str(flag.id) in mail.subject and "gravité 4" in mail.body
+    assert f"https://reprise.example.org/physician/flags/{flag.id}" in mail.body
+
+
+def test_escalation_mail_on_a_secure_health_messaging_service_carries_the_details(
+        app, factories, referent, physician, client, auth):
+    app.config["SMTP_SECURE_HEALTH_MESSAGING"] = True
+    _flag, mail = _escalation_mail(factories, referent, physician, client, auth)
+    assert "LEROY" in mail.subject.upper()

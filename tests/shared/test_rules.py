@@ -192,6 +192,17 @@ def test_a_suspended_enrolment_raises_no_adherence_silence_or_rupture_flag():
     assert set(found) == {FlagKind.HEALTH_EVENT}
 
 
+@pytest.mark.parametrize(("project", "counts", "fires"), [
+    (2, (2, 2, 2), False), (2, (1, 1, 1), True), (5, (4, 4, 4), True), (5, (4, 5, 4), False),
+])
+def test_follow_up_rupture_is_measured_against_the_activity_project(project, counts, fires):
+    weeks = {w: WeekFigures(sessions=c) for w, c in zip((20, 21, 22), counts, strict=True)}
+    found = kinds(evaluate(facts(week=23, weeks=weeks, activity_project=project)))
+    assert (FlagKind.FOLLOW_UP_RUPTURE in found) is fires
+    if fires:
+        assert found[FlagKind.FOLLOW_UP_RUPTURE].evidence["project_sessions_per_week"] == project
+
+
 def test_follow_up_rupture_needs_three_whole_follow_up_weeks():
     weeks = {w: WeekFigures(sessions=0) for w in range(12, 16)}
     assert FlagKind.FOLLOW_UP_RUPTURE not in kinds(evaluate(facts(week=15, weeks=weeks)))

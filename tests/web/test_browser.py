@@ -8,12 +8,15 @@ artifacts/screenshots/web/.
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from typing import Any
 
+from PIL import Image
 from sqlalchemy import select
 
+from mobile.qr import read_pairing
 from server.extensions import db
 from server.models import Enrolment, Patient, Prescription, ScheduledContact, User
 from server.models.flags import Flag
@@ -234,6 +237,9 @@ def test_coordinator_creates_an_enrolment_through_the_pipeline(
     page.get_by_role("button", name="Nouveau code d'appairage").click()
     code = page.locator("#pairing-code").inner_text()
     assert re.fullmatch(r"[2-9A-HJ-NP-Z]{8}", code)
+    # The QR code drawn next to it, as the browser shows it, reads back to the same code.
+    shot = Image.open(io.BytesIO(page.locator("#pairing-qr svg").screenshot()))
+    assert read_pairing(shot.convert("L")) == (code, live_server.rstrip("/") + "/")
     screenshot(page, "enrolment")
 
     enrolment = db.session.scalar(select(Enrolment))

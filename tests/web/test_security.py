@@ -11,7 +11,7 @@ from server.extensions import db
 from server.models import ApiToken
 from server.services.auth import MAX_FAILED_LOGINS
 from shared.enums import Role
-from tests.conftest import Factories
+from tests.conftest import PASSWORD, Factories
 from tests.web.conftest import WebClient, csrf_from
 
 
@@ -42,7 +42,7 @@ def test_wrong_password_is_refused_in_french_and_locks_the_account(
         assert response.status_code == 400
         assert "E-mail ou mot de passe incorrect" in response.text
     response = web.login(coordinator)
-    assert "Compte bloqué" in response.text
+    assert "compte bloqué" in response.text
     db.session.refresh(coordinator)
     assert coordinator.locked_until is not None
 
@@ -62,11 +62,11 @@ def test_totp_enrolment_then_log_in_with_the_code(web: WebClient, factories: Fac
     page = web.get("/account/second-factor")
     secret = page.text.split('id="totp-secret">')[1].split("<")[0]
     refused = web.client.post("/account/second-factor", data={
-        "secret": secret, "code": "000000", "csrf_token": csrf_from(page.text)})
+        "password": PASSWORD, "code": "000000", "csrf_token": csrf_from(page.text)})
     assert refused.status_code == 400 and "Code incorrect" in refused.text
     code = pyotp.TOTP(secret).at(factories.clock.now())
     web.client.post("/account/second-factor", data={
-        "secret": secret, "code": code, "csrf_token": csrf_from(page.text)})
+        "password": PASSWORD, "code": code, "csrf_token": csrf_from(page.text)})
     db.session.refresh(physician)
     assert physician.totp_secret == secret
     web.post("/logout")
@@ -79,7 +79,7 @@ def test_totp_enrolment_then_log_in_with_the_code(web: WebClient, factories: Fac
                                                  "csrf_token": csrf_from(page.text)})
     assert "Code incorrect" in wrong.text
     db.session.refresh(physician)
-    assert physician.failed_logins == 1
+    assert physician.failed_logins == 2, "the password step and the wrong code both count"
     ok = web.client.post("/login/code", data={"code": code, "csrf_token": csrf_from(page.text)})
     assert ok.status_code == 302
     assert web.get("/physician/").status_code == 200
@@ -142,3 +142,52 @@ def test_deactivating_an_account_ends_its_open_session(
         f"u{admin.id}-role": "referent", f"u{admin.id}-active": "y",
         "csrf_token": csrf_from(page)})
     assert refused.status_code == 422 and "propre accès administrateur" in refused.text
+
+
+def test_the_session_cookie_holds_no_api_credential(
+        web_app: Flask, web: WebClient, factories: Factories) -> None:
+    referent = factories.user(Role.REFERENT)
+    web.login(referent)
+    cookie = web.client.get_cookie("reprise_session")
+    session = web_app.session_interface.get_signing_serializer(web_app).loads(cookie.value)
+    assert set(session) <= {"sid", "csrf_token", "_permanent", "lang"}
+    # Whatever the cookie carries, as a bearer token it opens nothing.
+    for value in (cookie.value, *map(str, session.values())):
+        answer = web.client.get("/api/v1/patients", headers={"Authorization": f"Bearer {value}"})
+        assert answer.status_code == 401
+
+
+def test_enabling_totp_uses_the_secret_the_server_drew_and_asks_for_the_password(
+        web: WebClient, factories: Factories) -> None:
+    physician = factories.user(Role.PHYSICIAN)
+    web.login(physician)
+    page = web.get("/account/second-factor")
+    secret = page.text.split('id="totp-secret">')[1].split("<")[0]
+    code_of_zeros = pyotp.TOTP("A" * 32).at(factories.clock.now())
+    forged = web.client.post("/account/second-factor", data={
+        "password": PASSWORD, "secret": "A" * 32, "code": code_of_zeros,
+        "csrf_token": csrf_from(page.text)})
+    assert forged.status_code == 400
+    code = pyotp.TOTP(secret).at(factories.clock.now())
+    no_password = web.client.post("/account/second-factor", data={
+        "password": "not it at all", "code": code, "csrf_token": csrf_from(page.text)})
+    assert no_password.status_code == 400 and "Mot de passe incorrect" in no_password.text
+    db.session.refresh(physician)
+    assert physician.totp_secret is None
+    assert secret in web.get("/account/second-factor").text, "the same secret is offered again"
+
+
+def test_pages_answer_404_for_ids_beyond_the_tables(web: WebClient, factories: Factories) -> None:
+    web.login(factories.user(Role.COORDINATOR))
+    for path in (f"/patients/{2**63}", f"/coordinator/enrolments/{2**63}",
+                 f"/flags/{2**64}", f"/patients/1/documents/{2**63}", f"/patients/{2**31}"):
+        assert web.get(path).status_code == 404, path
+
+
+def test_a_form_field_with_a_control_character_is_a_422_page_naming_it(
+        web: WebClient, factories: Factories) -> None:
+    page = web.get("/login")
+    response = web.client.post("/login", data={
+        "email": "a\x00b@example.org", "password": "x", "csrf_token": csrf_from(page.text)})
+    assert response.status_code == 422
+    assert "<html" in response.text and "email" in response.text

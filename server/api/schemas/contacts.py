@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from server.services.validation import InRange
+from server.services.validation import Day, InRange
 from shared.enums import FlagDecision
 from shared.ranges import Range
 
@@ -78,9 +78,9 @@ class FlagDecisionIn(Schema):
 
     decision = fields.Enum(FlagDecision, by_value=True, required=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    visit_day = fields.Date(allow_none=True)
+    visit_day = Day(allow_none=True)
     # Suspension: the day the physician will review it.
-    review_on = fields.Date(allow_none=True)
+    review_on = Day(allow_none=True)
 
 
 class QueueContactOut(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from server.services.notifications import MAX_PAGE
-from server.services.validation import InRange
+from server.services.validation import InRange, Instant
 from shared.ranges import Range
 
 
@@ -13,7 +13,7 @@ class NotificationQuery(Schema):
     """Query string of the listing: a poll since an instant, or the page after an item."""
 
     # Query-string values arrive as text: the plain (converting) Integer is right here.
-    since = fields.AwareDateTime(load_default=None, metadata={
+    since = Instant(load_default=None, metadata={
         "description": "Only messages created after this instant (exclusive)."})
     before_id = fields.Integer(load_default=None, validate=InRange(Range(1, 2**31 - 1)), metadata={
         "description": "Only messages older than this one: the next page of a listing."})

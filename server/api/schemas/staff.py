@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from server.clock import get_clock
-from server.services.validation import InRange, Integer, heart_rate
+from server.services.validation import Day, InRange, Integer, heart_rate
 from shared.enrolment import Action, all_dossier_pieces, dossier_pieces
 from shared.enums import EnrolmentState, ReferralSource, Sex, WorkStatus
 from shared.programmes import TEMPLATES
@@ -89,7 +89,7 @@ class PatientIn(Schema):
 
     first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    birth_date = fields.Date(required=True)
+    birth_date = Day(required=True)
     sex = fields.String(required=True, validate=validate.OneOf(list(Sex)))
     phone = fields.String(required=True, validate=validate.Regexp(
         r"^\+?[0-9 .-]{6,20}$", error="Not a valid phone number."))
@@ -125,7 +125,7 @@ class EnrolmentOut(Schema):
     dossier = fields.Dict()
     requested_at = fields.AwareDateTime()
     validated_at = fields.AwareDateTime(allow_none=True)
-    start_date = fields.Date(allow_none=True)
+    start_date = Day(allow_none=True)
     ended_at = fields.AwareDateTime(allow_none=True)
     end_reason = fields.String(allow_none=True)
     suspended_on = fields.Date(allow_none=True)
@@ -159,11 +159,11 @@ class TransitionIn(Schema):
 
     action = fields.Enum(Action, by_value=True, required=True)
     reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    start_date = fields.Date(allow_none=True)
+    start_date = Day(allow_none=True)
     intervention_weeks = Integer(allow_none=True, validate=InRange(Range(4, 16, "weeks")))
     dossier = fields.Nested(DossierIn, load_default=dict)
     # Suspension: the day the physician will review it.
-    review_on = fields.Date(allow_none=True)
+    review_on = Day(allow_none=True)
 
 
 class PairingCodeOut(Schema):

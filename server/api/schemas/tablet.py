@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from server.services.validation import (
+    Day,
     HeartRateSeries,
     InRange,
+    Instant,
     Integer,
     Number,
     heart_rate,
@@ -28,7 +30,6 @@ from shared.ranges import (
     DISTANCE_KM,
     MAX_BATCH_ITEMS,
     RESISTANCE,
-    SCORE_0_10,
     SESSION_DURATION_S,
     WATTS,
 )
@@ -38,7 +39,7 @@ class SessionIn(Schema):
     """One ergocycle session as the tablet sends it."""
 
     id = fields.UUID(required=True)
-    started_at = fields.AwareDateTime(required=True)
+    started_at = Instant(required=True)
     duration_s = Integer(required=True, validate=InRange(SESSION_DURATION_S))
     resistance = Integer(allow_none=True, validate=InRange(RESISTANCE))
     watts = Integer(allow_none=True, validate=InRange(WATTS))
@@ -68,7 +69,7 @@ class BookletEntryIn(Schema):
 
     id = fields.UUID(required=True)
     item_id = Integer(required=True)
-    day = fields.Date(required=True)
+    day = Day(required=True)
     status = fields.Enum(BookletStatus, by_value=True, required=True)
     pain_eva = score()
     notes = note()
@@ -79,28 +80,42 @@ class HealthEventIn(Schema):
 
     id = fields.UUID(required=True)
     kind = fields.Enum(HealthEventKind, by_value=True, required=True)
-    occurred_on = fields.Date(required=True)
+    occurred_on = Day(required=True)
     description = note()
     warning_signs = fields.List(fields.Enum(WarningSign, by_value=True), load_default=list)
 
 
 class QuestionnaireIn(Schema):
-    """Answers to a questionnaire: item code to a 0-10 number."""
+    """Answers to a questionnaire: item code to the point chosen on the item's scale.
+
+    Each answer is checked against the instrument's definition and the server
+    scores it (``services.measures``); there is no score field to send.
+    """
 
     id = fields.UUID(required=True)
     instrument = fields.Enum(Questionnaire, by_value=True, required=True)
-    answered_at = fields.AwareDateTime(required=True)
+    answered_at = Instant(required=True)
     answers = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=40)),
-        values=Number(validate=InRange(SCORE_0_10)),
-        required=True, validate=validate.Length(min=1, max=100),
+        values=Number(), required=True, validate=validate.Length(min=1, max=100),
     )
-    score = Number(allow_none=True)
+
+
+class Batch(Schema):
+    """``{"items": [...]}``: the item count is checked before any item is read."""
+
+    @pre_load
+    def _bounded(self, data: Any, **kwargs: Any) -> Any:
+        items = data.get("items") if isinstance(data, dict) else None
+        if isinstance(items, list) and not 1 <= len(items) <= MAX_BATCH_ITEMS:
+            raise ValidationError(_("Length must be between %(low)s and %(high)s.",
+                                    low=1, high=MAX_BATCH_ITEMS), "items")
+        return data
 
 
 def batch_of(item: type[Schema], name: str) -> type[Schema]:
     """A ``{"items": [...]}`` batch schema of 1 to MAX_BATCH_ITEMS items."""
-    return Schema.from_dict(
+    return Batch.from_dict(
         {"items": fields.List(fields.Nested(item), required=True,
                               validate=validate.Length(min=1, max=MAX_BATCH_ITEMS))},
         name=name,
@@ -189,6 +204,8 @@ class PlanOut(Schema):
     booklet = fields.List(fields.Nested(BookletItemOut))
     next_contacts = fields.List(fields.Nested(ContactOut))
     suspension = fields.Nested(SuspensionOut, allow_none=True)
+    # Instruments to fill now, each with its items laid out (works offline once cached).
+    questionnaires_due = fields.List(fields.Dict())
 
 
 class WeekOut(Schema):

@@ -32,9 +32,16 @@ from server.models import (
     QuestionnaireResponse,
     ScheduledContact,
     User,
+    VisitReport,
 )
-from server.services.demo import DEMO_PASSWORD, MIN_PATIENTS, build_demo_cohort
-from shared.enrolment import RUNNING_STATES, TERMINAL_STATES, dossier_pieces
+from server.services import measures
+from shared.enrolment import (
+    RUNNING_STATES,
+    TERMINAL_STATES,
+    Action,
+    check_transition,
+    dossier_pieces,
+)
 from shared.enums import (
     ContactKind,
     ContactStatus,
@@ -45,8 +52,11 @@ from shared.enums import (
     Role,
     SessionSource,
 )
+from shared.instruments import get_instrument
+from shared.outcomes import Verdict
 from shared.programmes import LOW_BACK_PAIN, RESPIRATORY
 from shared.timeline import PARIS, build_timeline, local_midnight, phase_on, week_of
+from synthetic.demo import DEMO_PASSWORD, MIN_PATIENTS, build_demo_cohort
 
 S = EnrolmentState
 TODAY = date(2026, 3, 2)
@@ -59,10 +69,10 @@ STARTED = (S.ACTIVE, S.FOLLOW_UP, S.COMPLETED, S.INTERRUPTED, S.REORIENTED)
 @pytest.fixture(scope="module")
 def demo_app() -> Iterator[Flask]:
     """An app on its own database (SQLite in memory unless told otherwise), for the module."""
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "demo-test",
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL_TEST_SQLALCHEMY", "sqlite://"),
-    })
+    uri = os.environ.get("DATABASE_URL_TEST_SQLALCHEMY", "sqlite://")
+    # This database plays the demo's: the published logins may go there.
+    app = create_app({"TESTING": True, "SECRET_KEY": "demo-test",
+                      "SQLALCHEMY_DATABASE_URI": uri, "DEMO_DATABASE_URI": uri})
     with app.app_context():
         db.create_all()
         yield app
@@ -157,6 +167,7 @@ def test_enrolment_dates_and_transitions_follow_the_state_machine(summary):
         S.COMPLETED: ["complete_dossier", "validate", "start", "begin_follow_up", "complete"],
         S.INTERRUPTED: ["complete_dossier", "validate", "start", "interrupt"],
         S.REORIENTED: ["complete_dossier", "validate", "start", "begin_follow_up", "reorient"],
+        S.SUSPENDED: ["complete_dossier", "validate", "start", "suspend"],
     }
     for e in _enrolments():
         transitions = list(db.session.scalars(
@@ -189,6 +200,21 @@ def test_enrolment_dates_and_transitions_follow_the_state_machine(summary):
         phase = phase_on(e.template, e.start_date, TODAY) if e.start_date else None
         assert phase == {S.ACTIVE: Phase.INTERVENTION, S.FOLLOW_UP: Phase.FOLLOW_UP,
                          S.COMPLETED: Phase.ENDED}.get(e.state, phase)
+
+
+def test_every_history_is_a_path_the_state_machine_allows(summary):
+    roles = dict(db.session.execute(select(User.id, User.role)).all())
+    histories: dict[int, list[EnrolmentTransition]] = defaultdict(list)
+    for t in db.session.scalars(select(EnrolmentTransition).order_by(EnrolmentTransition.id)):
+        histories[t.enrolment_id].append(t)
+    for e in _enrolments():
+        state = S.REQUESTED
+        for t in histories[e.id]:
+            # Same source, role and reason: the state machine reaches the same target.
+            assert t.from_state == state
+            state = check_transition(state, Action(t.action), roles[t.actor_id], t.reason)
+            assert t.to_state == state
+        assert state == e.state
 
 
 def test_started_enrolments_have_timeline_booklet_and_prescriptions(summary):
@@ -390,6 +416,7 @@ def test_a_second_call_without_reset_changes_nothing(summary):
     before = _fingerprint()
     again = build_demo_cohort(patients=PATIENTS, seed=SEED, reset=False, today=TODAY)
     assert again["created"] is False and "already" in again["message"]
+    assert again["logins"] == summary["logins"]  # make run prints them every time
     assert _fingerprint() == before
     assert {k: again[k] for k in ("patients", "by_state", "sessions", "hr_samples")} == {
         k: summary[k] for k in ("patients", "by_state", "sessions", "hr_samples")}
@@ -406,3 +433,21 @@ def test_a_cohort_too_small_for_every_stage_is_refused(summary):
     with pytest.raises(ValueError):
         build_demo_cohort(patients=MIN_PATIENTS - 1, seed=SEED, reset=True, today=TODAY)
     assert _count(Patient) == PATIENTS
+
+
+def test_the_cohort_has_scored_measures_and_outcomes(summary):
+    """A newcomer sees outcomes: W0 and W12 CRQ and endurance, scored as the server scores."""
+    closed = [e for e in _enrolments(S.FOLLOW_UP, S.COMPLETED)
+              if e.programme_code == "respiratory_home"]
+    verdicts = [measures.outcomes(e) for e in closed]
+    crq = [o.instruments[0].domains[0].at_w12.verdict for o in verdicts if o.instruments]
+    assert crq and all(v != Verdict.NOT_MEASURED for v in crq)
+    improved = sum(v == Verdict.IMPROVED for v in crq) / len(crq)
+    assert 0.4 <= improved <= 1.0, improved
+    assert any(o.endurance_w12.verdict == Verdict.IMPROVED for o in verdicts)
+    for response in db.session.scalars(select(QuestionnaireResponse).limit(200)):
+        instrument = get_instrument(response.instrument)
+        assert instrument.score(response.answers).domains == response.domain_scores
+    assert all(e.activity_project_sessions for e in closed
+               if any(r.timepoint == "W12" for r in db.session.scalars(
+                   select(VisitReport).where(VisitReport.enrolment_id == e.id))))
