@@ -128,6 +128,17 @@ def next_contact_text(plan: dict[str, Any]) -> str:
         what=what, day=long_date(due.date()), time=due.strftime("%H:%M"))
 
 
+def suspension_text(plan: dict[str, Any]) -> str | None:
+    """While the physician pauses the programme: that it is paused, and until when."""
+    suspension = plan.get("suspension")
+    if not suspension:
+        return None
+    review = date.fromisoformat(suspension["review_on"])
+    return _("Your programme is paused by your doctor. Your care team will call you "
+             "around {day}. You can still tell them of a health event.").format(
+                 day=long_date(review))
+
+
 def sync_text(pending: dict[str, int], refused: dict[str, int], state: str) -> str:
     """``2 séances en attente d'envoi``, what must be corrected, or that all is sent."""
     parts = []

@@ -2,6 +2,9 @@
 
 requested -> dossier complete -> validated (physician) -> active intervention
 -> follow-up -> completed; declined, interrupted and reoriented end it early.
+The physician may suspend a running enrolment (with a reason and a review
+date) and resume it: it then returns to the phase its calendar is in, since
+the seed shifts nothing for a pause (PROGRAMME.md, product decisions).
 Every early end needs a reason (seed 003: "tout arrêt du suivi sera motivé et
 tracé").
 """
@@ -13,6 +16,7 @@ from enum import StrEnum
 
 from shared.enums import EnrolmentState as S
 from shared.enums import Role
+from shared.programmes import TEMPLATES, get_template
 
 
 class Action(StrEnum):
@@ -26,6 +30,8 @@ class Action(StrEnum):
     DECLINE = "decline"
     INTERRUPT = "interrupt"
     REORIENT = "reorient"
+    SUSPEND = "suspend"
+    RESUME = "resume"
 
 
 @dataclass(frozen=True)
@@ -52,18 +58,26 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(Action.COMPLETE, frozenset({S.FOLLOW_UP}), S.COMPLETED, _STAFF),
         Transition(Action.DECLINE, frozenset({S.REQUESTED, S.DOSSIER_COMPLETE, S.VALIDATED}),
                    S.DECLINED, _STAFF | {Role.PHYSICIAN}, needs_reason=True),
-        Transition(Action.INTERRUPT, frozenset({S.ACTIVE, S.FOLLOW_UP}), S.INTERRUPTED,
-                   _STAFF | {Role.PHYSICIAN}, needs_reason=True),
+        Transition(Action.INTERRUPT, frozenset({S.ACTIVE, S.FOLLOW_UP, S.SUSPENDED}),
+                   S.INTERRUPTED, _STAFF | {Role.PHYSICIAN}, needs_reason=True),
         Transition(Action.REORIENT,
-                   frozenset({S.DOSSIER_COMPLETE, S.VALIDATED, S.ACTIVE, S.FOLLOW_UP}),
+                   frozenset({S.DOSSIER_COMPLETE, S.VALIDATED, S.ACTIVE, S.FOLLOW_UP,
+                              S.SUSPENDED}),
                    S.REORIENTED, frozenset({Role.PHYSICIAN}), needs_reason=True),
+        Transition(Action.SUSPEND, frozenset({S.ACTIVE, S.FOLLOW_UP}), S.SUSPENDED,
+                   frozenset({Role.PHYSICIAN}), needs_reason=True),
+        # The target is the calendar's phase (see ``resume_state``); ACTIVE stands for it here.
+        Transition(Action.RESUME, frozenset({S.SUSPENDED}), S.ACTIVE,
+                   frozenset({Role.PHYSICIAN})),
     )
 }
 
 TERMINAL_STATES = frozenset({S.COMPLETED, S.DECLINED, S.INTERRUPTED, S.REORIENTED})
-# States in which the patient is followed and may log from the tablet.
+# States in which the programme runs: calls are due, adherence is watched.
 RUNNING_STATES = frozenset({S.ACTIVE, S.FOLLOW_UP})
-DOSSIER_PIECES = ("prescription", "spirometry", "blood_gas", "exercise_test")
+# States in which the patient is followed and may log from the tablet: a suspended patient
+# still reports health events, and what an offline tablet logged before still arrives.
+FOLLOWED_STATES = RUNNING_STATES | {S.SUSPENDED}
 
 
 class TransitionError(Exception):
@@ -92,6 +106,21 @@ def check_transition(state: S, action: Action, role: Role, reason: str | None) -
     return transition.target
 
 
-def missing_dossier_pieces(checklist: dict[str, bool]) -> list[str]:
-    """Pieces of the dossier still missing, in the order the seed lists them."""
-    return [piece for piece in DOSSIER_PIECES if not checklist.get(piece)]
+def resume_state(in_follow_up: bool) -> S:
+    """The state a resumed enrolment returns to: the phase its calendar is in."""
+    return S.FOLLOW_UP if in_follow_up else S.ACTIVE
+
+
+def all_dossier_pieces() -> tuple[str, ...]:
+    """Every piece any programme asks for, each once, in the templates' order (forms)."""
+    return tuple(dict.fromkeys(p for t in TEMPLATES.values() for p in t.dossier_pieces))
+
+
+def dossier_pieces(programme_code: str) -> tuple[str, ...]:
+    """The pieces a programme's dossier must hold (``ProgrammeTemplate.dossier_pieces``)."""
+    return get_template(programme_code).dossier_pieces
+
+
+def missing_dossier_pieces(checklist: dict[str, bool], programme_code: str) -> list[str]:
+    """Pieces of the dossier still missing, in the order the programme lists them."""
+    return [piece for piece in dossier_pieces(programme_code) if not checklist.get(piece)]

@@ -41,6 +41,9 @@ class EnrolmentState(StrEnum):
     VALIDATED = "validated"
     ACTIVE = "active"
     FOLLOW_UP = "follow_up"
+    # Decided by the physician, with a reason and a review date; resuming returns to the
+    # phase the calendar is in.
+    SUSPENDED = "suspended"
     COMPLETED = "completed"
     DECLINED = "declined"
     INTERRUPTED = "interrupted"
@@ -78,6 +81,8 @@ class ContactStatus(StrEnum):
     DONE = "done"
     MISSED = "missed"
     CANCELLED = "cancelled"
+    # Due while the enrolment was suspended: neither done nor missed.
+    SUSPENDED = "suspended"
 
 
 class Channel(StrEnum):
@@ -88,6 +93,17 @@ class Channel(StrEnum):
     HOME = "home"
     CLINIC = "clinic"
     OFFICE = "office"
+
+
+class WorkStatus(StrEnum):
+    """Where a patient stands with work: return to work is the first objective (seed 000)."""
+
+    WORKING = "working"
+    THERAPEUTIC_PART_TIME = "therapeutic_part_time"
+    SICK_LEAVE = "sick_leave"
+    JOB_SEEKING = "job_seeking"
+    RETIRED = "retired"
+    NOT_APPLICABLE = "not_applicable"
 
 
 class Modality(StrEnum):

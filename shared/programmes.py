@@ -23,7 +23,27 @@ unless said). None of them gives a home schedule, so the values are chosen:
   (000 l.1171) and a phone interview with a rehabilitation professional
   before the six-month consultation (000 l.1409): calls at +1, +2, +3 and
   +5 months, consultations at +3 and +6 months;
-- pain EVA 0-10 as the symptom score followed session after session.
+- pain EVA 0-10 as the symptom score followed session after session;
+- booklet-centred (000 l.1166-1168): adherence counts the booklet's
+  exercise days with the ergocycle sessions, and the follow-up minimum is
+  its own 2 sessions a week (back school rhythm, 002 l.98), not the
+  respiratory indicator's 3 (003 l.5130-5140);
+- its dossier holds no spirometry or blood gas (respiratory tests, 003
+  l.3831-3839, l.3877): the prescription, the orientation scales the HAS
+  recommends (Dallas, STarT Back, Oswestry: 000 l.1362-1370), the report
+  of the functional restoration stay the home part follows (000 l.1166,
+  l.1324) and the GP's screening for warning signs (001 l.443-457);
+- return to work is the first objective of the care project (000
+  l.1140-1142): recorded at inclusion and at follow-up contacts.
+
+Respiratory follow-up (003): a rupture goes to the committee at the +3 and
++6 month calls only (l.4188-4228), elsewhere it is the referent's; the
+reinforcement visit falls in follow-up month 4 or 7 (l.4231-4239); the
+pneumologist's first consultation prescribes the programme, before it
+starts (l.4552-4561). The low back pain template borrows this machinery
+(PROGRAMME.md), with its committee calls at +3 and +5 months: its last
+call before the six-month consultation (000 l.1409) stands where the
+respiratory +6 call does.
 """
 
 from __future__ import annotations
@@ -72,6 +92,22 @@ class ProgrammeTemplate:
     symptom_score: SymptomScore
     questionnaires: tuple[Questionnaire, ...]
     booklet: tuple[BookletExercise, ...] = field(default=())
+    # Pieces the dossier must hold before the physician validates (enrolment, step 1-2).
+    dossier_pieces: tuple[str, ...] = ("prescription", "spirometry", "blood_gas",
+                                       "exercise_test")
+    # "Significant activity" in follow-up: sessions a week at or above which activity is kept.
+    follow_up_min_sessions: int = 3
+    # Booklet-centred programmes count a day of booklet exercises as a session.
+    counts_booklet_days: bool = False
+    # Follow-up calls whose rupture goes to the committee; at the others it is the referent's.
+    committee_call_months: tuple[int, ...] = (3, 6)
+    # Follow-up months in which a reinforcement home visit may take place.
+    reinforcement_months: tuple[int, ...] = (4, 7)
+    # The prescriber's consultation comes before the start; its window opens this many days
+    # earlier (it is the consultation that prescribes the programme).
+    prescribing_consultation_days_before: int = 42
+    # Return to work is an objective recorded at inclusion and at follow-up contacts.
+    tracks_return_to_work: bool = False
 
     @property
     def total_weeks(self) -> int:
@@ -192,6 +228,12 @@ LOW_BACK_PAIN = ProgrammeTemplate(
         Questionnaire.SATISFACTION, Questionnaire.WEEKLY_SYMPTOMS,
     ),
     booklet=LOW_BACK_BOOKLET,
+    dossier_pieces=("prescription", "orientation_scales", "stay_report",
+                    "warning_signs_screening"),
+    follow_up_min_sessions=2,
+    counts_booklet_days=True,
+    committee_call_months=(3, 5),
+    tracks_return_to_work=True,
 )
 
 TEMPLATES: dict[str, ProgrammeTemplate] = {t.code: t for t in (RESPIRATORY, LOW_BACK_PAIN)}

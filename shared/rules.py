@@ -7,11 +7,21 @@ Sources (PROGRAMME.md, "Rupture and flags" and "Remote follow-up phase";
 seed 003 l.4113-4135 and l.4150-4265):
 - the adherence minimum is the template's weekly minimum (4 respiratory,
   2 low back pain);
-- "significant activity" in follow-up is 3 sessions a week or more;
+- "significant activity" in follow-up is the template's minimum: 3 sessions
+  a week for the respiratory programme (indicator, l.5130-5140), 2 for the
+  low back pain one (its own rhythm, seed 002 l.98);
+- the low back pain programme is booklet-centred (seed 000 l.1166-1168): its
+  adherence and rupture count active days (an ergocycle session or booklet
+  exercises done), and booklet pain counts for the pain rule;
 - intercurrent events during the intervention go to the physician at once;
-- a rupture at +3 or +6 months opens a committee review and proposes a
-  reinforcement visit in follow-up month 4 or 7 (a second rupture after one:
-  reorientation).
+- a rupture heard at the template's committee calls (+3 and +6 months,
+  l.4188-4228) opens a committee review and proposes a reinforcement visit
+  in follow-up month 4 or 7 (l.4231-4239; a second rupture after one:
+  reorientation); elsewhere, and when the tablet's logs show it, the rupture
+  is the referent's flag: encouragement and the activity project revisited;
+- while the physician suspends an enrolment no adherence, silence, booklet or
+  rupture flag is raised (PROGRAMME.md, product decisions); health events and
+  heart rate are still watched.
 The other thresholds (silence 5 days, dyspnoea 7/10 twice a week, pain +2,
 booklet 50 %, 3 unreachable attempts) are product choices stated here only.
 """
@@ -94,9 +104,11 @@ class RuleSet:
 
 RULES: dict[str, RuleSet] = {
     RESPIRATORY.code: RuleSet(
-        adherence_min_sessions=RESPIRATORY.sessions_per_week_min, watch_dyspnoea=True),
+        adherence_min_sessions=RESPIRATORY.sessions_per_week_min,
+        follow_up_min_sessions=RESPIRATORY.follow_up_min_sessions, watch_dyspnoea=True),
     LOW_BACK_PAIN.code: RuleSet(
-        adherence_min_sessions=LOW_BACK_PAIN.sessions_per_week_min, watch_pain=True),
+        adherence_min_sessions=LOW_BACK_PAIN.sessions_per_week_min,
+        follow_up_min_sessions=LOW_BACK_PAIN.follow_up_min_sessions, watch_pain=True),
 }
 
 # How far back the sweep reads sessions: the current week and the three before it.
@@ -111,6 +123,8 @@ class WeekFigures:
     high_dyspnoea: int = 0
     pain_mean: float | None = None
     booklet_done: float = 0.0
+    # Days with an ergocycle session or booklet exercises done (booklet-centred programmes).
+    active_days: int = 0
 
 
 NOTHING_LOGGED = WeekFigures()
@@ -134,6 +148,7 @@ class PatientFacts:
     reinforcement_done: bool = False
     # Sessions a week of the W12 activity project: the follow-up target when set.
     activity_project: int | None = None
+    suspended: bool = False
     week: int = field(init=False)  # the current programme week (1 on the start day)
 
     def __post_init__(self) -> None:
@@ -151,6 +166,12 @@ class PatientFacts:
         """The figures of a programme week (zeros when nothing was logged)."""
         return self.weeks.get(week) or NOTHING_LOGGED
 
+    def activity(self, week: int) -> int:
+        """What the week counts against the minimum: sessions, or active days when the
+        programme is booklet-centred."""
+        figures = self.figures(week)
+        return figures.active_days if self.template.counts_booklet_days else figures.sessions
+
 
 @dataclass(frozen=True)
 class Firing:
@@ -167,7 +188,7 @@ def _adherence(f: PatientFacts, rules: RuleSet) -> Firing | None:
     last = f.week - 1
     if not 1 <= last <= f.template.intervention_weeks:
         return None
-    counts = {w: f.figures(w).sessions for w in (last - 1, last) if w >= 1}
+    counts = {w: f.activity(w) for w in (last - 1, last) if w >= 1}
     minimum = rules.adherence_min_sessions
     if counts[last] >= minimum:
         return None
@@ -224,27 +245,33 @@ def _follow_up(f: PatientFacts, rules: RuleSet) -> Firing | None:
     last = f.week - 1
     first = last - rules.follow_up_weeks + 1
     # The seed's rupture is activity below the patient's project; without one, the
-    # indicator's "significant activity" of 3 sessions a week.
+    # programme's "significant activity" (3 sessions a week respiratory, 2 low back pain).
     target = (f.activity_project if f.activity_project is not None
               else rules.follow_up_min_sessions)
-    if first <= f.template.intervention_weeks or f.figures(last).sessions >= target:
+    if first <= f.template.intervention_weeks or f.activity(last) >= target:
         return None
-    counts = [f.figures(w).sessions for w in range(first, last + 1)]
+    counts = [f.activity(w) for w in range(first, last + 1)]
     if max(counts) >= target:
         return None
     return rupture_firing(f.template, f.start, f.today, f.reinforcement_done, {
         "source": "self_logged", "weeks": list(range(first, last + 1)), "sessions": counts,
         "project_sessions_per_week": f.activity_project,
-        **rules.as_evidence("follow_up_min_sessions", "follow_up_weeks")})
+        **rules.as_evidence("follow_up_min_sessions", "follow_up_weeks")}, committee=False)
 
 
 def rupture_firing(template: ProgrammeTemplate, start: date, today: date,
-                   reinforcement_done: bool, evidence: dict[str, Any]) -> Firing:
-    """A follow-up rupture: committee review, with the seed's proposal.
+                   reinforcement_done: bool, evidence: dict[str, Any], *,
+                   committee: bool) -> Firing:
+    """A follow-up rupture, with the seed's proposal.
 
-    After a reinforcement visit the proposal is a reorientation (physio or
-    SSR stay); otherwise a reinforcement visit in follow-up month 4 or 7.
+    At a committee call the committee reviews it: after a reinforcement visit
+    the proposal is a reorientation (physio or SSR stay), otherwise a
+    reinforcement visit in follow-up month 4 or 7. Elsewhere it is the
+    referent's flag: encourage and revisit the activity project.
     """
+    if not committee:
+        return Firing(FlagKind.FOLLOW_UP_RUPTURE, Severity.MODERATE,
+                      {**evidence, "proposal": "encourage_and_revisit_project"})
     if reinforcement_done:
         proposal: dict[str, Any] = {"proposal": "reorientation"}
     else:
@@ -255,18 +282,28 @@ def rupture_firing(template: ProgrammeTemplate, start: date, today: date,
                   committee=True)
 
 
+def reinforcement_windows(template: ProgrammeTemplate,
+                          start: date) -> list[tuple[int, date, date]]:
+    """The follow-up months a reinforcement visit may fall in, with their first and last day.
+
+    The seed places it in follow-up month 4 or 7 (l.4231-4239).
+    """
+    follow_up_start = programme_dates(template, start).follow_up_start
+    return [(month, add_months(follow_up_start, month - 1),
+             add_months(follow_up_start, month) - timedelta(days=1))
+            for month in template.reinforcement_months]
+
+
 def reinforcement_visit_day(template: ProgrammeTemplate, start: date,
                             today: date) -> date | None:
     """The day to propose for a reinforcement visit, or None when none fits.
 
-    The seed places it in follow-up month 4 or 7; a week's notice at least,
+    In one of the template's reinforcement windows; a week's notice at least,
     and its 4 weeks of micro-project calls must fit before the programme ends.
     """
     dates = programme_dates(template, start)
     earliest = today + timedelta(days=7)
-    for month in (4, 7):
-        opens = add_months(dates.follow_up_start, month - 1)
-        closes = add_months(dates.follow_up_start, month) - timedelta(days=1)
+    for _month, opens, closes in reinforcement_windows(template, start):
         day = max(earliest, opens)
         if day <= closes and day + timedelta(days=28) <= dates.end:
             return day
@@ -320,11 +357,14 @@ def evaluate(f: PatientFacts) -> list[Firing]:
     rules = RULES[f.template.code]
     # Each rule checks its own phase too; asking only those that can fire keeps the daily
     # sweep over the whole file cheap.
-    found = [_silence(f, rules)]
-    if 1 <= f.week - 1 <= f.template.intervention_weeks:
-        found += (_adherence(f, rules), _booklet(f, rules))
-    else:
-        found.append(_follow_up(f, rules))
+    found: list[Firing | None] = []
+    # A pause the physician decided raises no adherence, silence or rupture flag.
+    if not f.suspended:
+        found.append(_silence(f, rules))
+        if 1 <= f.week - 1 <= f.template.intervention_weeks:
+            found += (_adherence(f, rules), _booklet(f, rules))
+        else:
+            found.append(_follow_up(f, rules))
     if f.unsafe_sessions:
         found.append(_heart_rate(f))
     if f.new_events:

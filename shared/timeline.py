@@ -128,9 +128,13 @@ def _intervention_contacts(
                  start, start + timedelta(days=2), tz, week=0),
     ]
     if template.specialist_consultations:
+        # The first consultation prescribes the programme, before it starts (seed 003
+        # l.4552-4561): it is on the timeline as done when the programme starts.
         contacts.append(_contact(
-            "specialist:w0", ContactKind.SPECIALIST_CONSULTATION, phase, Channel.CLINIC,
-            start, start, start + timedelta(days=6), tz, week=0))
+            "specialist:w0", ContactKind.SPECIALIST_CONSULTATION, Phase.BEFORE_START,
+            Channel.CLINIC, start - timedelta(days=7),
+            start - timedelta(days=template.prescribing_consultation_days_before),
+            start - timedelta(days=1), tz, week=0))
     for week in template.weekly_call_weeks():
         first, last = _week_days(start, week)
         contacts.append(_contact(

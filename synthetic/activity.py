@@ -65,7 +65,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "enrolments": ("id", "patient_id", "programme_code", "state", "referral_source",
                    "intervention_weeks", "dossier", "requested_at", "dossier_completed_at",
                    "validated_at", "validated_by_id", "consent_at", "start_date", "ended_at",
-                   "end_reason", "last_received_at", "booklet_per_week"),
+                   "end_reason", "last_received_at", "booklet_per_week", "suspended_on",
+                   "suspension_review_on", "suspension_reason", "work_status"),
     "enrolment_transitions": ("enrolment_id", "action", "from_state", "to_state", "actor_id",
                               "at", "reason"),
     "booklet_items": ("id", "enrolment_id", *_BOOKLET_ITEM),
@@ -140,7 +141,9 @@ class Cohort:
             plan.requested_at, plan.dossier_completed_at, plan.validated_at, validated_by,
             plan.consent_at, plan.start, plan.ended_at, plan.end_reason,
             log.last_received or plan.requested_at,
-            sum(e.per_week for e in plan.template.booklet) if plan.started else 0))
+            sum(e.per_week for e in plan.template.booklet) if plan.started else 0,
+            plan.suspended_on, plan.suspension_review_on, plan.suspension_reason,
+            plan.work_status))
         rows["enrolment_transitions"] += [(plan.enrolment_id, *t) for t in plan.transitions]
         return rows
 
@@ -483,6 +486,14 @@ def _contact_outcome(c: Cohort, plan: PatientPlan, log: Log,
     if (plan.ended_at is not None and plan.spec.state != S.COMPLETED
             and due_at > plan.ended_at):
         return channel, ContactStatus.CANCELLED, 0, None, None, None, None
+    if phase == Phase.BEFORE_START:
+        # The consultation that prescribed the programme, in the validated dossier.
+        return (channel, ContactStatus.DONE, 0, plan.dossier_completed_at, c.coordinator,
+                {"reached": True}, None)
+    if (plan.suspended_on is not None and plan.suspension_review_on is not None
+            and plan.suspended_on <= due_at.astimezone(c.cal.tz).date()
+            <= plan.suspension_review_on):
+        return channel, ContactStatus.SUSPENDED, 0, None, None, None, None
     closed = closes_at <= cal.cutoff
     due = due_at.astimezone(cal.tz).date()
     if not closed and (due >= c.options.today or rng.random() < 0.4):

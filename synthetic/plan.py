@@ -26,8 +26,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.enrolment import DOSSIER_PIECES, Action, check_transition
-from shared.enums import EnrolmentState, HealthEventKind, Role, WarningSign
+from shared.enrolment import Action, check_transition, dossier_pieces
+from shared.enums import EnrolmentState, HealthEventKind, Role, WarningSign, WorkStatus
 from shared.programmes import LOW_BACK_PAIN, RESPIRATORY, ProgrammeTemplate, get_template
 from shared.timeline import PARIS, add_months, local_midnight, programme_dates
 from synthetic.texts import F_FIRST, LAST_NAMES, M_FIRST
@@ -141,6 +141,12 @@ class PatientPlan:
     consent_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: str | None = None
+    # The physician's pause in force (state SUSPENDED): from, review day, why.
+    suspended_on: date | None = None
+    suspension_review_on: date | None = None
+    suspension_reason: str | None = None
+    # Where a low back pain patient stands with work at inclusion (seed 000).
+    work_status: WorkStatus | None = None
     start: date | None = None
     # Last day the patient may have logged anything (inclusive).
     stop: date | None = None
@@ -169,7 +175,7 @@ def state_plan(n: int) -> list[EnrolmentState]:
     fixed = ([S.REQUESTED] * share(3) + [S.DOSSIER_COMPLETE] * share(2)
              + [S.VALIDATED] * share(2) + [S.COMPLETED] * share(4)
              + [S.DECLINED] * share(1) + [S.INTERRUPTED] * share(1)
-             + [S.REORIENTED] * share(1))
+             + [S.REORIENTED] * share(1) + [S.SUSPENDED] * share(1))
     running = n - len(fixed)
     active = math.ceil(running * 0.56)
     return fixed + [S.ACTIVE] * active + [S.FOLLOW_UP] * (running - active)
@@ -304,12 +310,16 @@ class Pipeline:
     def _pipeline(self, plan: PatientPlan) -> None:
         """Dates, dossier and transitions of the enrolment, consistent with its state."""
         rng, cal, state = self.rng, self.cal, plan.spec.state
-        complete = dict.fromkeys(DOSSIER_PIECES, True)
+        pieces = dossier_pieces(plan.template.code)
+        complete = dict.fromkeys(pieces, True)
+        if plan.template.tracks_return_to_work:
+            plan.work_status = rng.choice((WorkStatus.SICK_LEAVE, WorkStatus.SICK_LEAVE,
+                                           WorkStatus.THERAPEUTIC_PART_TIME, WorkStatus.WORKING))
         if state == S.REQUESTED:
             plan.requested_at = cal.daytime(cal.days_ago(1, 12))
-            # Some pieces are still being chased: never all four.
-            missing = rng.sample(DOSSIER_PIECES, rng.randint(1, 3))
-            plan.dossier = {piece: piece not in missing for piece in DOSSIER_PIECES}
+            # Some pieces are still being chased: never all of them.
+            missing = rng.sample(pieces, rng.randint(1, 3))
+            plan.dossier = {piece: piece not in missing for piece in pieces}
         elif state == S.DOSSIER_COMPLETE:
             self._requested_and_complete(plan, cal.days_ago(1, 6), complete)
         elif state in (S.VALIDATED, S.DECLINED):
@@ -344,6 +354,8 @@ class Pipeline:
         """A start day that puts the enrolment in its state as of today."""
         weeks = plan.template.intervention_weeks
         state, drift, cal = plan.spec.state, plan.spec.drift, self.cal
+        if state == S.SUSPENDED:
+            return cal.days_ago(35, 7 * weeks - 7)  # paused during the intervention
         if state == S.ACTIVE:
             # Drifts need a few weeks of history to drift from; started yesterday at the
             # latest, so that the start transition lies in the past.
@@ -363,7 +375,8 @@ class Pipeline:
         dates = programme_dates(plan.template, start)
         # Target: about 4 weeks from a complete dossier to the start (seed 003).
         complete = start - timedelta(days=rng.randint(18, 35))
-        self._requested_and_complete(plan, complete, dict.fromkeys(DOSSIER_PIECES, True))
+        self._requested_and_complete(
+            plan, complete, dict.fromkeys(dossier_pieces(plan.template.code), True))
         self._validate(plan, complete + timedelta(days=rng.randint(2, 7)))
         plan.start = start
         plan.consent_at = cal.at(start, 8, rng.randint(30, 59))
@@ -392,6 +405,8 @@ class Pipeline:
                       plan.ended_at)
         elif state == S.INTERRUPTED:
             self._interrupted(plan)
+        elif state == S.SUSPENDED:
+            self._suspended(plan)
         elif state == S.REORIENTED:
             plan.keeper = False
             plan.reinforcement_day = add_months(dates.follow_up_start, 3) + timedelta(
@@ -411,6 +426,19 @@ class Pipeline:
             visit = add_months(dates.follow_up_start, 3) + timedelta(days=rng.randint(3, 20))
             if visit <= min(cal.today + timedelta(days=21), dates.end):
                 plan.reinforcement_day = visit
+
+    def _suspended(self, plan: PatientPlan) -> None:
+        """An exacerbation treated at home: the physician pauses the programme for three weeks
+        (no adherence or silence flag meanwhile; the calls due are marked suspended)."""
+        rng, cal = self.rng, self.cal
+        day = cal.days_ago(3, 10)
+        plan.stop = day - timedelta(days=1)
+        plan.suspended_on, plan.suspension_review_on = day, day + timedelta(days=21)
+        plan.suspension_reason = ("Exacerbation traitée à domicile : reprise de l'entraînement "
+                                  "après réévaluation par le médecin.")
+        self.move(plan, Action.SUSPEND, Role.PHYSICIAN, plan.physician_id,
+                  cal.daytime(day, 10, 17), plan.suspension_reason)
+        plan.keeper = rng.random() < 0.5
 
     def _interrupted(self, plan: PatientPlan) -> None:
         """A severe incident in weeks 4-6 ends in hospital; the physician stops the programme."""

@@ -25,13 +25,13 @@ from server import create_app
 from server.clock import FixedClock
 from server.config import _database_url
 from server.extensions import db
-from server.models import Enrolment, ErgoSession, Patient, User
+from server.models import Enrolment, ErgoSession, Patient, ScheduledContact, User
 from server.services import activity_weeks
 from server.services import auth as auth_service
 from server.services.enrolments import apply_transition
 from server.services.users import create_user
-from shared.enrolment import Action
-from shared.enums import EnrolmentState, Role, SessionSource
+from shared.enrolment import Action, dossier_pieces
+from shared.enums import ContactKind, EnrolmentState, Role, SessionSource
 
 PASSWORD = "correct horse battery staple"
 TODAY = date(2026, 3, 2)  # a Monday, four weeks before the spring DST change
@@ -174,8 +174,8 @@ class Factories:
         enrolment = self.enrolment(patient)
         coordinator = self.staff(Role.COORDINATOR)
         physician = self.staff(Role.PHYSICIAN)
-        apply_transition(enrolment, coordinator, Action.COMPLETE_DOSSIER, {"dossier": {
-            "prescription": True, "spirometry": True, "blood_gas": True, "exercise_test": True}})
+        apply_transition(enrolment, coordinator, Action.COMPLETE_DOSSIER, {
+            "dossier": dict.fromkeys(dossier_pieces(programme), True)})
         apply_transition(enrolment, physician, Action.VALIDATE, {})
         # Starts are checked against "today": record it on the start day itself.
         saved = self.clock.instant
@@ -184,6 +184,23 @@ class Factories:
         apply_transition(enrolment, coordinator, Action.START, {"start_date": start})
         self.clock.set(saved)
         return patient
+
+    def follow_up_call(self, referent: User, physician: User, month: int = 3,
+                       programme: str = "respiratory_home") -> tuple[Patient, ScheduledContact]:
+        """A patient in follow-up, the clock at the due time of their +``month`` call."""
+        start = date(2025, 9, 1)
+        self.clock.set(datetime.combine(start, time(9), self.clock.tz))
+        patient = self.active_patient(referent, physician=physician, start=start,
+                                      programme=programme)
+        enrolment = self.enrolment(patient)
+        enrolment.state = EnrolmentState.FOLLOW_UP
+        db.session.commit()
+        call = db.session.scalars(db.select(ScheduledContact).where(
+            ScheduledContact.enrolment_id == enrolment.id,
+            ScheduledContact.kind == ContactKind.FOLLOW_UP_CALL,
+            ScheduledContact.month == month)).one()
+        self.clock.set(call.due_at)
+        return patient, call
 
     def sessions(self, patient: Patient, days: list[date], **kw: Any) -> list[ErgoSession]:
         """Ergocycle sessions logged on ``days`` (10:00 Paris), as the tablet would send them."""

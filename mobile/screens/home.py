@@ -8,7 +8,7 @@ from kivy.uix.screenmanager import Screen
 
 from mobile.i18n import N_, _, ngettext
 from mobile.store import BOOKLET_ENTRY, SESSION
-from mobile.summary import booklet_today, next_contact_text, this_week
+from mobile.summary import booklet_today, next_contact_text, suspension_text, this_week
 from shared.enums import BookletStatus
 
 STATUS_WORDS = {
@@ -62,6 +62,9 @@ class HomeScreen(Screen):
             lines.append(_("{title}: {state}").format(title=title, state=state))
         self.booklet_text = "\n".join(lines) or _("No exercise in your booklet.")
         self.contact_text = next_contact_text(plan)
+        paused = suspension_text(plan)
+        if paused:
+            self.week_text = paused
 
     def _reminder(self, page: dict | None) -> None:
         unread = [n for n in (page or {}).get("items", []) if not n["read"]]

@@ -79,7 +79,7 @@ class FlagDecide(MethodView):
     def post(self, data: dict[str, Any], flag_id: int) -> dict[str, Any]:
         """The physician's decision: continue, suspend, interrupt, reinforce or reorient."""
         flag = flags.decide(current_user(), flag_id, data["decision"], data.get("note"),
-                            data.get("visit_day"))
+                            data.get("visit_day"), data.get("review_on"))
         return flag_out(flag)
 
 

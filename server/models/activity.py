@@ -176,7 +176,8 @@ class ActivityWeek(db.Model):
         Index("ix_activity_weeks_week_start", "week_start",
               postgresql_include=["enrolment_id", "sessions", "pain_sum", "pain_count",
                                   "booklet_credit", "hr_max_peak", "hr_rest_low",
-                                  "hr_rest_high", *[f"dyspnoea_{n}" for n in range(11)]]),
+                                  "hr_rest_high", "active_days",
+                                  *[f"dyspnoea_{n}" for n in range(11)]]),
     )
 
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), primary_key=True)
@@ -201,3 +202,5 @@ class ActivityWeek(db.Model):
     dyspnoea_8: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     dyspnoea_9: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     dyspnoea_10: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # Days with a session or a booklet exercise done: booklet-centred programmes count these.
+    active_days: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.extensions import db
 from server.models.types import StrEnumType, UTCDateTime
 from server.models.users import User
-from shared.enums import EnrolmentState
+from shared.enums import EnrolmentState, WorkStatus
 from shared.programmes import ProgrammeTemplate, get_template
 
 
@@ -88,6 +88,13 @@ class Enrolment(db.Model):
     # Sessions a week the patient committed to at the W12 closing visit: the follow-up
     # target of the tablet and of the follow-up rupture rule (None: the rule's default).
     activity_project_sessions: Mapped[int | None]
+    # The physician's suspension in force (state SUSPENDED): since when, why, and the day it
+    # is to be reviewed. Past suspensions are in the transitions' history.
+    suspended_on: Mapped[date | None]
+    suspension_review_on: Mapped[date | None]
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+    # Where the patient stands with work at inclusion (programmes that track return to work).
+    work_status: Mapped[WorkStatus | None] = mapped_column(StrEnumType(WorkStatus))
 
     patient: Mapped[Patient] = relationship(back_populates="enrolments")
 

@@ -45,7 +45,8 @@ from shared.timeline import week_of
 DYSPNOEA_LEVELS = range(int(SCORE_0_10.low), int(SCORE_0_10.high) + 1)
 DYSPNOEA_COLUMNS = tuple(f"dyspnoea_{level}" for level in DYSPNOEA_LEVELS)
 COLUMNS = ("enrolment_id", "week", "week_start", "sessions", "pain_sum", "pain_count",
-           "booklet_credit", "hr_max_peak", "hr_rest_low", "hr_rest_high", *DYSPNOEA_COLUMNS)
+           "booklet_credit", "hr_max_peak", "hr_rest_low", "hr_rest_high", "active_days",
+           *DYSPNOEA_COLUMNS)
 
 
 def dyspnoea_at_or_over(threshold: int) -> ColumnElement[int]:
@@ -69,25 +70,32 @@ def _week_rows(sessions: ColumnElement[bool], entries: ColumnElement[bool]) -> S
     credit = case((BookletEntry.status == BookletStatus.DONE, literal_column("1.0")),
                   (BookletEntry.status == BookletStatus.PARTIAL, literal_column("0.5")),
                   else_=literal_column("0.0"))
+    exercised = BookletEntry.status.in_((BookletStatus.DONE, BookletStatus.PARTIAL))
     raw = union_all(
         select(ErgoSession.enrolment_id.label("enrolment_id"), session_week.label("week"),
                add_days(Enrolment.start_date, (session_week - 1) * 7).label("week_start"),
                literal_column("1").label("session"),
                ErgoSession.pain_eva.label("pain"), ErgoSession.hr_max.label("hr_max"),
                ErgoSession.hr_rest.label("hr_rest"), literal_column("0.0").label("credit"),
+               ErgoSession.day.label("active_day"),
                *[case((ErgoSession.dyspnoea == level, 1), else_=0).label(name)
                  for level, name in zip(DYSPNOEA_LEVELS, DYSPNOEA_COLUMNS, strict=True)])
         .join(Enrolment, Enrolment.id == ErgoSession.enrolment_id).where(sessions),
+        # Pain noted with the booklet counts as the sessions' does (booklet-centred
+        # programmes report pain there, seed 000 l.1166-1168).
         select(BookletEntry.enrolment_id, entry_week,
                add_days(Enrolment.start_date, (entry_week - 1) * 7), literal_column("0"),
-               null(), null(), null(), credit, *[literal_column("0")] * len(DYSPNOEA_LEVELS))
+               BookletEntry.pain_eva, null(), null(), credit,
+               case((exercised, BookletEntry.day), else_=null()),
+               *[literal_column("0")] * len(DYSPNOEA_LEVELS))
         .join(Enrolment, Enrolment.id == BookletEntry.enrolment_id).where(entries),
     ).subquery()
     return (
         select(raw.c.enrolment_id, raw.c.week, raw.c.week_start, func.sum(raw.c.session),
                func.coalesce(func.sum(raw.c.pain), 0), func.count(raw.c.pain),
                func.sum(raw.c.credit), func.max(raw.c.hr_max), func.min(raw.c.hr_rest),
-               func.max(raw.c.hr_rest), *[func.sum(raw.c[name]) for name in DYSPNOEA_COLUMNS])
+               func.max(raw.c.hr_rest), func.count(func.distinct(raw.c.active_day)),
+               *[func.sum(raw.c[name]) for name in DYSPNOEA_COLUMNS])
         .group_by(raw.c.enrolment_id, raw.c.week, raw.c.week_start))
 
 

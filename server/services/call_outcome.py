@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.services.validation import Day, InRange, Integer, note
-from shared.enums import HealthEventKind, MedicationAdherence, Modality, WarningSign
+from shared.enums import HealthEventKind, MedicationAdherence, Modality, WarningSign, WorkStatus
 from shared.ranges import WATTS, Range
 
 SESSION_MINUTES = Range(5, 120, "min")
@@ -67,6 +67,8 @@ class ContactRecordIn(Schema):
                                          validate=validate.OneOf(list(MedicationAdherence)))
     sessions_per_week = Integer(allow_none=True, validate=InRange(SESSIONS_PER_WEEK))
     project_sessions_per_week = Integer(allow_none=True, validate=InRange(SESSIONS_PER_WEEK))
+    # Return to work, followed at follow-up contacts (low back pain, seed 000 l.1140-1142).
+    work_status = fields.Enum(WorkStatus, by_value=True, allow_none=True)
     encouragement = note()
     # Follow-up calls by phone or by video are counted apart (seed 003 indicators).
     channel = fields.String(allow_none=True, validate=validate.OneOf(("phone", "video")))

@@ -2,8 +2,9 @@
 
 A weekly call may set next week's prescription; a follow-up call records
 health events, medication adherence and activity against the patient's
-project, and a rupture (activity below the project or under 3 sessions a
-week, or health events) opens the committee review with the seed's proposal.
+project, and a rupture (activity below the project or under the programme's
+weekly minimum, or health events) opens the committee review with the seed's
+proposal at the committee calls, a flag for the referent at the others.
 Three unreached attempts mark the call missed and raise a flag.
 """
 
@@ -32,6 +33,7 @@ from server.services.sweep import (
 )
 from server.services.transactions import read_use_case, use_case
 from shared.enums import Channel, ContactKind, ContactStatus
+from shared.programmes import ProgrammeTemplate
 from shared.rules import RULES, Firing, FlagKind, Severity, rupture_firing
 
 RECORDABLE = (ContactStatus.PLANNED, ContactStatus.MISSED)
@@ -61,6 +63,9 @@ class ContactPage:
     in_force: Prescription | None
     # The W12 activity project (sessions a week), the follow-up target.
     activity_project: int | None
+    programme: ProgrammeTemplate
+    # Whether a rupture heard at this call goes to the committee (else it is the referent's).
+    committee: bool
 
 
 @read_use_case
@@ -73,6 +78,8 @@ def contact_page(user: User, contact_id: int) -> ContactPage:
         contact=contact, patient=enrolment.patient,
         attempts_limit=RULES[enrolment.programme_code].unreachable_attempts,
         in_force=prescription_for_week(enrolment, contact.week) if contact.week else None,
+        programme=enrolment.template,
+        committee=_goes_to_committee(contact, enrolment.template),
         activity_project=enrolment.activity_project_sessions)
 
 
@@ -102,7 +109,7 @@ def record_contact(user: User, contact_id: int, outcome: dict[str, Any]) -> Sche
     events = _store_events(enrolment, outcome.get("health_events") or [])
     db.session.flush()
     if contact.kind in FOLLOW_UP_CALLS:
-        firing = _follow_up_rupture(enrolment, outcome)
+        firing = _follow_up_rupture(enrolment, contact, outcome)
         if firing is not None:
             raise_flags(enrolment.patient_id, [firing])
     db.session.commit()
@@ -164,8 +171,13 @@ def _store_events(enrolment: Enrolment, events: list[dict[str, Any]]) -> list[He
     return rows
 
 
-def _follow_up_rupture(enrolment: Enrolment, outcome: dict[str, Any]) -> Firing | None:
-    """A follow-up call showing activity below the project (or health events): rupture."""
+def _follow_up_rupture(enrolment: Enrolment, contact: ScheduledContact,
+                       outcome: dict[str, Any]) -> Firing | None:
+    """A follow-up call showing activity below the project (or health events): rupture.
+
+    It goes to the committee from the template's committee calls (+3 and +6
+    months, seed 003 l.4188-4228); from the others it is the referent's flag.
+    """
     rules = RULES[enrolment.programme_code]
     done = outcome.get("sessions_per_week")
     # The W12 activity project stands unless the call records a new one.
@@ -178,9 +190,20 @@ def _follow_up_rupture(enrolment: Enrolment, outcome: dict[str, Any]) -> Firing 
         return None
     reinforced = enrolment.id in db.session.scalars(
         reinforced_enrolments({enrolment.patient_id})).all()
-    return rupture_firing(enrolment.template, enrolment.start_date, get_clock().today(),
+    template = enrolment.template
+    committee = _goes_to_committee(contact, template)
+    return rupture_firing(template, enrolment.start_date, get_clock().today(),
                           reinforced, {
-                              "source": "call", "sessions_per_week": done,
+                              "source": "call", "call_month": contact.month,
+                              "sessions_per_week": done,
                               "project_sessions_per_week": project,
                               "health_events": len(outcome.get("health_events") or []),
-                              **rules.as_evidence("follow_up_min_sessions")})
+                              **rules.as_evidence("follow_up_min_sessions")},
+                          committee=committee)
+
+
+def _goes_to_committee(contact: ScheduledContact, template: ProgrammeTemplate) -> bool:
+    """A rupture heard at this call goes to the committee (+3 and +6 months, seed 003
+    l.4188-4228); at the others it is the referent's flag."""
+    return (contact.kind == ContactKind.FOLLOW_UP_CALL
+            and contact.month in template.committee_call_months)

@@ -26,20 +26,23 @@ from server.services.audit import record_access
 from server.services.errors import Conflict, Forbidden, Invalid
 from server.services.transactions import use_case
 from shared.enrolment import (
-    RUNNING_STATES,
+    FOLLOWED_STATES,
     TERMINAL_STATES,
     Action,
     TransitionError,
     check_transition,
     missing_dossier_pieces,
+    resume_state,
 )
-from shared.enums import ContactStatus, EnrolmentState, Role
+from shared.enums import ContactStatus, EnrolmentState, Phase, Role
 from shared.programmes import ProgrammeTemplate
-from shared.timeline import PlannedContact, build_timeline
+from shared.timeline import PlannedContact, build_timeline, local_midnight, programme_dates
 
 # A start may be recorded a little after the inclusion visit, never long after.
 MAX_START_BACKDATE = timedelta(days=14)
 MAX_START_AHEAD = timedelta(days=120)
+# A suspension is reviewed within three months at the latest (then renewed if need be).
+MAX_SUSPENSION_REVIEW = timedelta(days=92)
 
 
 def create_patient(actor: User, data: dict[str, Any]) -> tuple[Patient, Enrolment]:
@@ -86,7 +89,7 @@ def current_enrolment(patient_id: int) -> Enrolment | None:
         select(Enrolment).where(Enrolment.patient_id == patient_id).order_by(Enrolment.id.desc())
     ).all()
     for enrolment in enrolments:
-        if enrolment.state in RUNNING_STATES:
+        if enrolment.state in FOLLOWED_STATES:
             return enrolment
     return enrolments[0] if enrolments else None
 
@@ -111,6 +114,10 @@ def apply_transition(enrolment: Enrolment, actor: User, action: Action,
         error = Forbidden if exc.code == "forbidden_transition" else Conflict
         raise error(_TRANSITION_MESSAGES[exc.code](action.value, source.value), exc.code) from None
     now = utcnow()
+    if action == Action.SUSPEND:
+        _suspend(enrolment, reason, payload.get("review_on"))
+    elif action == Action.RESUME:
+        target = _resume(enrolment)
     if action == Action.COMPLETE_DOSSIER:
         _complete_dossier(enrolment, payload.get("dossier") or {})
         enrolment.dossier_completed_at = now
@@ -133,9 +140,52 @@ def apply_transition(enrolment: Enrolment, actor: User, action: Action,
     return enrolment
 
 
+def _suspend(enrolment: Enrolment, reason: str | None, review_on: date | None) -> None:
+    """The physician's pause: the contacts due until the review are marked suspended."""
+    today = get_clock().today()
+    if review_on is None:
+        raise Invalid(_("Invalid request:"), "review_on_required",
+                      {"review_on": [_("Give the day the suspension is to be reviewed.")]})
+    if not today < review_on <= today + MAX_SUSPENSION_REVIEW:
+        raise Invalid(_("Invalid request:"), "review_on_out_of_range", {"review_on": [_(
+            "The review day must lie between %(low)s and %(high)s.",
+            low=(today + timedelta(days=1)).isoformat(),
+            high=(today + MAX_SUSPENSION_REVIEW).isoformat())]})
+    enrolment.suspended_on, enrolment.suspension_review_on = today, review_on
+    enrolment.suspension_reason = reason
+    tz = get_clock().tz
+    db.session.execute(
+        update(ScheduledContact)
+        .where(ScheduledContact.enrolment_id == enrolment.id,
+               ScheduledContact.status == ContactStatus.PLANNED,
+               ScheduledContact.due_at < local_midnight(review_on + timedelta(days=1), tz))
+        .values(status=ContactStatus.SUSPENDED))
+
+
+def _resume(enrolment: Enrolment) -> EnrolmentState:
+    """Back to the phase the calendar is in; nothing is shifted (the seed shifts nothing).
+
+    Contacts suspended whose window is still open are due again; those whose
+    window closed during the pause stay marked suspended.
+    """
+    today = get_clock().today()
+    db.session.execute(
+        update(ScheduledContact)
+        .where(ScheduledContact.enrolment_id == enrolment.id,
+               ScheduledContact.status == ContactStatus.SUSPENDED,
+               ScheduledContact.window_closes > utcnow())
+        .values(status=ContactStatus.PLANNED))
+    enrolment.suspended_on = enrolment.suspension_review_on = None
+    enrolment.suspension_reason = None
+    # Whatever was logged before the pause must not read as silence after it.
+    enrolment.last_received_at = utcnow()
+    dates = programme_dates(enrolment.template, enrolment.start_date)
+    return resume_state(today > dates.intervention_end)
+
+
 def _complete_dossier(enrolment: Enrolment, pieces: dict[str, bool]) -> None:
     dossier = {**(enrolment.dossier or {}), **pieces}
-    missing = missing_dossier_pieces(dossier)
+    missing = missing_dossier_pieces(dossier, enrolment.programme_code)
     if missing:
         raise Conflict(
             _("The dossier is incomplete; missing: %(pieces)s.", pieces=", ".join(missing)),
@@ -161,8 +211,19 @@ def _start(enrolment: Enrolment, payload: dict[str, Any], actor: User) -> None:
     enrolment.consent_at = utcnow()
     template = enrolment.template
     add_contacts(enrolment, build_timeline(template, start, get_clock().tz))
+    _mark_prescribing_consultation(enrolment)
     lay_out_booklet(enrolment, template)
     db.session.add(default_prescription(enrolment, template, actor))
+
+
+def _mark_prescribing_consultation(enrolment: Enrolment) -> None:
+    """The consultation that prescribed the programme took place before it (it is in the
+    validated dossier): done, never due."""
+    db.session.execute(
+        update(ScheduledContact)
+        .where(ScheduledContact.enrolment_id == enrolment.id,
+               ScheduledContact.phase == Phase.BEFORE_START)
+        .values(status=ContactStatus.DONE, done_at=enrolment.dossier_completed_at or utcnow()))
 
 
 def add_contacts(enrolment: Enrolment, planned: Iterable[PlannedContact]) -> None:

@@ -160,6 +160,10 @@ def _update(changes: FlagChanges, flag: OpenFlag, firing: Firing,
         change.update(status=FlagStatus.ESCALATED, escalated_to_id=physician_id)
         changes.event(flag.id, "escalated", flag.status, FlagStatus.ESCALATED)
         changes.escalated.append(flag.id)
+    elif firing.committee and flag.status in UNHANDLED:
+        # The referent's rupture flag, heard again at a committee call: to committee.
+        change.update(status=FlagStatus.COMMITTEE, evidence=evidence, severity=severity)
+        changes.event(flag.id, "committee", flag.status, FlagStatus.COMMITTEE)
     if change:
         changes.updates[flag.id] = {"id": flag.id, "updated_at": changes.now, **change}
 

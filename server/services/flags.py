@@ -27,7 +27,7 @@ from server.services.escalation import notify_escalations
 from server.services.transactions import read_use_case, use_case
 from shared.enrolment import Action
 from shared.enums import FlagDecision, FlagStatus, Role
-from shared.rules import reinforcement_visit_day
+from shared.rules import reinforcement_visit_day, reinforcement_windows
 from shared.timeline import reinforcement_contacts
 
 ACTIONABLE = {
@@ -41,6 +41,7 @@ ACTIONABLE = {
 }
 # The enrolment transition a decision carries, if any.
 DECISION_TRANSITIONS = {
+    FlagDecision.SUSPEND: Action.SUSPEND,
     FlagDecision.INTERRUPT: Action.INTERRUPT,
     FlagDecision.REORIENTATION_PHYSIO: Action.REORIENT,
     FlagDecision.REORIENTATION_SSR: Action.REORIENT,
@@ -171,12 +172,13 @@ def send_to_committee(user: User, flag_id: int, note: str | None = None) -> Flag
 
 @use_case
 def decide(user: User, flag_id: int, decision: FlagDecision | str, note: str | None,
-           visit_day: date | None = None) -> Flag:
+           visit_day: date | None = None, review_on: date | None = None) -> Flag:
     """The physician's (or committee's) decision, applied to the timeline; closes the flag.
 
     A reinforcement visit adds the visit and its 4 weekly micro-project calls to
     the timeline (on ``visit_day``, else the day the rupture proposed);
-    interruption and reorientation end the enrolment through its state machine.
+    suspension pauses the enrolment until ``review_on``; interruption and
+    reorientation end it, each through its state machine.
     """
     if user.role not in (Role.PHYSICIAN, Role.COORDINATOR):
         raise Forbidden(_("Only a physician or the coordination takes this decision."),
@@ -189,7 +191,8 @@ def decide(user: User, flag_id: int, decision: FlagDecision | str, note: str | N
         _plan_reinforcement(enrolment, flag, visit_day)
     action = DECISION_TRANSITIONS.get(decision)
     if action is not None:
-        apply_transition(enrolment, user, action, {"reason": f"{decision.value}: {note}"})
+        apply_transition(enrolment, user, action,
+                         {"reason": f"{decision.value}: {note}", "review_on": review_on})
     return flag
 
 
@@ -206,6 +209,14 @@ def _plan_reinforcement(enrolment: Enrolment, flag: Flag, visit_day: date | None
     if day < today:
         raise Invalid(_("Invalid request:"), "visit_day_past",
                       {"visit_day": [_("The visit cannot be planned in the past.")]})
+    windows = reinforcement_windows(enrolment.template, enrolment.start_date)
+    if not any(opens <= day <= closes for _month, opens, closes in windows):
+        # The seed places the visit in follow-up month 4 or 7 (l.4231-4239): say which days.
+        allowed = "; ".join(_("month %(month)d, %(first)s to %(last)s", month=m,
+                              first=o.isoformat(), last=c.isoformat()) for m, o, c in windows)
+        raise Invalid(_("Invalid request:"), "visit_day_outside", {"visit_day": [_(
+            "A reinforcement visit takes place in one of these follow-up months: %(windows)s.",
+            windows=allowed)]})
     try:
         planned = reinforcement_contacts(enrolment.template, enrolment.start_date, day,
                                          get_clock().tz)

@@ -35,7 +35,7 @@ from server.services.enrolments import current_enrolment
 from server.services.errors import Conflict, Invalid
 from server.services.measures import score_batch
 from server.services.sweep import sweep_patients
-from shared.enrolment import RUNNING_STATES
+from shared.enrolment import FOLLOWED_STATES
 from shared.ranges import FUTURE_TOLERANCE, SESSION_DURATION_S
 from shared.rules import unsafe_heart_rate
 from shared.samples import HeartRateZone
@@ -87,9 +87,9 @@ def _canonical(value: Any) -> str:
 
 
 def running_enrolment(patient_id: int) -> Enrolment:
-    """The enrolment the patient logs into; 409 when none is running."""
+    """The enrolment the patient logs into; 409 when none is running (or suspended)."""
     enrolment = current_enrolment(patient_id)
-    if enrolment is None or enrolment.state not in RUNNING_STATES or not enrolment.start_date:
+    if enrolment is None or enrolment.state not in FOLLOWED_STATES or not enrolment.start_date:
         raise Conflict(_("No programme is running for this patient; nothing can be recorded."),
                        "no_running_enrolment")
     return enrolment

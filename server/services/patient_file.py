@@ -22,6 +22,7 @@ from server.models import (
     BookletItem,
     Document,
     Enrolment,
+    EnrolmentTransition,
     ErgoSession,
     HealthEvent,
     Patient,
@@ -35,7 +36,8 @@ from server.services import access, documents, flags, samples
 from server.services.audit import record_access
 from server.services.enrolments import current_enrolment
 from server.services.transactions import read_use_case
-from shared.enums import BookletStatus, ContactStatus, Phase, SymptomScore
+from shared.enrolment import Action
+from shared.enums import BookletStatus, ContactStatus, Phase, SymptomScore, WorkStatus
 from shared.programmes import ProgrammeTemplate
 from shared.timeline import phase_on, programme_dates, week_of
 
@@ -83,6 +85,25 @@ class TimelineWeek:
     phase: Phase
     contacts: list[tuple[ScheduledContact, str]]
     is_current: bool
+    suspended: bool = False
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A suspension the physician decided: from, until (None while it lasts), why."""
+
+    since: date
+    until: date | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class WorkStatusEntry:
+    """Where the patient stood with work on a day (inclusion or a follow-up contact)."""
+
+    day: date
+    status: WorkStatus
+    source: str  # "inclusion" or the contact's kind
 
 
 @dataclass
@@ -107,6 +128,8 @@ class PatientFile:
     documents: list[Document] = field(default_factory=list)
     can_write: bool = False
     curve: SessionCurve | None = None
+    pauses: list[Pause] = field(default_factory=list)
+    work: list[WorkStatusEntry] = field(default_factory=list)
 
 
 def contact_state(contact: ScheduledContact, now: datetime) -> str:
@@ -145,7 +168,9 @@ def load_patient_file(actor: User, patient_id: int) -> PatientFile:
     contacts = db.session.scalars(
         select(ScheduledContact).where(ScheduledContact.enrolment_id == enrolment.id)
         .order_by(ScheduledContact.due_at, ScheduledContact.id)).all()
-    result.timeline = _timeline(contacts, template, start, today, now)
+    result.pauses = _pauses(enrolment)
+    result.timeline = _timeline(contacts, template, start, today, now, result.pauses)
+    result.work = _work_history(enrolment, contacts)
     result.call_notes = sorted(
         (c for c in contacts if c.status == ContactStatus.DONE or c.attempts),
         key=lambda c: c.done_at or c.due_at, reverse=True)
@@ -195,8 +220,42 @@ def flag_with_file(actor: User, flag_id: int) -> tuple[flags.FlagDetail, Patient
     return detail, load_patient_file(actor, detail.flag.patient_id)
 
 
+def _pauses(enrolment: Enrolment) -> list[Pause]:
+    """The enrolment's suspensions, from its transitions (each suspend, then its resume)."""
+    tz = get_clock().tz
+    pauses: list[Pause] = []
+    for action, at, reason in db.session.execute(
+            select(EnrolmentTransition.action, EnrolmentTransition.at,
+                   EnrolmentTransition.reason)
+            .where(EnrolmentTransition.enrolment_id == enrolment.id,
+                   EnrolmentTransition.action.in_((Action.SUSPEND, Action.RESUME)))
+            .order_by(EnrolmentTransition.id)):
+        day = at.astimezone(tz).date()
+        if action == Action.SUSPEND:
+            pauses.append(Pause(since=day, until=None, reason=reason))
+        elif pauses and pauses[-1].until is None:
+            pauses[-1] = Pause(pauses[-1].since, day, pauses[-1].reason)
+    return pauses
+
+
+def _work_history(enrolment: Enrolment,
+                  contacts: list[ScheduledContact]) -> list[WorkStatusEntry]:
+    """Work at inclusion, then as each contact recorded it (return to work, seed 000)."""
+    tz = get_clock().tz
+    history = []
+    if enrolment.work_status is not None:
+        history.append(WorkStatusEntry(enrolment.start_date, enrolment.work_status,
+                                       "inclusion"))
+    for contact in contacts:
+        status = (contact.outcome or {}).get("work_status")
+        if status and contact.done_at:
+            history.append(WorkStatusEntry(contact.done_at.astimezone(tz).date(),
+                                           WorkStatus(status), contact.kind.value))
+    return history
+
+
 def _timeline(contacts: list[ScheduledContact], template: ProgrammeTemplate, start: date,
-              today: date, now: datetime) -> list[TimelineWeek]:
+              today: date, now: datetime, pauses: list[Pause]) -> list[TimelineWeek]:
     tz = get_clock().tz
     by_week: dict[int, list[tuple[ScheduledContact, str]]] = defaultdict(list)
     for contact in contacts:
@@ -204,10 +263,12 @@ def _timeline(contacts: list[ScheduledContact], template: ProgrammeTemplate, sta
         week = min(max(week_of(start, day), 1), template.total_weeks)
         by_week[week].append((contact, contact_state(contact, now)))
     current = week_of(start, today)
+    paused = {week for p in pauses
+              for week in range(week_of(start, p.since), week_of(start, p.until or today) + 1)}
     return [
         TimelineWeek(week=w, contacts=by_week.get(w, []), is_current=w == current,
                      phase=Phase.INTERVENTION if w <= template.intervention_weeks
-                     else Phase.FOLLOW_UP)
+                     else Phase.FOLLOW_UP, suspended=w in paused)
         for w in range(1, template.total_weeks + 1)
     ]
 

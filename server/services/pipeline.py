@@ -25,7 +25,7 @@ from server.services.audit import record_access
 from server.services.enrolments import apply_transition
 from server.services.errors import Conflict, Forbidden, Invalid
 from server.services.transactions import read_use_case, use_case
-from shared.enrolment import DOSSIER_PIECES, Action, missing_dossier_pieces
+from shared.enrolment import Action, dossier_pieces, missing_dossier_pieces
 from shared.enums import EnrolmentState, Role
 
 TARGET_DAYS_TO_START = 28  # indicator table, seed 003 l.5096: 4 weeks
@@ -55,6 +55,7 @@ class EnrolmentDetail:
     enrolment: Enrolment
     patient: Patient
     history: list[EnrolmentTransition]
+    pieces: tuple[str, ...]  # what the programme's dossier asks for
     missing: list[str]
     days_to_start: int | None
     equipment_on: date | None
@@ -99,7 +100,7 @@ def board(actor: User, state: EnrolmentState | None = None) -> list[PipelineRow]
         days = days_to_start(enrolment, today)
         rows.append(PipelineRow(
             enrolment=enrolment, patient=patient,
-            missing=missing_dossier_pieces(enrolment.dossier or {}),
+            missing=missing_dossier_pieces(enrolment.dossier or {}, enrolment.programme_code),
             days_to_start=days, late=days is not None and days > TARGET_DAYS_TO_START,
             equipment_on=equipment_delivered_on(enrolment),
         ))
@@ -116,9 +117,21 @@ def enrolment_detail(actor: User, enrolment_id: int) -> EnrolmentDetail:
         .order_by(EnrolmentTransition.id)))
     return EnrolmentDetail(
         enrolment=enrolment, patient=enrolment.patient, history=history,
-        missing=missing_dossier_pieces(enrolment.dossier or {}),
+        pieces=dossier_pieces(enrolment.programme_code),
+        missing=missing_dossier_pieces(enrolment.dossier or {}, enrolment.programme_code),
         days_to_start=days_to_start(enrolment, get_clock().today()),
         equipment_on=equipment_delivered_on(enrolment))
+
+
+def suspended_enrolments(actor: User) -> list[tuple[Enrolment, Patient]]:
+    """The enrolments paused by a physician, soonest review first; audited."""
+    patients = access.visible_patients(actor).with_only_columns(Patient.id)
+    rows = [tuple(row) for row in db.session.execute(
+        select(Enrolment, Patient).join(Patient, Patient.id == Enrolment.patient_id)
+        .where(Enrolment.state == EnrolmentState.SUSPENDED, Patient.id.in_(patients))
+        .order_by(Enrolment.suspension_review_on))]
+    record_access(actor, access.READ, "suspension_list", [p.id for _e, p in rows])
+    return rows
 
 
 def awaiting_validation(actor: User) -> list[tuple[Enrolment, Patient]]:
@@ -141,7 +154,8 @@ def set_dossier_pieces(actor: User, enrolment_id: int, pieces: dict[str, bool]) 
         db.session.commit()
         raise Conflict(_("The dossier is already complete."), "dossier_closed")
     enrolment.dossier = {**(enrolment.dossier or {}),
-                         **{p: bool(pieces.get(p)) for p in DOSSIER_PIECES}}
+                         **{p: bool(pieces.get(p))
+                            for p in dossier_pieces(enrolment.programme_code)}}
     return enrolment
 
 

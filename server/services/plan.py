@@ -11,7 +11,7 @@ from server.extensions import db
 from server.models import BookletItem, Enrolment, ErgoSession, Prescription, ScheduledContact
 from server.services.ingest import running_enrolment
 from server.services.measures import due_questionnaires
-from shared.enums import ContactStatus, Phase, SymptomScore
+from shared.enums import ContactStatus, EnrolmentState, Phase, SymptomScore
 from shared.progress import SessionFigures, trend, weekly_progress
 from shared.timeline import phase_on, programme_dates, week_of
 
@@ -73,6 +73,10 @@ def patient_plan(patient_id: int) -> dict[str, Any]:
         "booklet": booklet,
         "next_contacts": contacts,
         "questionnaires_due": due_questionnaires(enrolment, today),
+        # The tablet says so while the physician has paused the programme.
+        "suspension": ({"since": enrolment.suspended_on,
+                        "review_on": enrolment.suspension_review_on}
+                       if enrolment.state == EnrolmentState.SUSPENDED else None),
     }
 
 

@@ -22,7 +22,7 @@ from server.services.access import READ, visible_patients
 from server.services.audit import record_access
 from server.services.flag_text import describe, kind_label
 from server.services.flags import physician_items
-from server.services.pipeline import awaiting_validation
+from server.services.pipeline import awaiting_validation, suspended_enrolments
 from server.services.transactions import read_use_case
 from shared.enums import ContactStatus, EnrolmentState, Phase, Role
 from shared.timeline import local_midnight
@@ -42,10 +42,11 @@ class Queue:
 
 @dataclass(frozen=True)
 class PhysicianDesk:
-    """What awaits a physician: items to decide, then dossiers to validate."""
+    """What awaits a physician: items to decide, dossiers to validate, pauses to review."""
 
     items: list[dict[str, Any]]
     dossiers: list[tuple[Enrolment, Patient]]
+    suspended: list[tuple[Enrolment, Patient]]
 
 
 @read_use_case
@@ -109,5 +110,7 @@ def _flags(user: User, state: EnrolmentState | None, limit: int) -> list[dict[st
 
 @read_use_case
 def physician_desk(user: User) -> PhysicianDesk:
-    """The physician's home: the queue's items, then the dossiers awaiting validation; audited."""
-    return PhysicianDesk(items=work_queue(user).flags, dossiers=awaiting_validation(user))
+    """The physician's home: the queue's items, the dossiers awaiting validation and the
+    suspended programmes; audited."""
+    return PhysicianDesk(items=work_queue(user).flags, dossiers=awaiting_validation(user),
+                         suspended=suspended_enrolments(user))

@@ -36,8 +36,11 @@ from server.services.sweep_read import (
     running,
     scope,
 )
-from shared.enums import ContactStatus
+from shared.enrolment import RUNNING_STATES
+from shared.enums import ContactStatus, EnrolmentState
 from shared.rules import Firing, FlagKind, Severity, evaluate
+
+RUNNING = sorted(RUNNING_STATES)  # calls are due only while the programme runs
 
 __all__ = ["SweepSummary", "missed_contact_evidence", "raise_flags", "reinforced_enrolments",
            "sweep", "sweep_patients"]
@@ -127,17 +130,28 @@ def _run(today: date, only: set[int] | None) -> SweepSummary:
 # --- Contacts ----------------------------------------------------------------------------
 
 
-def _running_ids(only: set[int] | None) -> Select[Any]:
-    return scope(select(Enrolment.id), only)
+def _running_ids(only: set[int] | None, states: list[EnrolmentState]) -> Select[Any]:
+    return scope(select(Enrolment.id), only, states)
 
 
 def _mark_missed_contacts(now: datetime, only: set[int] | None) -> list[Any]:
-    """Planned contacts whose window closed unrecorded become missed (one UPDATE)."""
+    """Planned contacts whose window closed unrecorded become missed (one UPDATE).
+
+    Those of a suspended enrolment are marked suspended instead: nobody was to call.
+    """
+    db.session.execute(
+        update(ScheduledContact)
+        .where(ScheduledContact.status == ContactStatus.PLANNED,
+               ScheduledContact.window_closes < now,
+               ScheduledContact.enrolment_id.in_(
+                   _running_ids(only, [EnrolmentState.SUSPENDED])))
+        .values(status=ContactStatus.SUSPENDED)
+        .execution_options(synchronize_session=False))
     return list(db.session.execute(
         update(ScheduledContact)
         .where(ScheduledContact.status == ContactStatus.PLANNED,
                ScheduledContact.window_closes < now,
-               ScheduledContact.enrolment_id.in_(_running_ids(only)))
+               ScheduledContact.enrolment_id.in_(_running_ids(only, RUNNING)))
         .values(status=ContactStatus.MISSED)
         .returning(ScheduledContact.id, ScheduledContact.enrolment_id, ScheduledContact.key,
                    ScheduledContact.kind, ScheduledContact.due_at,

@@ -26,17 +26,21 @@ from server.models import (
     ScheduledContact,
 )
 from server.services.activity_weeks import dyspnoea_at_or_over
-from shared.enrolment import RUNNING_STATES
-from shared.enums import ContactKind, ContactStatus
+from shared.enrolment import FOLLOWED_STATES
+from shared.enums import ContactKind, ContactStatus, EnrolmentState
 from shared.programmes import ProgrammeTemplate, get_template
 from shared.rules import LOOKBACK_DAYS, RULES, PatientFacts, WeekFigures, unsafe_heart_rate
 
-RUNNING = sorted(RUNNING_STATES)  # a stable order keeps the statements cacheable
+# Suspended enrolments are read too: their health events and heart rates are still watched
+# (the rules raise no adherence, silence or rupture flag for them). A stable order keeps the
+# statements cacheable.
+FOLLOWED = sorted(FOLLOWED_STATES)
 
 
-def scope(query: Select[Any], only: set[int] | None) -> Select[Any]:
-    """Restrict a query joined to enrolments to the running ones (and to some patients)."""
-    query = query.where(Enrolment.state.in_(RUNNING))
+def scope(query: Select[Any], only: set[int] | None,
+          states: list[EnrolmentState] = FOLLOWED) -> Select[Any]:
+    """Restrict a query joined to enrolments to the followed ones (and to some patients)."""
+    query = query.where(Enrolment.state.in_(states))
     return query.where(Enrolment.patient_id.in_(only)) if only is not None else query
 
 
@@ -91,6 +95,10 @@ class ActiveRow(NamedTuple):
     booklet_per_week: int
     reinforced: bool
     activity_project: int | None  # the W12 activity project, the follow-up target
+    suspended: bool  # paused by the physician
+    active_days_1: int | None  # days with a session or booklet exercises (booklet-centred)
+    active_days_2: int | None
+    active_days_3: int | None
 
 
 def read(today: date, only: set[int] | None) -> tuple[dict[int, Running],
@@ -147,18 +155,19 @@ def _add_rows(today: date, query: Select[Any], enrolments: dict[int, Running],
             enrolment_id=enrolment_id, patient_id=row.patient_id, template=template,
             start=start, today=today, days_silent=(today - max(last_seen, start)).days,
             booklet_prescribed=row.booklet_per_week, pain_baseline=row.pain_baseline,
-            reinforcement_done=bool(row.reinforced), activity_project=row.activity_project)
+            reinforcement_done=bool(row.reinforced), activity_project=row.activity_project,
+            suspended=bool(row.suspended))
         # A week with no row reads None: nothing logged (``PatientFacts.figures`` says so).
         last = f.week - 1
         if row.sessions_1 is not None:
             f.weeks[last] = WeekFigures(
                 row.sessions_1, row.high_dyspnoea_1 or 0,
                 row.pain_sum_1 / row.pain_count_1 if row.pain_count_1 else None,
-                float(row.booklet_credit_1))
+                float(row.booklet_credit_1), row.active_days_1 or 0)
         if row.sessions_2 is not None:
-            f.weeks[last - 1] = WeekFigures(row.sessions_2)
+            f.weeks[last - 1] = WeekFigures(row.sessions_2, active_days=row.active_days_2 or 0)
         if row.sessions_3 is not None:
-            f.weeks[last - 2] = WeekFigures(row.sessions_3)
+            f.weeks[last - 2] = WeekFigures(row.sessions_3, active_days=row.active_days_3 or 0)
         if row.heart_rate_over:
             candidates.append(enrolment_id)
     return candidates
@@ -189,7 +198,10 @@ def active_file(today: date, only: set[int] | None,
         heart_rate_over=_over_limits(weeks.c.peak, weeks.c.rest_low, weeks.c.rest_high),
         booklet_per_week=Enrolment.booklet_per_week,
         reinforced=Enrolment.id.in_(reinforced),
-        activity_project=Enrolment.activity_project_sessions)
+        activity_project=Enrolment.activity_project_sessions,
+        suspended=Enrolment.state == EnrolmentState.SUSPENDED,
+        active_days_1=weeks.c.active_days_1, active_days_2=weeks.c.active_days_2,
+        active_days_3=weeks.c.active_days_3)
     return scope(
         select(*[column.label(name) for name, column in zip(ActiveRow._fields, columns,
                                                             strict=True)])
@@ -220,6 +232,7 @@ def _recent_weeks(today: date, only: set[int] | None) -> Any:
                in_week(1, a.pain_sum).label("pain_sum_1"),
                in_week(1, a.pain_count).label("pain_count_1"),
                in_week(1, a.booklet_credit).label("booklet_credit_1"),
+               *[in_week(k, a.active_days).label(f"active_days_{k}") for k in (1, 2, 3)],
                func.max(a.hr_max_peak).label("peak"), func.min(a.hr_rest_low).label("rest_low"),
                func.max(a.hr_rest_high).label("rest_high"))
         # Five weeks: the 28-day look-back for unsafe sessions starts in the fourth one.

@@ -51,7 +51,8 @@ def schema_errors(form: ContactForm, errors: dict[str, Any]) -> None:
 def _page(page: calls.ContactPage, form: ContactForm, status: int = 200) -> tuple[str, int]:
     return render_template("web/calls/record.html", contact=page.contact, form=form,
                            patient=page.patient, attempts_limit=page.attempts_limit,
-                           in_force=page.in_force, weekly=isinstance(form, WeeklyCallForm),
+                           in_force=page.in_force, programme=page.programme,
+                           committee=page.committee, weekly=isinstance(form, WeeklyCallForm),
                            follow_up=isinstance(form, FollowUpCallForm)), status
 
 

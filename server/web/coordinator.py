@@ -82,7 +82,8 @@ def _detail(enrolment_id: int, status: int = 200, **forms: Any) -> tuple[str, in
     _staff_choices(assign)
     return render_template(
         "web/coordinator/enrolment.html", enrolment=enrolment, patient=patient,
-        missing=detail.missing, history=detail.history, days_to_start=detail.days_to_start,
+        missing=detail.missing, pieces=detail.pieces, history=detail.history,
+        days_to_start=detail.days_to_start,
         target=pipeline.TARGET_DAYS_TO_START, equipment_on=detail.equipment_on,
         dossier_form=forms.get("dossier") or DossierForm(formdata=None,
                                                          data=enrolment.dossier or {}),

@@ -43,7 +43,7 @@ from server.models import DocumentKind
 from server.services.auth import MIN_PASSWORD_LENGTH
 from server.services.errors import ServiceError
 from server.web.labels import LABELS
-from shared.enrolment import DOSSIER_PIECES
+from shared.enrolment import all_dossier_pieces
 from shared.enums import (
     HealthEventKind,
     MedicationAdherence,
@@ -51,6 +51,7 @@ from shared.enums import (
     ReferralSource,
     Sex,
     WarningSign,
+    WorkStatus,
 )
 from shared.programmes import TEMPLATES
 
@@ -72,6 +73,7 @@ REQUIRED = _("This field is required.")
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_("Not a valid e-mail address."))
 
 LOCALE_CHOICES = choices([("fr", "Français"), ("en", "English")])
+WORK_STATUS_CHOICES = enum_choices(WorkStatus, "work_status", _("— not discussed —"))
 
 
 def apply_service_errors(form: FlaskForm, exc: ServiceError) -> bool:
@@ -169,6 +171,9 @@ class PatientRequestForm(FlaskForm):
                                validators=[Optional(), NumberRange(40, 140)])
     hr_ceiling = IntegerField(_("Exercise heart-rate ceiling (bpm)"),
                               validators=[Optional(), NumberRange(60, 220)])
+    # Return to work is the low back pain programme's first objective (seed 000).
+    work_status = SelectField(_("Work at inclusion"), choices=WORK_STATUS_CHOICES,
+                              validators=[Optional()])
 
     def patient_data(self) -> dict[str, Any]:
         """The fields as ``services.enrolments.create_patient`` takes them."""
@@ -183,21 +188,22 @@ class PatientRequestForm(FlaskForm):
             "hr_rest_min": self.hr_rest_min.data, "hr_rest_max": self.hr_rest_max.data,
             "hr_ceiling": self.hr_ceiling.data,
             "enrolment": {"programme_code": self.programme_code.data,
-                          "referral_source": self.referral_source.data},
+                          "referral_source": self.referral_source.data,
+                          "work_status": self.work_status.data or None},
         }
 
 
 class DossierForm(FlaskForm):
-    """The dossier checklist, one box per piece (shared.enrolment.DOSSIER_PIECES)."""
-
-    prescription = BooleanField(LABELS["dossier"]["prescription"])
-    spirometry = BooleanField(LABELS["dossier"]["spirometry"])
-    blood_gas = BooleanField(LABELS["dossier"]["blood_gas"])
-    exercise_test = BooleanField(LABELS["dossier"]["exercise_test"])
+    """The dossier checklist: a box per piece any programme asks for (``shared.programmes``);
+    the page shows those of the enrolment's programme, the service keeps only those."""
 
     def pieces(self) -> dict[str, bool]:
         """The checklist as the service takes it."""
-        return {piece: bool(getattr(self, piece).data) for piece in DOSSIER_PIECES}
+        return {piece: bool(self[piece].data) for piece in all_dossier_pieces()}
+
+
+for _piece in all_dossier_pieces():
+    setattr(DossierForm, _piece, BooleanField(LABELS["dossier"][_piece]))
 
 
 class StartForm(FlaskForm):
@@ -279,8 +285,46 @@ class ContactForm(FlaskForm):
         return data
 
 
-class WeeklyCallForm(ContactForm):
-    """Weekly intervention call: the week that passed and next week's prescription."""
+class HealthEventFields(ContactForm):
+    """A health event the patient tells of during a call, weekly or follow-up (the referent
+    enters it as the API allows)."""
+
+    event_kind = SelectField(_("Health event since the last call"), choices=EVENT_CHOICES,
+                             validators=[Optional()])
+    event_on = DateField(_("Date of the event"), validators=[Optional()])
+    event_description = TextAreaField(_("What happened"),
+                                      validators=[Optional(), Length(max=2000)])
+    # Seed 001: with one of these, an event is not an ordinary fluctuation.
+    warning_signs = CheckboxesField(_("Warning signs"), choices=WARNING_SIGN_CHOICES,
+                                    validators=[Optional()])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields, then: an event needs its date (the kind alone tells the physician
+        too little). Checked here because an empty optional field skips its own checks."""
+        valid = super().validate(extra_validators)
+        if (self.reached.data == "yes" and self.event_kind.data
+                and self.event_on.data is None and not self.event_on.errors):
+            self.event_on.errors = [str(_("Give the date of the event."))]
+            valid = False
+        return valid
+
+    def outcome(self) -> dict[str, Any]:
+        """The call, with the event (if any) as a health event."""
+        data = super().outcome()
+        if data["reached"] and self.event_kind.data:
+            event: dict[str, Any] = {"kind": self.event_kind.data,
+                                     "occurred_on": self.event_on.data.isoformat()}
+            if self.event_description.data:
+                event["description"] = self.event_description.data
+            if self.warning_signs.data:
+                event["warning_signs"] = list(self.warning_signs.data)
+            data["health_events"] = [event]
+        return data
+
+
+class WeeklyCallForm(HealthEventFields):
+    """Weekly intervention call: the week that passed, next week's prescription, any health
+    event."""
 
     sessions_done = IntegerField(_("Sessions done this week"),
                                  validators=[Optional(), NumberRange(0, 14)])
@@ -311,17 +355,9 @@ class WeeklyCallForm(ContactForm):
         return data
 
 
-class FollowUpCallForm(ContactForm):
-    """Follow-up call: health events, medication, activity against the project."""
+class FollowUpCallForm(HealthEventFields):
+    """Follow-up call: health events, medication, activity against the project, work."""
 
-    event_kind = SelectField(_("Health event since the last call"), choices=EVENT_CHOICES,
-                             validators=[Optional()])
-    event_on = DateField(_("Date of the event"), validators=[Optional()])
-    event_description = TextAreaField(_("What happened"),
-                                      validators=[Optional(), Length(max=2000)])
-    # Seed 001: with one of these, an event is not an ordinary fluctuation.
-    warning_signs = CheckboxesField(_("Warning signs"), choices=WARNING_SIGN_CHOICES,
-                                    validators=[Optional()])
     medication_adherence = SelectField(_("Medication adherence"), choices=ADHERENCE_CHOICES,
                                        validators=[Optional()])
     sessions_per_week = IntegerField(_("Activity sessions a week now"),
@@ -330,37 +366,21 @@ class FollowUpCallForm(ContactForm):
                                              validators=[Optional(), NumberRange(0, 14)])
     encouragement = TextAreaField(_("Encouragement given"),
                                   validators=[Optional(), Length(max=2000)])
+    # Return to work, the first objective of the low back pain care project (seed 000).
+    work_status = SelectField(_("Work"), choices=WORK_STATUS_CHOICES, validators=[Optional()])
     channel = RadioField(_("Call made by"), choices=choices(
         (("phone", _("Telephone")), ("video", _("Video call")))), default="phone")
 
-    def validate(self, extra_validators: Any = None) -> bool:
-        """The fields, then: an event needs its date (the kind alone tells the physician
-        too little). Checked here because an empty optional field skips its own checks."""
-        valid = super().validate(extra_validators)
-        if (self.reached.data == "yes" and self.event_kind.data
-                and self.event_on.data is None and not self.event_on.errors):
-            self.event_on.errors = [str(_("Give the date of the event."))]
-            valid = False
-        return valid
-
     def outcome(self) -> dict[str, Any]:
-        """The call, with the event (if any) as a health event."""
+        """The call's activity, medication and work."""
         data = super().outcome()
         if not data["reached"]:
             return data
         for name in ("medication_adherence", "sessions_per_week", "project_sessions_per_week",
-                     "encouragement", "channel"):
+                     "encouragement", "work_status", "channel"):
             value = getattr(self, name).data
             if value not in (None, ""):
                 data[name] = value
-        if self.event_kind.data:
-            event: dict[str, Any] = {"kind": self.event_kind.data,
-                                     "occurred_on": self.event_on.data.isoformat()}
-            if self.event_description.data:
-                event["description"] = self.event_description.data
-            if self.warning_signs.data:
-                event["warning_signs"] = list(self.warning_signs.data)
-            data["health_events"] = [event]
         return data
 
 
@@ -369,5 +389,6 @@ class DecisionForm(FlaskForm):
 
     decision = RadioField(_("Decision"), validators=[InputRequired(REQUIRED)])
     visit_day = DateField(_("Day of the reinforcement visit"), validators=[Optional()])
+    review_on = DateField(_("Suspension: day of the review"), validators=[Optional()])
     note = TextAreaField(_("Note (required except to continue)"),
                          validators=[Optional(), Length(max=2000)])

@@ -16,7 +16,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "validated": _("Validated"), "active": _("Intervention"),
         "follow_up": _("Follow-up"), "completed": _("Completed"),
         "declined": _("Declined"), "interrupted": _("Interrupted"),
-        "reoriented": _("Reoriented"),
+        "reoriented": _("Reoriented"), "suspended": _("Suspended"),
     },
     "phase": {
         "before_start": _("Before start"), "intervention": _("Intervention"),
@@ -33,6 +33,7 @@ LABELS: dict[str, dict[str, Any]] = {
     },
     "contact_state": {
         "done": _("done"), "missed": _("missed"), "cancelled": _("cancelled"),
+        "suspended": _("suspended"),
         "upcoming": _("upcoming"), "due": _("due"), "overdue": _("overdue"),
     },
     "flag": KIND_LABELS,
@@ -83,6 +84,14 @@ LABELS: dict[str, dict[str, Any]] = {
         "prescription": _("Prescription and referral form (fiche navette)"),
         "spirometry": _("Spirometry (EFR)"), "blood_gas": _("Blood gas (gazométrie)"),
         "exercise_test": _("Exercise test"),
+        "orientation_scales": _("Orientation scales (Dallas, STarT Back, Oswestry)"),
+        "stay_report": _("Functional restoration stay report"),
+        "warning_signs_screening": _("Warning signs screened by the physician"),
+    },
+    "work_status": {
+        "working": _("Working"), "therapeutic_part_time": _("Therapeutic part-time"),
+        "sick_leave": _("Sick leave"), "job_seeking": _("Seeking work"),
+        "retired": _("Retired"), "not_applicable": _("Not applicable"),
     },
     "document": {
         "referral": _("Referral form (fiche navette)"), "spirometry": _("Spirometry (EFR)"),
@@ -107,7 +116,7 @@ OUTCOME_FIELDS = {
     "sessions_per_week": _("Sessions a week"),
     "project_sessions_per_week": _("Project (sessions a week)"),
     "activity_kept": _("Activity kept"), "encouragement": _("Encouragement"),
-    "satisfaction_eva": _("Satisfaction (0-10)"),
+    "satisfaction_eva": _("Satisfaction (0-10)"), "work_status": _("Work"),
 }
 
 

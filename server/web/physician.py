@@ -46,7 +46,7 @@ def index() -> str:
     """Items awaiting the physician's decision, then dossiers awaiting validation."""
     desk = physician_desk(current_user())
     return render_template("web/physician/index.html", items=desk.items, dossiers=desk.dossiers,
-                           action=ActionForm(formdata=None))
+                           suspended=desk.suspended, action=ActionForm(formdata=None))
 
 
 def _item_page(flag_id: int, form: DecisionForm | None = None, status: int = 200) -> Any:
@@ -76,12 +76,26 @@ def decide(flag_id: int) -> Any:
         return _item_page(flag_id, form, 422)
     try:
         flags.decide(current_user(), flag_id, form.decision.data, form.note.data,
-                     form.visit_day.data)
+                     form.visit_day.data, form.review_on.data)
     except ServiceError as exc:
         if not apply_service_errors(form, exc):
             form.form_errors.append(exc.message)
         return _item_page(flag_id, form, exc.status)
     flash(_("Decision recorded: %(d)s.", d=label(form.decision.data, "decision")), "ok")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/enrolments/<int:enrolment_id>/resume", methods=["POST"])
+@roles_required(Role.PHYSICIAN)
+def resume(enrolment_id: int) -> Any:
+    """End a suspension: the programme goes on where its calendar stands."""
+    ActionForm().validate()
+    try:
+        pipeline.transition(current_user(), enrolment_id, Action.RESUME, {})
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Programme resumed."), "ok")
     return redirect(url_for(".index"))
 
 

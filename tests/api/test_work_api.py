@@ -130,17 +130,7 @@ def test_interrupt_decision_ends_the_enrolment(client, auth, team):
 
 def follow_up_patient(factories, referent, physician, clock):
     """A respiratory patient at the +3 month follow-up call."""
-    start = date(2025, 9, 1)
-    clock.set(datetime.combine(start, time(9), clock.tz))
-    patient = factories.active_patient(referent, physician=physician, start=start)
-    enrolment = patient.enrolments[-1]
-    enrolment.state = EnrolmentState.FOLLOW_UP
-    db.session.commit()
-    call = db.session.scalars(select(ScheduledContact).where(
-        ScheduledContact.enrolment_id == enrolment.id,
-        ScheduledContact.kind == ContactKind.FOLLOW_UP_CALL, ScheduledContact.month == 3)).one()
-    clock.set(call.due_at)
-    return patient, call
+    return factories.follow_up_call(referent, physician, month=3)
 
 
 def test_follow_up_call_below_the_project_opens_the_committee_and_a_visit_is_planned(

@@ -325,13 +325,14 @@ def check_0007() -> None:
     weeks = _activity_weeks()
     assert weeks[RESPIRATORY, 1] == {"week_start": START, "sessions": 3, "pain_sum": 0,
                                      "pain_count": 0, "booklet_credit": 0.0, "hr_max_peak": 150,
-                                     "hr_rest_low": 60, "hr_rest_high": 70,
+                                     "hr_rest_low": 60, "hr_rest_high": 70, "active_days": 3,
                                      **_histogram({3: 1, 7: 1, 8: 1})}
     assert (weeks[RESPIRATORY, 2]["sessions"], weeks[RESPIRATORY, 2]["dyspnoea_9"]) == (2, 1)
     # The histogram keeps every template's scores; low back pain's rules ignore them.
     assert weeks[LOW_BACK, 1] == {"week_start": START, "sessions": 2, "pain_sum": 10,
                                   "pain_count": 2, "booklet_credit": 1.5, "hr_max_peak": 120,
-                                  "hr_rest_low": 70, "hr_rest_high": 70, **_histogram({9: 1})}
+                                  "hr_rest_low": 70, "hr_rest_high": 70, "active_days": 3,
+                                  **_histogram({9: 1})}
 
 
 # --- 0008: the dyspnoea histogram --------------------------------------------------------------
@@ -349,7 +350,7 @@ def check_0008() -> None:
     weeks = _activity_weeks()
     assert weeks[RESPIRATORY, 3] == {"week_start": day(14), "sessions": 2, "pain_sum": 0,
                                      "pain_count": 0, "booklet_credit": 0.0, "hr_max_peak": 120,
-                                     "hr_rest_low": 70, "hr_rest_high": 70,
+                                     "hr_rest_low": 70, "hr_rest_high": 70, "active_days": 2,
                                      **_histogram({6: 1, 10: 1})}
     activity_weeks.rebuild()
     assert _activity_weeks() == weeks
@@ -442,6 +443,23 @@ def check_0011() -> None:
     assert (response.timepoint, response.domain_scores) == ("W0", {"DY": 4.0})
 
 
+def write_0012(conn: Connection) -> None:
+    """The low back pain enrolment paused by the physician; its work status at inclusion."""
+    conn.execute(sa.text(
+        "UPDATE enrolments SET state = 'suspended', suspended_on = :on, "
+        "suspension_review_on = :review, suspension_reason = 'Chute', "
+        "work_status = 'sick_leave' WHERE id = :id"),
+        {"on": day(20), "review": day(34), "id": LOW_BACK})
+
+
+def check_0012() -> None:
+    """The pause and the work status are read back; booklet days count as active days."""
+    enrolment = db.session.get(Enrolment, LOW_BACK)
+    assert (enrolment.state, enrolment.suspended_on, enrolment.suspension_review_on,
+            enrolment.work_status) == ("suspended", day(20), day(34), "sick_leave")
+    assert _activity_weeks()[LOW_BACK, 1]["active_days"] == 3
+
+
 @dataclass(frozen=True)
 class RevisionData:
     """What a revision's data test writes (at that revision) and checks (at head)."""
@@ -462,4 +480,5 @@ DATA: dict[str, RevisionData] = {
     "0009": RevisionData(write_0009, check_0009),
     "0010": RevisionData(write_0010, check_0010),
     "0011": RevisionData(write_0011, check_0011),
+    "0012": RevisionData(write_0012, check_0012),
 }

@@ -5,14 +5,17 @@ from __future__ import annotations
 import pytest
 
 from shared.enrolment import (
-    DOSSIER_PIECES,
+    FOLLOWED_STATES,
     RUNNING_STATES,
     TERMINAL_STATES,
     TRANSITIONS,
     Action,
     TransitionError,
+    all_dossier_pieces,
     check_transition,
+    dossier_pieces,
     missing_dossier_pieces,
+    resume_state,
 )
 from shared.enums import EnrolmentState as S
 from shared.enums import Role
@@ -56,10 +59,12 @@ def test_the_transition_table_is_the_documented_one():
         Action.COMPLETE: ({S.FOLLOW_UP}, S.COMPLETED, staff, False),
         Action.DECLINE: ({S.REQUESTED, S.DOSSIER_COMPLETE, S.VALIDATED}, S.DECLINED,
                          staff | {Role.PHYSICIAN}, True),
-        Action.INTERRUPT: ({S.ACTIVE, S.FOLLOW_UP}, S.INTERRUPTED,
+        Action.INTERRUPT: ({S.ACTIVE, S.FOLLOW_UP, S.SUSPENDED}, S.INTERRUPTED,
                            staff | {Role.PHYSICIAN}, True),
-        Action.REORIENT: ({S.DOSSIER_COMPLETE, S.VALIDATED, S.ACTIVE, S.FOLLOW_UP},
-                          S.REORIENTED, {Role.PHYSICIAN}, True),
+        Action.REORIENT: ({S.DOSSIER_COMPLETE, S.VALIDATED, S.ACTIVE, S.FOLLOW_UP,
+                           S.SUSPENDED}, S.REORIENTED, {Role.PHYSICIAN}, True),
+        Action.SUSPEND: ({S.ACTIVE, S.FOLLOW_UP}, S.SUSPENDED, {Role.PHYSICIAN}, True),
+        Action.RESUME: ({S.SUSPENDED}, S.ACTIVE, {Role.PHYSICIAN}, False),
     }
     assert set(TRANSITIONS) == set(Action)
     for action, (sources, target, roles, needs_reason) in expected.items():
@@ -72,8 +77,8 @@ def test_the_transition_table_is_the_documented_one():
 
 
 def test_the_table_yields_the_expected_number_of_cases():
-    assert len(ALLOWED) == 28
-    assert len(NOT_ALLOWED) == len(S) * len(Action) - 14 == 58
+    assert len(ALLOWED) == 35
+    assert len(NOT_ALLOWED) == len(S) * len(Action) - 19 == 81
 
 
 @pytest.mark.parametrize(("state", "action", "role"), ALLOWED)
@@ -203,27 +208,76 @@ def test_the_happy_path_walks_from_request_to_completion():
 # --- Dossier ----------------------------------------------------------------------------
 
 
+RESP = "respiratory_home"
+LBP = "low_back_pain_home"
+RESP_PIECES = dossier_pieces(RESP)
+
+
 def test_an_empty_dossier_misses_every_piece_in_seed_order():
-    assert missing_dossier_pieces({}) == [
+    assert missing_dossier_pieces({}, RESP) == [
         "prescription", "spirometry", "blood_gas", "exercise_test"]
-    assert tuple(missing_dossier_pieces({})) == DOSSIER_PIECES
+    assert tuple(missing_dossier_pieces({}, RESP)) == RESP_PIECES
 
 
 def test_a_complete_dossier_misses_nothing():
-    assert missing_dossier_pieces(dict.fromkeys(DOSSIER_PIECES, True)) == []
+    assert missing_dossier_pieces(dict.fromkeys(RESP_PIECES, True), RESP) == []
 
 
 def test_pieces_ticked_false_are_still_missing():
     checklist = {"prescription": True, "spirometry": False, "blood_gas": True,
                  "exercise_test": False}
-    assert missing_dossier_pieces(checklist) == ["spirometry", "exercise_test"]
+    assert missing_dossier_pieces(checklist, RESP) == ["spirometry", "exercise_test"]
 
 
 def test_missing_pieces_keep_seed_order_whatever_the_checklist_order():
     checklist = {"exercise_test": False, "blood_gas": True, "prescription": False}
-    assert missing_dossier_pieces(checklist) == ["prescription", "spirometry", "exercise_test"]
+    assert missing_dossier_pieces(checklist, RESP) == [
+        "prescription", "spirometry", "exercise_test"]
 
 
 def test_unknown_checklist_entries_are_ignored():
-    checklist = dict.fromkeys(DOSSIER_PIECES, True) | {"ecg": False, "x_ray": True}
-    assert missing_dossier_pieces(checklist) == []
+    checklist = dict.fromkeys(RESP_PIECES, True) | {"ecg": False, "x_ray": True}
+    assert missing_dossier_pieces(checklist, RESP) == []
+
+
+def test_low_back_pain_dossier_asks_no_spirometry_or_blood_gas_seed_000():
+    pieces = dossier_pieces(LBP)
+    assert "spirometry" not in pieces and "blood_gas" not in pieces
+    assert pieces == ("prescription", "orientation_scales", "stay_report",
+                      "warning_signs_screening")
+    assert missing_dossier_pieces(dict.fromkeys(pieces, True), LBP) == []
+
+
+def test_every_programme_piece_is_offered_once_by_forms():
+    offered = all_dossier_pieces()
+    assert len(offered) == len(set(offered))
+    assert set(RESP_PIECES) | set(dossier_pieces(LBP)) == set(offered)
+
+
+# --- Suspension -------------------------------------------------------------------------
+
+
+def test_only_the_physician_suspends_a_running_enrolment_with_a_reason():
+    for state in (S.ACTIVE, S.FOLLOW_UP):
+        assert check_transition(state, Action.SUSPEND, Role.PHYSICIAN, "hospitalisé") == (
+            S.SUSPENDED)
+    with pytest.raises(TransitionError) as refused:
+        check_transition(S.ACTIVE, Action.SUSPEND, Role.REFERENT, "vacances")
+    assert refused.value.code == "forbidden_transition"
+    with pytest.raises(TransitionError) as refused:
+        check_transition(S.ACTIVE, Action.SUSPEND, Role.PHYSICIAN, " ")
+    assert refused.value.code == "reason_required"
+    with pytest.raises(TransitionError):
+        check_transition(S.VALIDATED, Action.SUSPEND, Role.PHYSICIAN, "x")
+
+
+def test_a_suspended_enrolment_resumes_into_the_phase_of_its_calendar():
+    assert check_transition(S.SUSPENDED, Action.RESUME, Role.PHYSICIAN, None) in RUNNING_STATES
+    assert resume_state(in_follow_up=False) == S.ACTIVE
+    assert resume_state(in_follow_up=True) == S.FOLLOW_UP
+    assert S.SUSPENDED in FOLLOWED_STATES and S.SUSPENDED not in RUNNING_STATES
+
+
+def test_a_suspended_enrolment_can_still_be_interrupted_or_reoriented():
+    assert check_transition(S.SUSPENDED, Action.INTERRUPT, Role.PHYSICIAN, "x") == S.INTERRUPTED
+    assert check_transition(S.SUSPENDED, Action.REORIENT, Role.PHYSICIAN, "x") == S.REORIENTED

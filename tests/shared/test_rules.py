@@ -16,6 +16,8 @@ from shared.rules import (
     WeekFigures,
     evaluate,
     reinforcement_visit_day,
+    reinforcement_windows,
+    rupture_firing,
     unsafe_heart_rate,
 )
 from shared.timeline import programme_dates
@@ -26,7 +28,8 @@ START = date(2026, 1, 5)  # a Monday
 def facts(week: int = 3, template: ProgrammeTemplate = RESPIRATORY, days_silent: int = 0,
           weeks: dict[int, WeekFigures] | None = None, **kw) -> PatientFacts:
     """Facts on the first day of programme ``week``; every past week on target by default."""
-    full = WeekFigures(sessions=template.sessions_per_week_max, booklet_done=20)
+    full = WeekFigures(sessions=template.sessions_per_week_max, booklet_done=20,
+                       active_days=template.sessions_per_week_max)
     figures = {w: full for w in range(1, week)}
     figures.update(weeks or {})
     return PatientFacts(enrolment_id=1, patient_id=1, template=template, start=START,
@@ -66,11 +69,21 @@ def test_adherence_two_weeks_in_a_row_under_the_minimum_is_more_severe():
     assert one_week[FlagKind.ADHERENCE].severity == Severity.MODERATE
 
 
-@pytest.mark.parametrize(("sessions", "fires"), [(1, True), (2, False), (3, False)])
-def test_low_back_pain_minimum_is_two_sessions(sessions, fires):
+@pytest.mark.parametrize(("days", "fires"), [(1, True), (2, False), (3, False)])
+def test_low_back_pain_minimum_is_two_active_days(days, fires):
     found = kinds(evaluate(facts(template=LOW_BACK_PAIN, weeks={
-        2: WeekFigures(sessions=sessions, booklet_done=20)})))
+        2: WeekFigures(sessions=0, booklet_done=20, active_days=days)})))
     assert (FlagKind.ADHERENCE in found) is fires
+
+
+def test_low_back_pain_counts_booklet_days_not_only_ergocycle_sessions_seed_000():
+    # Booklet work on two days and no ergocycle: the prescription is kept (000 l.1166-1168).
+    booklet_only = WeekFigures(sessions=0, booklet_done=20, active_days=2)
+    assert FlagKind.ADHERENCE not in kinds(evaluate(facts(
+        template=LOW_BACK_PAIN, weeks={2: booklet_only})))
+    # The respiratory programme counts ergocycle sessions.
+    assert FlagKind.ADHERENCE in kinds(evaluate(facts(weeks={2: WeekFigures(
+        sessions=0, booklet_done=20, active_days=6)})))
 
 
 def test_adherence_waits_for_a_whole_week_and_stops_with_the_intervention():
@@ -150,8 +163,33 @@ def test_follow_up_rupture_is_three_weeks_under_three_sessions(counts, fires):
     assert (FlagKind.FOLLOW_UP_RUPTURE in found) is fires
     if fires:
         rupture = found[FlagKind.FOLLOW_UP_RUPTURE]
-        assert rupture.committee and rupture.severity == Severity.HIGH
         assert rupture.evidence["sessions"] == list(counts)
+
+
+def test_a_rupture_seen_in_the_tablet_logs_is_the_referents_flag_seed_003_l4188():
+    # Only the +3 and +6 month calls send a rupture to the committee (l.4188-4228).
+    weeks = {w: WeekFigures(sessions=1) for w in (20, 21, 22)}
+    rupture = kinds(evaluate(facts(week=23, weeks=weeks)))[FlagKind.FOLLOW_UP_RUPTURE]
+    assert not rupture.committee and rupture.severity == Severity.MODERATE
+    assert rupture.evidence["proposal"] == "encourage_and_revisit_project"
+
+
+@pytest.mark.parametrize(("days", "fires"), [((1, 1, 1), True), ((2, 1, 1), False)])
+def test_low_back_pain_follow_up_minimum_is_two_a_week_seed_002(days, fires):
+    # A low back pain patient keeping their 2 a week is not in rupture (not the respiratory 3).
+    weeks = {w: WeekFigures(sessions=0, active_days=d)
+             for w, d in zip((20, 21, 22), days, strict=True)}
+    found = kinds(evaluate(facts(template=LOW_BACK_PAIN, week=23, weeks=weeks)))
+    assert (FlagKind.FOLLOW_UP_RUPTURE in found) is fires
+
+
+def test_a_suspended_enrolment_raises_no_adherence_silence_or_rupture_flag():
+    short = {w: WeekFigures(sessions=0) for w in range(1, 30)}
+    assert kinds(evaluate(facts(week=4, weeks=short, days_silent=20, suspended=True))) == {}
+    assert kinds(evaluate(facts(week=23, weeks=short, days_silent=20, suspended=True))) == {}
+    event = {"event_id": 1, "kind": "fall", "day": "2026-03-10", "warning_signs": []}
+    found = kinds(evaluate(facts(week=4, weeks=short, suspended=True, new_events=[event])))
+    assert set(found) == {FlagKind.HEALTH_EVENT}
 
 
 @pytest.mark.parametrize(("project", "counts", "fires"), [
@@ -171,12 +209,18 @@ def test_follow_up_rupture_needs_three_whole_follow_up_weeks():
     assert FlagKind.FOLLOW_UP_RUPTURE in kinds(evaluate(facts(week=16, weeks=weeks)))
 
 
-def test_rupture_proposes_a_reinforcement_visit_then_a_reorientation():
-    weeks = {w: WeekFigures(sessions=1) for w in (20, 21, 22)}
-    first = kinds(evaluate(facts(week=23, weeks=weeks)))[FlagKind.FOLLOW_UP_RUPTURE]
+def test_a_committee_rupture_proposes_a_reinforcement_visit_then_a_reorientation():
+    first = rupture_firing(RESPIRATORY, START, date(2026, 6, 30), False, {}, committee=True)
+    assert first.committee and first.severity == Severity.HIGH
     assert first.evidence["proposal"] == "reinforcement_visit"
-    second = kinds(evaluate(facts(week=23, weeks=weeks, reinforcement_done=True)))
-    assert second[FlagKind.FOLLOW_UP_RUPTURE].evidence["proposal"] == "reorientation"
+    second = rupture_firing(RESPIRATORY, START, date(2026, 6, 30), True, {}, committee=True)
+    assert second.evidence["proposal"] == "reorientation"
+
+
+def test_reinforcement_windows_are_follow_up_months_four_and_seven_seed_003_l4231():
+    windows = reinforcement_windows(RESPIRATORY, START)
+    assert windows == [(4, date(2026, 6, 30), date(2026, 7, 29)),
+                       (7, date(2026, 9, 30), date(2026, 10, 29))]
 
 
 def test_reinforcement_visit_falls_in_follow_up_month_four_or_seven():

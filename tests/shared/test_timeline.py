@@ -73,6 +73,10 @@ def test_every_window_lies_inside_the_programme(template, start):
     programme_opens = local_midnight(dates.start)
     programme_closes = local_midnight(dates.end + DAY)
     for contact in build_timeline(template, start):
+        if contact.phase == Phase.BEFORE_START:
+            # The consultation that prescribed the programme: wholly before it.
+            assert contact.window_closes <= programme_opens, contact
+            continue
         assert programme_opens <= contact.window_opens, contact
         assert contact.window_closes <= programme_closes, contact
 
@@ -90,6 +94,8 @@ def test_due_time_lies_inside_its_half_open_window(template, start):
 def test_no_contact_is_due_outside_the_programme(template, start):
     dates = programme_dates(template, start)
     for contact in build_timeline(template, start):
+        if contact.key == "specialist:w0":
+            continue  # the prescribing consultation, before the start (seed 003 l.4552)
         assert dates.start <= contact.due_date <= dates.end, contact
         assert phase_on(template, start, contact.due_date) not in (
             Phase.BEFORE_START, Phase.ENDED), contact
@@ -109,7 +115,8 @@ def test_every_intervention_contact_is_due_before_every_follow_up_contact(templa
     intervention = [c for c in timeline if c.phase == Phase.INTERVENTION]
     follow_up = [c for c in timeline if c.phase == Phase.FOLLOW_UP]
     assert intervention and follow_up
-    assert {c.phase for c in timeline} == {Phase.INTERVENTION, Phase.FOLLOW_UP}
+    assert {c.phase for c in timeline} - {Phase.BEFORE_START} == {Phase.INTERVENTION,
+                                                                    Phase.FOLLOW_UP}
     assert max(c.due_at for c in intervention) < min(c.due_at for c in follow_up)
 
 
@@ -118,7 +125,7 @@ def test_every_intervention_contact_is_due_before_every_follow_up_contact(templa
 def test_windows_stay_inside_their_own_phase(template, start):
     boundary = local_midnight(programme_dates(template, start).follow_up_start)
     for contact in build_timeline(template, start):
-        if contact.phase == Phase.INTERVENTION:
+        if contact.phase in (Phase.BEFORE_START, Phase.INTERVENTION):
             assert contact.window_closes <= boundary, contact
         else:
             assert contact.window_opens >= boundary, contact
@@ -464,7 +471,11 @@ def test_respiratory_timeline_has_the_seed_003_schedule():
     assert all(contacts[k].kind == ContactKind.FOLLOW_UP_CALL for k in follow_up)
     assert contacts["synthesis:m12"].channel == Channel.OFFICE
     assert contacts["visit:w0"].due_date == date(2026, 3, 2)
-    assert contacts["specialist:w0"].due_date == date(2026, 3, 2)
+    # The first pneumologist consultation prescribes the programme, before it starts
+    # (seed 003 l.4552-4561), not on the start day.
+    assert contacts["specialist:w0"].due_date == date(2026, 2, 23)
+    assert contacts["specialist:w0"].phase == Phase.BEFORE_START
+    assert contacts["specialist:w0"].window_closes == datetime(2026, 3, 2, tzinfo=PARIS)
     assert RESPIRATORY.weekly_call_weeks() == tuple(range(1, 13))
 
 

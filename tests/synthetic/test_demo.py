@@ -37,11 +37,11 @@ from server.models import (
 from server.services import measures
 from server.services import samples as samples_store
 from shared.enrolment import (
-    DOSSIER_PIECES,
     RUNNING_STATES,
     TERMINAL_STATES,
     Action,
     check_transition,
+    dossier_pieces,
 )
 from shared.enums import (
     ContactKind,
@@ -169,6 +169,7 @@ def test_enrolment_dates_and_transitions_follow_the_state_machine(summary):
         S.COMPLETED: ["complete_dossier", "validate", "start", "begin_follow_up", "complete"],
         S.INTERRUPTED: ["complete_dossier", "validate", "start", "interrupt"],
         S.REORIENTED: ["complete_dossier", "validate", "start", "begin_follow_up", "reorient"],
+        S.SUSPENDED: ["complete_dossier", "validate", "start", "suspend"],
     }
     for e in _enrolments():
         transitions = list(db.session.scalars(
@@ -179,9 +180,10 @@ def test_enrolment_dates_and_transitions_follow_the_state_machine(summary):
         times = [e.requested_at] + [t.at for t in transitions]
         assert times == sorted(times) and times[-1] < CUTOFF
         if e.state == S.REQUESTED:
-            assert [p for p in DOSSIER_PIECES if not e.dossier.get(p)], e.dossier
+            assert [p for p in dossier_pieces(e.programme_code)
+                    if not e.dossier.get(p)], e.dossier
             continue
-        assert all(e.dossier.get(p) for p in DOSSIER_PIECES)
+        assert all(e.dossier.get(p) for p in dossier_pieces(e.programme_code))
         assert e.requested_at < e.dossier_completed_at
         if e.state != S.DOSSIER_COMPLETE:
             assert e.dossier_completed_at < e.validated_at

@@ -79,6 +79,8 @@ class FlagDecisionIn(Schema):
     decision = fields.Enum(FlagDecision, by_value=True, required=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
     visit_day = Day(allow_none=True)
+    # Suspension: the day the physician will review it.
+    review_on = Day(allow_none=True)
 
 
 class QueueContactOut(Schema):

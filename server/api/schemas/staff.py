@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from server.clock import get_clock
 from server.services.validation import Day, InRange, Integer, heart_rate
-from shared.enrolment import Action
-from shared.enums import EnrolmentState, ReferralSource, Sex
+from shared.enrolment import Action, all_dossier_pieces, dossier_pieces
+from shared.enums import EnrolmentState, ReferralSource, Sex, WorkStatus
 from shared.programmes import TEMPLATES
 from shared.ranges import Range
 
@@ -58,13 +58,9 @@ class PairOut(Schema):
     server_time = fields.AwareDateTime()
 
 
-class DossierIn(Schema):
-    """Pieces of the enrolment dossier received so far."""
-
-    prescription = fields.Boolean()
-    spirometry = fields.Boolean()
-    blood_gas = fields.Boolean()
-    exercise_test = fields.Boolean()
+# Pieces of the enrolment dossier received so far: one box per piece any programme asks for.
+DossierIn = Schema.from_dict({piece: fields.Boolean() for piece in all_dossier_pieces()},
+                             name="DossierIn")
 
 
 class EnrolmentIn(Schema):
@@ -75,6 +71,17 @@ class EnrolmentIn(Schema):
     referral_source = fields.String(required=True, validate=validate.OneOf(list(ReferralSource)))
     intervention_weeks = Integer(allow_none=True, validate=InRange(Range(4, 16, "weeks")))
     dossier = fields.Nested(DossierIn, load_default=dict)
+    work_status = fields.Enum(WorkStatus, by_value=True, allow_none=True)
+
+    @validates_schema
+    def _programme_pieces(self, data: dict[str, Any], **kwargs: Any) -> None:
+        code = data.get("programme_code")
+        if code not in TEMPLATES:
+            return
+        foreign = sorted(set(data.get("dossier") or {}) - set(dossier_pieces(code)))
+        if foreign:
+            raise ValidationError(_("Not a piece of this programme's dossier: %(pieces)s.",
+                                    pieces=", ".join(foreign)), "dossier")
 
 
 class PatientIn(Schema):
@@ -121,6 +128,10 @@ class EnrolmentOut(Schema):
     start_date = Day(allow_none=True)
     ended_at = fields.AwareDateTime(allow_none=True)
     end_reason = fields.String(allow_none=True)
+    suspended_on = fields.Date(allow_none=True)
+    suspension_review_on = fields.Date(allow_none=True)
+    suspension_reason = fields.String(allow_none=True)
+    work_status = fields.Enum(WorkStatus, by_value=True, allow_none=True)
 
 
 class PatientOut(Schema):
@@ -151,6 +162,8 @@ class TransitionIn(Schema):
     start_date = Day(allow_none=True)
     intervention_weeks = Integer(allow_none=True, validate=InRange(Range(4, 16, "weeks")))
     dossier = fields.Nested(DossierIn, load_default=dict)
+    # Suspension: the day the physician will review it.
+    review_on = Day(allow_none=True)
 
 
 class PairingCodeOut(Schema):

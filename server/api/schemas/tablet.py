@@ -184,6 +184,13 @@ class ContactOut(Schema):
     window_closes = fields.AwareDateTime()
 
 
+class SuspensionOut(Schema):
+    """The physician's pause of the programme, as the tablet shows it."""
+
+    since = fields.Date()
+    review_on = fields.Date()
+
+
 class PlanOut(Schema):
     """The tablet's home screen data."""
 
@@ -199,6 +206,7 @@ class PlanOut(Schema):
     targets = fields.Dict()
     booklet = fields.List(fields.Nested(BookletItemOut))
     next_contacts = fields.List(fields.Nested(ContactOut))
+    suspension = fields.Nested(SuspensionOut, allow_none=True)
     # Instruments to fill now, each with its items laid out (works offline once cached).
     questionnaires_due = fields.List(fields.Dict())
 
