@@ -123,26 +123,27 @@ def enrolment_detail(actor: User, enrolment_id: int) -> EnrolmentDetail:
         equipment_on=equipment_delivered_on(enrolment))
 
 
-def suspended_enrolments(actor: User) -> list[tuple[Enrolment, Patient]]:
-    """The enrolments paused by a physician, soonest review first; audited."""
+def _in_state(actor: User, state: EnrolmentState, order: Any,
+              audit_name: str) -> list[tuple[Enrolment, Patient]]:
+    """The enrolments in ``state`` of the patients ``actor`` may see, in ``order``; audited."""
     patients = access.visible_patients(actor).with_only_columns(Patient.id)
     rows = [tuple(row) for row in db.session.execute(
         select(Enrolment, Patient).join(Patient, Patient.id == Enrolment.patient_id)
-        .where(Enrolment.state == EnrolmentState.SUSPENDED, Patient.id.in_(patients))
-        .order_by(Enrolment.suspension_review_on))]
-    record_access(actor, access.READ, "suspension_list", [p.id for _e, p in rows])
+        .where(Enrolment.state == state, Patient.id.in_(patients)).order_by(order))]
+    record_access(actor, access.READ, audit_name, [p.id for _e, p in rows])
     return rows
+
+
+def suspended_enrolments(actor: User) -> list[tuple[Enrolment, Patient]]:
+    """The enrolments paused by a physician, soonest review first; audited."""
+    return _in_state(actor, EnrolmentState.SUSPENDED, Enrolment.suspension_review_on,
+                     "suspension_list")
 
 
 def awaiting_validation(actor: User) -> list[tuple[Enrolment, Patient]]:
     """Complete dossiers of the patients ``actor`` may see, oldest first; audited."""
-    patients = access.visible_patients(actor).with_only_columns(Patient.id)
-    dossiers = [tuple(row) for row in db.session.execute(
-        select(Enrolment, Patient).join(Patient, Patient.id == Enrolment.patient_id)
-        .where(Enrolment.state == EnrolmentState.DOSSIER_COMPLETE, Patient.id.in_(patients))
-        .order_by(Enrolment.dossier_completed_at))]
-    record_access(actor, access.READ, "validation_list", [p.id for _e, p in dossiers])
-    return dossiers
+    return _in_state(actor, EnrolmentState.DOSSIER_COMPLETE, Enrolment.dossier_completed_at,
+                     "validation_list")
 
 
 @use_case
