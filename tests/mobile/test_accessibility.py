@@ -58,7 +58,11 @@ def _background(widget, window_colour):
         before = getattr(node, "canvas", None) and node.canvas.before
         colours = [i for i in (before.children if before else []) if isinstance(i, Color)]
         if colours:
-            return over(colours[-1].rgba, window_colour)
+            # A translucent paint (a list row's highlight) lies over what its parent paints.
+            below = (_background(node.parent, window_colour)
+                     if colours[-1].rgba[3] < 1 and node.parent not in (None, node)
+                     else window_colour)
+            return over(colours[-1].rgba, below)
         node = node.parent
     return tuple(window_colour[:3])
 

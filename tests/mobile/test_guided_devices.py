@@ -28,7 +28,7 @@ from tests.mobile.kivy_harness import Driver, configure_kivy
 from tests.mobile.test_importers import power as power_at
 from tests.mobile.test_importers import write_fit
 from tests.web.conftest import SCREENSHOTS as WEB_SCREENSHOTS
-from tests.web.conftest import browser, browser_login  # noqa: F401 - the browser fixture
+from tests.web.conftest import browser_login
 
 SCREENSHOTS = Path(__file__).parents[2] / "artifacts" / "screenshots" / "mobile"
 
@@ -101,7 +101,7 @@ def ride_to(driver: Driver, guided, second: float) -> None:
 
 
 def test_guided_session_with_live_devices_reaches_the_patient_file(
-        tablet, live_server, browser, patient, clock):  # noqa: F811 - fixture by import
+        tablet, live_server, browser, patient, clock):
     driver, app = tablet, tablet.app
     driver.until(lambda: app.cached("plan") and app.sync_state == "done", what="plan fetched")
 

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -99,9 +99,13 @@ def test_tablet_uploads_survive_a_postgres_crash_each_item_stored_once(
             store = Store(tmp_path / f"tablet-{row.id}.sqlite")
             store.set("server_url", base)
             store.pair(token, row.id, row.first_name, row.programme_code)
-            # One session a day, as a patient would log them, sent one by one.
+            # One session a day, as a patient would log them, sent one by one; at dawn, so
+            # that none overlaps a session the demo cohort already holds (refused, rightly).
             sent_ids += store.add_many(SESSION, [
-                (session_payload(clock, days_ago=d), DAY - timedelta(days=d))
+                (session_payload(clock, days_ago=d, started_at=datetime.combine(
+                    DAY - timedelta(days=d), datetime.min.time(), clock.tz).replace(
+                        hour=5).isoformat()),
+                 DAY - timedelta(days=d))
                 for d in range(1, SESSIONS_PER_TABLET + 1)], clock.now())
             stores.append(store)
         lock = threading.Lock()
