@@ -22,10 +22,10 @@ from server.extensions import db
 from server.models import Enrolment, EnrolmentTransition, Patient, User
 from server.services import access, auth
 from server.services.audit import record_access
-from server.services.enrolments import apply_transition
+from server.services.enrolments import apply_transition, current_enrolment
 from server.services.errors import Conflict, Forbidden, Invalid
 from server.services.transactions import read_use_case, use_case
-from shared.enrolment import Action, dossier_pieces, missing_dossier_pieces
+from shared.enrolment import FOLLOWED_STATES, Action, dossier_pieces, missing_dossier_pieces
 from shared.enums import EnrolmentState, Role
 
 TARGET_DAYS_TO_START = 28  # indicator table, seed 003 l.5096: 4 weeks
@@ -222,6 +222,22 @@ def pairing_code(actor: User, enrolment_id: int) -> tuple[str, Enrolment, Any]:
     enrolment = access.get_enrolment(actor, enrolment_id, access.WRITE)
     code, record = auth.create_pairing_code(enrolment, actor)
     return code, enrolment, record
+
+
+# A tablet may be paired from validation (the ergocycle is delivered before the start) to the end.
+PAIRABLE = FOLLOWED_STATES | {EnrolmentState.VALIDATED}
+
+
+@use_case
+def pairing_code_for_patient(actor: User, patient_id: int) -> tuple[str, Enrolment, Any]:
+    """A fresh pairing code for the enrolment the patient's tablet reports to (404 when the
+    patient is out of reach, 409 when no programme is followed)."""
+    patient = access.get_patient(actor, patient_id, access.WRITE)
+    enrolment = current_enrolment(patient.id)
+    if enrolment is None or enrolment.state not in PAIRABLE:
+        raise Conflict(_("No programme is followed for this patient: no tablet to pair."),
+                       "no_running_enrolment")
+    return pairing_code(actor, enrolment.id)
 
 
 def staff_choices(role: Role) -> list[User]:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from server.models.flags import Flag
-from server.services import documents
+from server.services import documents, pipeline
 from server.services.errors import ServiceError
 from server.services.flag_text import describe
+from server.services.pairing_qr import pairing_qr_svg
 from server.services.patient_file import PatientFile, patient_list, patient_record
 from server.web.charts import Band, Series, bar_chart, line_chart, session_chart
 from server.web.formats import format_date
@@ -38,11 +39,30 @@ def file(patient_id: int) -> str:
     return _file_page(patient_id, DocumentForm())
 
 
-def _file_page(patient_id: int, document_form: DocumentForm, status: int = 200) -> Any:
+def _file_page(patient_id: int, document_form: DocumentForm, status: int = 200,
+               pairing: dict[str, Any] | None = None) -> Any:
     data = patient_record(current_user(), patient_id)
     return render_template("web/patients/file.html", f=data, charts=charts(data),
                            flags=data.flags, flag_text=flag_text, documents=data.documents,
-                           document_form=document_form, can_write=data.can_write), status
+                           document_form=document_form, can_write=data.can_write,
+                           pairing=pairing), status
+
+
+@bp.route("/<int:patient_id>/pairing-code", methods=["POST"])
+@roles_required(Role.REFERENT, Role.COORDINATOR)
+def pairing_code(patient_id: int) -> Any:
+    """A one-time code for the patient's tablet, as text and QR code (shown once): the
+    referent pairs the tablet at the inclusion visit, from the file."""
+    try:
+        code, _enrolment, record = pipeline.pairing_code_for_patient(current_user(), patient_id)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for(".file", patient_id=patient_id))
+    return _file_page(patient_id, DocumentForm(), pairing={
+        "code": code, "expires_at": record.expires_at,
+        "qr_svg": pairing_qr_svg(code, request.url_root)})
 
 
 @bp.route("/<int:patient_id>/documents", methods=["POST"])

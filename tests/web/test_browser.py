@@ -268,3 +268,18 @@ def test_admin_creates_a_staff_account(page: Any, factories: Factories) -> None:
     screenshot(page, "admin")
     created = db.session.scalar(select(User).where(User.email == "julien.moreau@example.org"))
     assert created.role == Role.REFERENT and created.active
+
+
+def test_referent_pairs_the_tablet_from_the_patient_file_by_qr_code(
+        page: Any, factories: Factories, live_server: str) -> None:
+    referent = factories.user(Role.REFERENT)
+    patient = factories.active_patient(referent)
+    browser_login(page, referent)
+    page.goto(f"/patients/{patient.id}")
+    page.get_by_role("button", name="Nouveau code d'appairage").click()
+    code = page.locator("#pairing-code").inner_text()
+    assert re.fullmatch(r"[2-9A-HJ-NP-Z]{8}", code)
+    # At the inclusion visit the tablet scans it: the same code and this server's address.
+    shot = Image.open(io.BytesIO(page.locator("#pairing-qr svg").screenshot()))
+    assert read_pairing(shot.convert("L")) == (code, live_server.rstrip("/") + "/")
+    screenshot(page, "patient_file_pairing")

@@ -185,3 +185,14 @@ def test_follow_up_call_records_a_health_event_with_its_warning_signs(
     db.session.refresh(call)
     assert call.status == ContactStatus.DONE
     assert call.outcome["health_events"][0]["kind"] == "fall"
+
+
+def test_a_pairing_code_is_drawn_only_on_a_referents_own_patient_file(
+        web: WebClient, followed: dict) -> None:
+    web.login(followed["referent"])
+    mine, theirs = followed["mine"], followed["theirs"]
+    drawn = web.post(f"/patients/{mine.id}/pairing-code", form_page=f"/patients/{mine.id}")
+    assert drawn.status_code == 200 and 'id="pairing-code"' in drawn.text
+    assert "<svg" in drawn.text  # the QR code, drawn on the server
+    refused = web.post(f"/patients/{theirs.id}/pairing-code", form_page=f"/patients/{mine.id}")
+    assert refused.status_code == 404
