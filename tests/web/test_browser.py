@@ -283,3 +283,53 @@ def test_referent_pairs_the_tablet_from_the_patient_file_by_qr_code(
     shot = Image.open(io.BytesIO(page.locator("#pairing-qr svg").screenshot()))
     assert read_pairing(shot.convert("L")) == (code, live_server.rstrip("/") + "/")
     screenshot(page, "patient_file_pairing")
+
+
+def test_a_low_back_pain_journey_in_the_browser_meets_no_respiratory_field(
+        page: Any, browser: Any, live_server: str, factories: Factories) -> None:
+    """Referral with its own dossier and work status, then a follow-up call kept at 2 a week."""
+    coordinator = factories.user(Role.COORDINATOR)
+    factories.user(Role.REFERENT, full_name="Claire Lefèvre")
+    browser_login(page, coordinator)
+    page.get_by_role("link", name="Nouvelle demande").click()
+    page.get_by_label("Nom", exact=True).fill("Garnier")
+    page.get_by_label("Prénom").fill("Paul")
+    page.get_by_label("Date de naissance").fill("1974-09-02")
+    page.get_by_label("Homme").check()
+    page.get_by_label("Téléphone").fill("06 22 33 44 55")
+    page.get_by_label("Programme").select_option("low_back_pain_home")
+    page.get_by_label("Adressé par").select_option("rheumatologist")
+    page.get_by_label("Référent").select_option(label="Claire Lefèvre")
+    page.get_by_label("Travail à l'inclusion").select_option("sick_leave")
+    page.get_by_role("button", name="Enregistrer la demande").click()
+    assert _flash(page) == "Demande enregistrée pour GARNIER Paul."
+    # Its own dossier: no spirometry, no blood gas (seed 000).
+    assert page.get_by_label("Spirométrie (EFR)").count() == 0
+    assert page.get_by_label("Gazométrie").count() == 0
+    for piece in ("Prescription et fiche navette", "Échelles d'orientation",
+                  "Compte rendu du séjour", "Signes d'alerte recherchés"):
+        page.get_by_label(piece).check()
+    page.get_by_role("button", name="Enregistrer et déclarer le dossier complet").click()
+    assert _flash(page) == "Dossier complet : en attente de la validation médicale."
+    screenshot(page, "low_back_pain_dossier")
+    enrolment = db.session.scalar(select(Enrolment))
+    assert enrolment.work_status.value == "sick_leave"
+
+    # Months later, the +1 month call: two sessions a week is this programme's minimum.
+    referent = factories.user(Role.REFERENT)
+    physician = factories.staff(Role.PHYSICIAN)
+    patient, call = factories.follow_up_call(referent, physician, month=1,
+                                             programme="low_back_pain_home")
+    _logout(page)
+    browser_login(page, referent)
+    page.goto(f"/contacts/{call.id}/record")
+    assert page.get_by_text("Moins de 2 séances par semaine").count() == 1
+    page.get_by_label("Séances d'activité par semaine actuellement").fill("2")
+    page.get_by_label("Séances par semaine du projet d'activité").fill("2")
+    page.get_by_label("Travail", exact=True).select_option("therapeutic_part_time")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    assert _flash(page) == "Appel enregistré."
+    assert db.session.scalar(select(Flag.id).where(Flag.patient_id == patient.id)) is None
+    page.goto(f"/patients/{patient.id}")
+    assert "Mi-temps thérapeutique" in page.locator("#work").inner_text()
+    screenshot(page, "low_back_pain_file")
