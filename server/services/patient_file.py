@@ -32,9 +32,10 @@ from server.models import (
     User,
 )
 from server.models.flags import Flag
-from server.services import access, documents, flags, samples
+from server.services import access, documents, flags, measures, samples
 from server.services.audit import record_access
 from server.services.enrolments import current_enrolment
+from server.services.measures import Outcomes
 from server.services.transactions import read_use_case
 from shared.enrolment import Action
 from shared.enums import BookletStatus, ContactStatus, Phase, SymptomScore, WorkStatus
@@ -130,6 +131,8 @@ class PatientFile:
     curve: SessionCurve | None = None
     pauses: list[Pause] = field(default_factory=list)
     work: list[WorkStatusEntry] = field(default_factory=list)
+    # W0 / W12 / 12-month measures with their change and verdict (the outcomes panel).
+    outcomes: Outcomes | None = None
 
 
 def contact_state(contact: ScheduledContact, now: datetime) -> str:
@@ -171,6 +174,7 @@ def load_patient_file(actor: User, patient_id: int) -> PatientFile:
     result.pauses = _pauses(enrolment)
     result.timeline = _timeline(contacts, template, start, today, now, result.pauses)
     result.work = _work_history(enrolment, contacts)
+    result.outcomes = measures.outcomes(enrolment)
     result.call_notes = sorted(
         (c for c in contacts if c.status == ContactStatus.DONE or c.attempts),
         key=lambda c: c.done_at or c.due_at, reverse=True)

@@ -1,8 +1,8 @@
 """The W0, W6 and W12 visits: a structured form each, and the outcomes panel.
 
 Visits open from the queue like calls (the call page sends visits here). The
-outcomes panel is offered to every page's template as ``clinical_outcomes``
-so that the patient file and the physician's page include it unchanged.
+outcomes panel's words (verdicts, the endurance MCID's source) are offered to every
+page's template; the outcomes themselves come with the patient file.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ bp = Blueprint("visits", __name__, url_prefix="/visits")
 
 @bp.app_context_processor
 def _outcomes_helpers() -> dict[str, Any]:
-    return {"clinical_outcomes": measures.outcomes, "verdict_label": verdict_label,
+    return {"verdict_label": verdict_label,
             "endurance_mcid_source": MCID_SOURCE}
 
 
