@@ -108,6 +108,9 @@ class ProgrammeTemplate:
     prescribing_consultation_days_before: int = 42
     # Return to work is an objective recorded at inclusion and at follow-up contacts.
     tracks_return_to_work: bool = False
+    # A constant-load ergocycle endurance test at W0 and W12 (seed 003 l.3945-3946,
+    # l.4071-4072); the low back pain documents name none.
+    endurance_test: bool = True
 
     @property
     def total_weeks(self) -> int:
@@ -234,6 +237,7 @@ LOW_BACK_PAIN = ProgrammeTemplate(
     counts_booklet_days=True,
     committee_call_months=(3, 5),
     tracks_return_to_work=True,
+    endurance_test=False,
 )
 
 TEMPLATES: dict[str, ProgrammeTemplate] = {t.code: t for t in (RESPIRATORY, LOW_BACK_PAIN)}

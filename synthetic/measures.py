@@ -145,7 +145,7 @@ def write_measures(enrolments: list[Enrolment], rng: random.Random, today: date,
                                          rng), _at(day, rng, cutoff), f"week:{week}", rng))
         for timepoint, factor in (("W0", 1.0), ("W12", 1 + endurance_gain)):
             day = anchor_day(VISIT_POINTS[timepoint], template, enrolment.start_date)
-            if day > last:
+            if day > last or not template.endurance_test:
                 continue
             duration = round(endurance_w0 * factor)
             tests.append({

@@ -303,6 +303,8 @@ class Outcomes:
     endurance: dict[str, EnduranceTest | None]
     endurance_w12: Change
     endurance_m12: Change
+    # Whether the programme has an endurance test at all (low back pain has none).
+    endurance_measured: bool = True
 
 
 def _latest_by_timepoint(rows: Iterable[Any]) -> dict[tuple[Any, str], Any]:
@@ -355,7 +357,8 @@ def outcomes(enrolment: Enrolment) -> Outcomes:
         return endurance[tp].duration_s if endurance[tp] is not None else None
 
     return Outcomes(result, endurance, compare_endurance(seconds("W0"), seconds("W12")),
-                    compare_endurance(seconds("W0"), seconds("M12")))
+                    compare_endurance(seconds("W0"), seconds("M12")),
+                    enrolment.template.endurance_test)
 
 
 def enrolment_outcomes(user: User, enrolment_id: int) -> Outcomes:

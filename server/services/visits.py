@@ -24,6 +24,7 @@ from server.services.errors import Conflict, Invalid
 from server.services.measures import VISIT_TIMEPOINTS, add_endurance_test, add_questionnaire
 from server.services.transactions import read_use_case, use_case
 from shared.enums import ContactStatus
+from shared.programmes import ProgrammeTemplate
 
 # What each visit records besides notes, questionnaires and the endurance test.
 VISIT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -33,6 +34,11 @@ VISIT_FIELDS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED: dict[str, tuple[str, ...]] = {"W12": ("activity_project_sessions",)}
 WITH_ENDURANCE = ("W0", "W12")
+
+
+def with_endurance(template: ProgrammeTemplate, timepoint: str) -> bool:
+    """Whether this visit of this programme holds the endurance test."""
+    return template.endurance_test and timepoint in WITH_ENDURANCE
 CONTENT_FIELDS = tuple(sorted({f for fields in VISIT_FIELDS.values() for f in fields}))
 
 
@@ -67,14 +73,14 @@ def visit_report(contact_id: int) -> VisitReport | None:
     return db.session.scalar(select(VisitReport).where(VisitReport.contact_id == contact_id))
 
 
-def _check(timepoint: str, data: dict[str, Any]) -> None:
+def _check(timepoint: str, data: dict[str, Any], template: ProgrammeTemplate) -> None:
     allowed = VISIT_FIELDS[timepoint]
     errors: dict[str, list[str]] = {
         name: [_("Not recorded at this visit.")]
         for name in CONTENT_FIELDS if name not in allowed and data.get(name) is not None}
     errors.update({name: [_("Required at this visit.")]
                    for name in REQUIRED.get(timepoint, ()) if data.get(name) is None})
-    if data.get("endurance_test") and timepoint not in WITH_ENDURANCE:
+    if data.get("endurance_test") and not with_endurance(template, timepoint):
         errors["endurance_test"] = [_("Not recorded at this visit.")]
     if errors:
         raise Invalid(_("Invalid request:"), "invalid_visit", errors)
@@ -92,8 +98,8 @@ def record_visit(user: User, contact_id: int, data: dict[str, Any]) -> VisitRepo
         raise Conflict(_("This contact is not a W0, W6 or W12 visit."), "not_a_visit")
     if visit_report(contact.id) is not None:
         raise Conflict(_("This visit has already been recorded."), "visit_recorded")
-    _check(timepoint, data)
     enrolment = db.session.get(Enrolment, contact.enrolment_id)
+    _check(timepoint, data, enrolment.template)
     errors: dict[str, Any] = {}
     for index, answers in enumerate(data.get("questionnaires") or ()):
         try:

@@ -120,6 +120,10 @@ OUTCOME_FIELDS = {
 }
 
 
+# Outcome fields stored as codes, with the label group that words them.
+CODED_FIELDS = {"medication_adherence": "adherence", "work_status": "work_status"}
+
+
 def _outcome_value(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
@@ -131,8 +135,8 @@ def _outcome_value(key: str, value: Any) -> str:
         if value.get("work_s") and value.get("rest_s"):
             parts.append(f"{value['work_s']}/{value['rest_s']} s")
         return ", ".join(parts)
-    if key == "medication_adherence":
-        return label(value, "adherence")
+    if key in CODED_FIELDS:
+        return label(value, CODED_FIELDS[key])
     if key == "health_events" and isinstance(value, list):
         return ", ".join(f"{label(e.get('kind'), 'event')} ({e.get('occurred_on')})"
                          for e in value) or str(_("none"))

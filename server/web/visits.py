@@ -40,8 +40,9 @@ def verdict_label(verdict: str) -> str:
 
 
 def _form(enrolment: Enrolment, timepoint: str, **kwargs: Any) -> VisitForm:
+    endurance = visits.with_endurance(enrolment.template, timepoint)
     return visit_form(enrolment.programme_code, timepoint, measures.wording(),
-                      str(get_locale() or "fr"), timepoint in visits.WITH_ENDURANCE, **kwargs)
+                      str(get_locale() or "fr"), endurance, **kwargs)
 
 
 def _page(page: visits.VisitPage, form: VisitForm, status: int = 200) -> tuple[str, int]:

@@ -332,4 +332,8 @@ def test_a_low_back_pain_journey_in_the_browser_meets_no_respiratory_field(
     assert db.session.scalar(select(Flag.id).where(Flag.patient_id == patient.id)) is None
     page.goto(f"/patients/{patient.id}")
     assert "Mi-temps thérapeutique" in page.locator("#work").inner_text()
+    assert "therapeutic_part_time" not in page.content()  # the call note words it too
+    # No ergocycle endurance test in this programme: no endurance row in its outcomes.
+    assert page.locator("#outcomes-h").count() == 1
+    assert page.locator("#outcomes-endurance").count() == 0
     screenshot(page, "low_back_pain_file")
