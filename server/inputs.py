@@ -22,6 +22,12 @@ MAX_ID = 2**31 - 1
 # Deep enough for every body the API takes (a batch's heart-rate pairs are 5 levels).
 MAX_JSON_DEPTH = 32
 _FORBIDDEN = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same characters written as JSON escapes (``\\u0007``, ``\\b``, ``\\f``), and any
+# surrogate escape: telling a pair from a lone half is left to the walk.
+_ESCAPED_FORBIDDEN = re.compile(
+    r"\\[bf]|\\u(?:000[0-8bBcCeEfF]|001[0-9a-fA-F]|007[fF]|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_INNERMOST_CONTAINER = re.compile(r"\[[^\[\]{}]*\]|\{[^\[\]{}]*\}")
 
 
 class IdConverter(IntegerConverter):
@@ -36,6 +42,25 @@ def bad_text_message() -> str:
     """Why a piece of text was refused."""
     return _("Contains a character that is not allowed (control character or invalid "
              "Unicode).")
+
+
+def json_text_is_clean(text: str) -> bool:
+    """True when a valid JSON text can hold no forbidden character and nests at most
+    MAX_JSON_DEPTH levels; False when :func:`find_bad_text` must walk the decoded value.
+
+    Regular expressions over the text run in C: a body of 100,000 heart-rate pairs is
+    cleared without visiting each number in Python (the walk cost more than the rest of
+    the request). An escape that only looks forbidden (``\\\\u0000``) just means a walk.
+    """
+    if _FORBIDDEN.search(text) or _ESCAPED_FORBIDDEN.search(text):
+        return False
+    # Strings out, then innermost containers peeled one level per pass.
+    skeleton = _JSON_STRING.sub("", text)
+    for _level in range(MAX_JSON_DEPTH):
+        skeleton, peeled = _INNERMOST_CONTAINER.subn("", skeleton)
+        if not peeled:
+            return True
+    return not _INNERMOST_CONTAINER.search(skeleton)
 
 
 def find_bad_text(data: Any) -> tuple[list[str], str] | None:

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from server.inputs import MAX_JSON_DEPTH, find_bad_text, nested_errors
+from server.inputs import MAX_JSON_DEPTH, find_bad_text, json_text_is_clean, nested_errors
 
 
 class InputParser(FlaskParser):
@@ -20,11 +20,15 @@ class InputParser(FlaskParser):
     def _raw_load_json(self, req: flask.Request) -> typing.Any:
         if not is_json_request(req):
             return core.missing
+        body = req.get_data(cache=True)
         try:
-            data = core.parse_json(req.get_data(cache=True))
+            data = core.parse_json(body)
         except RecursionError:
             raise ValidationError(_("Nested too deeply (at most %(n)d levels).",
                                     n=MAX_JSON_DEPTH)) from None
+        # parse_json has decoded the body as UTF-8 already: this cannot fail.
+        if json_text_is_clean(body.decode()):
+            return data
         bad = find_bad_text(data)
         if bad is not None:
             path, message = bad
