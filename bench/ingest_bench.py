@@ -2,10 +2,12 @@
 
 Runs against PostgreSQL (DATABASE_URL, default a `reprise_bench` database on
 127.0.0.1). The API stores each session's samples packed in one row
-(``session_series``). The baseline, in the same process, writes the same
-sessions by a raw executemany and the same samples by a raw COPY into a plain
-one-row-per-sample table (no index, no key: the row layout at its fastest);
-the API's rate is reported as a ratio of the raw one.
+(``session_series``). The sessions go up twice, in the two forms the API takes:
+packed (base64 arrays, what the tablet sends) and as ``[offset, bpm]`` pairs.
+The baseline, in the same process, writes the same sessions by a raw
+executemany and the same samples by a raw COPY into a plain one-row-per-sample
+table (no index, no key: the row layout at its fastest); each API rate is
+reported as a ratio of the raw one.
 
     .venv/bin/python bench/ingest_bench.py [--sessions 300] [--batch 10]
 """
@@ -37,6 +39,7 @@ from server.services.enrolments import apply_transition, create_patient  # noqa:
 from server.services.users import create_user  # noqa: E402
 from shared.enrolment import Action  # noqa: E402
 from shared.enums import Role  # noqa: E402
+from shared.samples import PackedSeries  # noqa: E402
 from shared.timeline import PARIS  # noqa: E402
 
 SAMPLES_PER_SESSION = 1800
@@ -159,27 +162,34 @@ def main() -> None:
     # Sessions every 6 hours from the start day; the clock then moves past the last one
     # so that none is refused as "in the future".
     sessions = make_sessions(args.sessions, clock.now())
+    packed = [dict(s, hr_samples=PackedSeries.from_pairs(s["hr_samples"]).wire())
+              for s in sessions]
     clock.set(clock.now() + timedelta(hours=6 * args.sessions + 24))
     samples = args.sessions * SAMPLES_PER_SESSION
 
-    api_s = run_api(app, token, sessions, args.batch)
+    seconds = {}
+    for form, payloads in (("packed", packed), ("pairs", sessions)):
+        seconds[form] = run_api(app, token, payloads, args.batch)
+        with app.app_context():
+            stored = db.session.query(db.func.sum(SessionSeries.count)).scalar()
+            assert stored == samples, (stored, samples)
+            db.session.query(SessionSeries).delete()
+            db.session.query(ErgoSession).delete()
+            db.session.commit()
+            assert db.session.get(Patient, patient_id) is not None
     with app.app_context():
-        stored = db.session.query(db.func.sum(SessionSeries.count)).scalar()
-        assert stored == samples, (stored, samples)
-        db.session.query(SessionSeries).delete()
-        db.session.query(ErgoSession).delete()
-        db.session.commit()
-        assert db.session.get(Patient, patient_id) is not None
         db.engine.dispose()
     raw_s = run_raw(url, patient_id, enrolment_id, sessions)
 
     print(f"sessions: {args.sessions} x {SAMPLES_PER_SESSION} samples, "
           f"{args.batch} sessions per POST, PostgreSQL")
-    print(f"API  : {args.sessions / api_s:8.1f} sessions/s {samples / api_s:10.0f} samples/s "
-          f"({api_s:.2f} s)")
-    print(f"raw  : {args.sessions / raw_s:8.1f} sessions/s {samples / raw_s:10.0f} samples/s "
-          f"({raw_s:.2f} s)")
-    print(f"ratio API / raw COPY into one row per sample: {raw_s / api_s:.0%}")
+    for form, api_s in seconds.items():
+        print(f"API, {form:6}: {args.sessions / api_s:8.1f} sessions/s "
+              f"{samples / api_s:10.0f} samples/s ({api_s:.2f} s)")
+    print(f"raw COPY    : {args.sessions / raw_s:8.1f} sessions/s {samples / raw_s:10.0f} "
+          f"samples/s ({raw_s:.2f} s)")
+    for form, api_s in seconds.items():
+        print(f"ratio API ({form}) / raw COPY into one row per sample: {raw_s / api_s:.0%}")
 
 
 if __name__ == "__main__":

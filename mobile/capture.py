@@ -16,7 +16,14 @@ from typing import Any
 
 from mobile.devices import DeviceKind, LinkState, Notification
 from shared.ble import BleParseError, parse_heart_rate_measurement, parse_indoor_bike_data
-from shared.samples import HeartRateZone, SeriesSummary, ZoneState, per_second, summarize
+from shared.samples import (
+    HeartRateZone,
+    PackedSeries,
+    SeriesSummary,
+    ZoneState,
+    per_second,
+    summarize,
+)
 
 # A value older than this is no longer shown: the patient must not read a stale number.
 STALE_S = 5.0
@@ -52,13 +59,14 @@ class Recorded:
         return round(sum(values) / len(values)) if values else None
 
     def attach(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """The session ``payload`` with its series (wire names) and, unless typed, mean power.
+        """The session ``payload`` with its series (packed, as the server takes them) and,
+        unless typed, mean power.
 
         The form rounds the duration to the minute; samples past it stretch it
         to the last sample so the server never finds a sample after the end.
         """
-        out = dict(payload, hr_samples=[list(p) for p in self.hr_samples],
-                   power_samples=[list(p) for p in self.power_samples])
+        out = dict(payload, hr_samples=PackedSeries.from_pairs(self.hr_samples).wire(),
+                   power_samples=PackedSeries.from_pairs(self.power_samples).wire())
         last = max([o for o, _v in self.hr_samples + self.power_samples], default=0)
         out["duration_s"] = max(out["duration_s"], last)
         if out.get("watts") is None and self.mean_watts is not None:

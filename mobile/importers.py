@@ -28,7 +28,7 @@ from typing import Any
 from mobile.i18n import _
 from shared.enums import SessionSource
 from shared.ranges import HEART_RATE, SESSION_DURATION_S, WATTS
-from shared.samples import HeartRateZone, per_second, summarize
+from shared.samples import HeartRateZone, PackedSeries, per_second, summarize
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 TCX_NS = {"t": "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2",
@@ -69,12 +69,12 @@ class ImportedSession:
         if self.hr_samples:
             summary = summarize(self.hr_samples, HeartRateZone(None, None))
             out.update(hr_mean=summary.mean, hr_max=summary.maximum,
-                       hr_samples=[list(p) for p in self.hr_samples])
+                       hr_samples=PackedSeries.from_pairs(self.hr_samples).wire())
         if self.power_samples:
             pedalling = [w for _o, w in self.power_samples if w > 0]
             if pedalling:
                 out["watts"] = round(sum(pedalling) / len(pedalling))
-            out["power_samples"] = [list(p) for p in self.power_samples]
+            out["power_samples"] = PackedSeries.from_pairs(self.power_samples).wire()
         return out
 
 

@@ -38,7 +38,7 @@ from server.services.sweep import sweep_patients
 from shared.enrolment import FOLLOWED_STATES
 from shared.ranges import FUTURE_TOLERANCE, SESSION_DURATION_S
 from shared.rules import unsafe_heart_rate
-from shared.samples import HeartRateZone
+from shared.samples import HeartRateZone, PackedSeries
 from shared.timeline import week_of
 
 Row = dict[str, Any]
@@ -80,9 +80,11 @@ def payload_digest(item: Row) -> str:
                           ).hexdigest()
 
 
-def _canonical(value: Any) -> str:
+def _canonical(value: Any) -> str | dict[str, str]:
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC).isoformat()
+    if isinstance(value, PackedSeries):
+        return value.wire()
     return str(value)
 
 

@@ -9,8 +9,6 @@ demo and benchmark cohorts) goes through :func:`series_rows` and
 
 from __future__ import annotations
 
-import sys
-from array import array
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
@@ -18,31 +16,22 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import SessionSeries
 from server.services.bulk import copy_rows
-from shared.samples import HeartRateZone, SeriesSummary, summarize
+from shared.samples import (
+    HeartRateZone,
+    PackedSeries,
+    SeriesSummary,
+    columns,
+    pack,
+    summarize,
+    unpack,
+)
 
 HEART_RATE = "hr"
 POWER = "power"
 SIGNALS = (HEART_RATE, POWER)
 COLUMNS = ("session_id", "signal", "count", "offsets", "values")
 
-Series = Sequence[tuple[int, int]]
-
-
-def pack(values: Iterable[int], typecode: str) -> bytes:
-    """Values as a little-endian array (``H`` unsigned or ``h`` signed 16-bit)."""
-    packed = array(typecode, values)
-    if sys.byteorder == "big":
-        packed.byteswap()
-    return packed.tobytes()
-
-
-def unpack(blob: bytes, typecode: str) -> list[int]:
-    """The values of :func:`pack`."""
-    values = array(typecode)
-    values.frombytes(blob)
-    if sys.byteorder == "big":
-        values.byteswap()
-    return values.tolist()
+Series = Sequence[tuple[int, int]] | PackedSeries
 
 
 def series_rows(session_id: int, series: dict[str, Series]) -> list[tuple]:
@@ -50,7 +39,7 @@ def series_rows(session_id: int, series: dict[str, Series]) -> list[tuple]:
     rows = []
     for signal, samples in series.items():
         if samples:
-            offsets, values = zip(*samples, strict=True)
+            offsets, values = columns(samples)
             rows.append((session_id, signal, len(samples), pack(offsets, "H"), pack(values, "h")))
     return rows
 

@@ -4,6 +4,7 @@ and the web forms' validation (neither interface imports the other)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from shared.ranges import (
     WATTS,
     Range,
 )
+from shared.samples import BadPacking, PackedSeries
 
 
 class InRange(validate.Validator):
@@ -81,15 +83,33 @@ def heart_rate(**kwargs: Any) -> Integer:
     return Integer(validate=InRange(HEART_RATE), allow_none=True, **kwargs)
 
 
-class HeartRateSeries(fields.Field):
-    """Samples as ``[[offset_s, bpm], ...]``, offsets strictly increasing.
+_PAIRS = {"type": "array", "maxItems": MAX_HR_SAMPLES,
+          "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2,
+                    "maxItems": 2}}
+_PACKED = {"type": "object", "required": ["offsets", "values"], "additionalProperties": False,
+           "properties": {name: {"type": "string", "format": "byte", "description": desc}
+                          for name, desc in (
+                              ("offsets", "seconds from the start, uint16 little-endian"),
+                              ("values", "one value per offset, int16 little-endian"))}}
 
-    Checked in one plain loop: a session carries thousands of samples and a
-    nested schema per sample would cost more than storing them.
+
+class HeartRateSeries(fields.Field):
+    """Samples as ``[[offset_s, bpm], ...]``, or packed (:class:`shared.samples.PackedSeries`:
+    ``{"offsets": base64, "values": base64}``, what the tablet sends); offsets strictly
+    increasing within 6 h, values within the signal's range.
+
+    Checked with whole-list operations: a session carries thousands of samples, and
+    a nested schema per sample would cost more than storing them. The pairs load as
+    a list of tuples, the packed form as a PackedSeries (its digest is its wire form).
     """
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"oneOf": [_PAIRS, _PACKED]}, **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any,
-                     **kwargs: Any) -> list[tuple[int, int]]:
+                     **kwargs: Any) -> list[tuple[int, int]] | PackedSeries:
+        if isinstance(value, dict):
+            return self._packed(value)
         if not isinstance(value, list):
             raise ValidationError(_("Must be a list of [offset_s, bpm] pairs."))
         if len(value) > MAX_HR_SAMPLES:
@@ -99,16 +119,38 @@ class HeartRateSeries(fields.Field):
         if value and set(map(type, value)) == {list} and set(map(len, value)) == {2}:
             offsets, values = (list(column) for column in zip(*value, strict=True))
             if (set(map(type, offsets)) == {int} and set(map(type, values)) == {int}
-                    and HR_SAMPLE_OFFSET_S.contains(offsets[0])
-                    and HR_SAMPLE_OFFSET_S.contains(offsets[-1])
-                    and all(map(int.__lt__, offsets, offsets[1:]))
-                    and self.bounds.contains(min(values))
-                    and self.bounds.contains(max(values))):
+                    and self._plausible(offsets, values)):
                 return list(zip(offsets, values, strict=True))
         if not value:
             return []
         self._name_first_error(value)
         raise AssertionError("unreachable: a failed check names its sample")
+
+    def _packed(self, value: dict[str, Any]) -> PackedSeries:
+        unknown = set(value) - {"offsets", "values"}
+        if unknown or not all(isinstance(value.get(k), str) for k in ("offsets", "values")):
+            raise ValidationError(_("A packed series is {\"offsets\": base64, \"values\": "
+                                    "base64} and nothing else."))
+        try:
+            series = PackedSeries.from_wire(value)
+        except BadPacking as error:
+            raise ValidationError(
+                _("Offsets and values must hold as many samples.") if error.reason == "count"
+                else _("Offsets and values must be base64 of 16-bit little-endian arrays.")
+            ) from None
+        if len(series) > MAX_HR_SAMPLES:
+            raise ValidationError(_("At most %(n)d samples.", n=MAX_HR_SAMPLES))
+        if series and not self._plausible(series.offsets, series.values):
+            self._name_first_error([[o, v] for o, v in zip(series.offsets, series.values,
+                                                           strict=True)])
+        return series
+
+    def _plausible(self, offsets: Sequence[int], values: Sequence[int]) -> bool:
+        return (HR_SAMPLE_OFFSET_S.contains(offsets[0])
+                and HR_SAMPLE_OFFSET_S.contains(offsets[-1])
+                and all(map(int.__lt__, offsets, offsets[1:]))
+                and self.bounds.contains(min(values))
+                and self.bounds.contains(max(values)))
 
     def _name_first_error(self, value: list[Any]) -> None:
         previous = -1

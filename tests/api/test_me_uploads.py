@@ -11,6 +11,7 @@ from server.extensions import db
 from server.models import BookletEntry, ErgoSession, HealthEvent, SessionSeries
 from server.services import samples as samples_store
 from shared.enums import Role
+from shared.samples import PackedSeries
 
 
 @pytest.fixture
@@ -227,4 +228,63 @@ def test_malformed_power_samples_are_refused(client, device, clock):
     assert response.status_code == 422
     assert "items.0.power_samples" in response.get_json()["message"]
     assert "5000 W" in response.get_json()["message"]
+    assert _count(ErgoSession) == 0
+
+
+def _packed(pairs):
+    return PackedSeries.from_pairs(pairs).wire()
+
+
+def test_packed_samples_are_stored_and_measured_like_pairs(client, device, clock):
+    hr = [[t, 120 if t < 600 else 140] for t in range(0, 690)]
+    power = [[t, 35] for t in range(0, 690)]
+    as_pairs = session_item(clock, hr_samples=hr, power_samples=power, hr_mean=None,
+                            hr_max=None, duration_s=690)
+    as_packed = session_item(clock, hr_samples=_packed(hr), power_samples=_packed(power),
+                             hr_mean=None, hr_max=None, duration_s=690)
+    response = client.post("/api/v1/me/sessions", json={"items": [as_pairs, as_packed]},
+                           headers=device)
+    assert response.status_code == 200
+    ids = [item["server_id"] for item in response.get_json()["items"]]
+    stored = [db.session.get(ErgoSession, i) for i in ids]
+    assert [(s.hr_in_zone_s, s.hr_above_ceiling_s, s.hr_mean, s.hr_max, s.hr_sample_count)
+            for s in stored] == [(600, 90, 123, 140, 690)] * 2
+    for signal, pairs in ((samples_store.HEART_RATE, hr), (samples_store.POWER, power)):
+        series = samples_store.read_series(ids, signal)
+        assert series[ids[0]] == series[ids[1]] == [tuple(p) for p in pairs]
+
+
+def test_a_packed_session_re_sent_gets_its_receipt_and_changed_samples_conflict(
+        client, device, clock):
+    item = session_item(clock, hr_samples=_packed([[0, 90], [1, 95]]))
+    first = client.post("/api/v1/me/sessions", json={"items": [item]}, headers=device)
+    again = client.post("/api/v1/me/sessions", json={"items": [item]}, headers=device)
+    assert first.status_code == again.status_code == 200
+    assert again.get_json() == first.get_json()
+    changed = {**item, "hr_samples": _packed([[0, 90], [1, 96]])}
+    response = client.post("/api/v1/me/sessions", json={"items": [changed]}, headers=device)
+    assert response.status_code == 409
+    assert _count(ErgoSession) == 1
+
+
+@pytest.mark.parametrize(("samples", "needle"), [
+    ({"offsets": "not base64!", "values": ""}, "base64 de tableaux"),
+    ({"offsets": "AAEC", "values": "AAEC"}, "base64 de tableaux"),  # 3 bytes: no whole value
+    ({"offsets": _packed([[0, 1], [1, 1]])["offsets"], "values": _packed([[0, 90]])["values"]},
+     "autant de mesures"),
+    ({"offsets": "", "values": "", "extra": ""}, "et rien d'autre"),
+    ({"offsets": 5, "values": ""}, "et rien d'autre"),
+    (_packed([[0, 90], [0, 91]]), "Mesure 1 : le décalage de 0 s doit croître"),
+    (_packed([[0, 90], [2, 400]]), "Mesure 1 : 400 bpm est hors de 25-250 bpm"),
+    (_packed([[0, 90], [7200, 95]]), "des mesures dépassent la fin de la séance"),
+])
+def test_malformed_packed_samples_are_422_naming_the_field(client, device, clock, samples,
+                                                          needle):
+    response = client.post("/api/v1/me/sessions",
+                           json={"items": [session_item(clock, hr_samples=samples)]},
+                           headers=device)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert "hr_samples" in body["errors"]["json"]["items"]["0"]
+    assert needle in body["message"].lower() or needle in body["message"]
     assert _count(ErgoSession) == 0

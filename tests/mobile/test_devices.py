@@ -22,7 +22,7 @@ from mobile.devices import (
     scan,
 )
 from shared.ble import parse_heart_rate_measurement
-from shared.samples import HeartRateZone, ZoneState
+from shared.samples import HeartRateZone, PackedSeries, ZoneState
 
 
 class ManualClock:
@@ -261,7 +261,9 @@ def test_recorded_series_are_one_hertz_and_summarized_against_the_zone():
     assert (s.count, s.maximum, s.in_zone_s, s.above_ceiling_s) == (7, 135, 3, 2)
     assert s.mean == round(sum(bpm[:7]) / 7)
     payload = recorded.attach({"duration_s": 6, "source": "guided"})
-    assert payload["hr_samples"][0] == [0, 95] and payload["power_samples"][-1] == [7, 43]
+    hr, power = (PackedSeries.from_wire(payload[k]) for k in ("hr_samples", "power_samples"))
+    assert (hr.offsets[0], hr.values[0]) == (0, 95) and (power.offsets[-1], power.values[-1]) == (
+        7, 43)
     assert (payload["duration_s"], payload["watts"]) == (7, 43)
 
 

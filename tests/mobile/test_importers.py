@@ -22,6 +22,7 @@ from mobile.importers import (
     read_fit,
     read_tcx,
 )
+from shared.samples import PackedSeries
 
 START = datetime(2026, 11, 30, 9, 15, 0, tzinfo=UTC)
 
@@ -85,7 +86,8 @@ def test_a_fit_file_from_an_encoder_imports_into_a_session_identical_to_its_sour
     payload = imported.payload()
     assert payload["source"] == "device" and payload["watts"] == 25
     assert payload["hr_max"] == max(heart_rate(t) for t in range(1200))
-    assert payload["hr_samples"][0] == [0, 90]
+    hr = PackedSeries.from_wire(payload["hr_samples"])
+    assert list(zip(hr.offsets, hr.values, strict=True)) == imported.hr_samples
 
 
 def test_a_damaged_fit_file_is_a_clear_error(tmp_path):

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.samples import MAX_GAP_S, HeartRateZone, ZoneState, per_second, summarize
+from shared.samples import (
+    MAX_GAP_S,
+    BadPacking,
+    HeartRateZone,
+    PackedSeries,
+    ZoneState,
+    per_second,
+    summarize,
+)
 
 # The machine is shared: a slow example is not a failure.
 NO_DEADLINE = settings(deadline=None)
@@ -55,3 +64,40 @@ def test_time_in_zone_and_above_never_exceed_the_session(values, ceiling):
     s = summarize(series, HeartRateZone(None, ceiling))
     assert s.in_zone_s + s.above_ceiling_s == len(values)
     assert min(values) <= s.mean <= max(values) == s.maximum
+
+
+@NO_DEADLINE
+@given(st.lists(st.tuples(st.integers(0, 21600), st.integers(25, 250)), max_size=50))
+def test_a_packed_series_round_trips_and_summarizes_like_its_pairs(pairs):
+    pairs = sorted(dict(pairs).items())
+    packed = PackedSeries.from_wire(PackedSeries.from_pairs(pairs).wire())
+    assert list(zip(packed.offsets, packed.values, strict=True)) == pairs
+    zone = HeartRateZone(90, 130)
+    assert summarize(packed, zone) == summarize(pairs, zone)
+
+
+@pytest.mark.parametrize(("wire", "reason"), [
+    ({"offsets": "***", "values": ""}, "encoding"),
+    ({"offsets": "AAEC", "values": "AAEC"}, "encoding"),
+    ({"values": ""}, "encoding"),
+    ({"offsets": "AAA=", "values": ""}, "count"),
+])
+def test_a_packed_series_that_cannot_be_read_says_why(wire, reason):
+    with pytest.raises(BadPacking) as caught:
+        PackedSeries.from_wire(wire)
+    assert caught.value.reason == reason
+
+
+@NO_DEADLINE
+@given(st.integers(0, 100), st.lists(st.integers(25, 250), min_size=1, max_size=200),
+       st.one_of(st.none(), st.integers(25, 250)), st.one_of(st.none(), st.integers(25, 250)))
+def test_a_series_without_gaps_counts_each_sample_as_one_second(start, values, low, ceiling):
+    summary = summarize(list(enumerate(values, start)), HeartRateZone(low, ceiling))
+    assert summary.count == len(values) and summary.maximum == max(values)
+    assert summary.mean == round(sum(values) / len(values))
+    if ceiling is None:
+        assert summary.in_zone_s is None and summary.above_ceiling_s is None
+    else:
+        floor = low if low is not None else 0
+        assert summary.above_ceiling_s == sum(1 for v in values if v > ceiling)
+        assert summary.in_zone_s == sum(1 for v in values if floor <= v <= ceiling)

@@ -34,6 +34,7 @@ from shared.ranges import (
     SESSION_DURATION_S,
     WATTS,
 )
+from shared.samples import columns
 
 
 class SessionIn(Schema):
@@ -63,7 +64,7 @@ class SessionIn(Schema):
             raise ValidationError(_("Mean heart rate cannot exceed the maximum."), "hr_mean")
         for name in ("hr_samples", "power_samples"):
             samples = data.get(name) or ()
-            if samples and samples[-1][0] > data["duration_s"]:
+            if samples and columns(samples)[0][-1] > data["duration_s"]:
                 raise ValidationError(_("Samples run past the end of the session."), name)
 
 
