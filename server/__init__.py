@@ -70,10 +70,25 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    """Every error of the API answers in one JSON shape."""
+    """Every error of the API answers in one JSON shape; a browser that asks for an
+    address no route matches gets the staff pages' HTML error page instead."""
+    from flask import request
+    from werkzeug.exceptions import HTTPException
+
+    from server.api.errors import http_error
     from server.api.errors import init_app as init_errors
+    from server.web.base import http_error_page
 
     init_errors(app)
+
+    def outside_the_pages(exc: HTTPException) -> Any:
+        wants_html = request.accept_mimetypes.best_match(
+            ["application/json", "text/html"]) == "text/html"
+        if request.blueprint is None and wants_html and not request.path.startswith("/api/"):
+            return http_error_page(exc)
+        return http_error(exc)
+
+    app.register_error_handler(HTTPException, outside_the_pages)
 
 
 def register_commands(app: Flask) -> None:

@@ -12,10 +12,21 @@ from typing import Any
 
 from flask import Flask, jsonify
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from server.services.errors import ServiceError
 from server.services.messages import translate_message
+
+# The status lines the API answers with, in the reader's language (HTTPStatus's are English).
+_STATUS_PHRASES = {
+    400: _l("Bad request."), 401: _l("Authentication is required."),
+    403: _l("Not allowed."), 404: _l("Not found."), 405: _l("Method not allowed."),
+    406: _l("No acceptable representation."), 409: _l("Conflict with the current state."),
+    415: _l("Unsupported media type."), 422: _l("Invalid request."),
+    429: _l("Too many requests."), 500: _l("Internal error."),
+    503: _l("Service unavailable."),
+}
 
 
 def flatten_errors(errors: Any, prefix: str = "") -> list[str]:
@@ -58,7 +69,8 @@ def error_body(status: int, message: str, code: str | None = None,
     return body
 
 
-def _http_error(exc: HTTPException) -> tuple[Any, int]:
+def http_error(exc: HTTPException) -> tuple[Any, int]:
+    """An HTTP error in the API's one JSON shape."""
     status = exc.code or 500
     data = getattr(exc, "data", None) or {}
     errors = data.get("messages")
@@ -68,7 +80,8 @@ def _http_error(exc: HTTPException) -> tuple[Any, int]:
     elif status == 413:
         message = _("Request body too large.")
     else:
-        message = data.get("message") or _(HTTPStatus(status).phrase)
+        message = data.get("message") or str(_STATUS_PHRASES.get(status)
+                                              or HTTPStatus(status).phrase)
     return jsonify(error_body(status, message, errors=errors)), status
 
 
@@ -82,5 +95,5 @@ def _service_error(exc: ServiceError) -> tuple[Any, int, dict[str, str]]:
 
 def init_app(app: Flask) -> None:
     """Register the handlers (after flask-smorest's, so these win)."""
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(ServiceError, _service_error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date, lazy_gettext
+from flask_babel import format_date, format_decimal, lazy_gettext
 from flask_babel import gettext as _
 
 from server.clock import get_clock
@@ -58,12 +58,17 @@ def describe(kind: FlagKind | str, evidence: dict[str, Any]) -> str:
             f"{EVENT_LABELS.get(ev['kind'], ev['kind'])} ({_day(ev['day'])})"
             for ev in e["events"]))
     if kind == FlagKind.HEART_RATE:
-        return _("%(count)d session(s) outside limits, last on %(day)s: max %(hr_max)s bpm "
+        last = e["sessions"][-1]
+        line = _("%(count)d session(s) outside limits, last on %(day)s: max %(hr_max)s bpm "
                  "(ceiling %(ceiling)s), rest %(hr_rest)s bpm.",
-                 count=len(e["sessions"]), day=_day(e["sessions"][-1]["day"]),
-                 hr_max=_or_dash(e["sessions"][-1]["hr_max"]),
-                 ceiling=_or_dash(e["sessions"][-1]["hr_ceiling"]),
-                 hr_rest=_or_dash(e["sessions"][-1]["hr_rest"]))
+                 count=len(e["sessions"]), day=_day(last["day"]),
+                 hr_max=_or_dash(last["hr_max"]), ceiling=_or_dash(last["hr_ceiling"]),
+                 hr_rest=_or_dash(last["hr_rest"]))
+        above = last.get("hr_above_ceiling_s")
+        if above:
+            line += " " + _("%(minutes)s min above the ceiling.",
+                            minutes=format_decimal(round(above / 60, 1)))
+        return line
     if kind == FlagKind.PAIN_RISE:
         return _("Week %(week)d: mean pain %(mean)s/10 against %(baseline)s at the start.",
                  week=e["week"], mean=e["pain_mean"], baseline=e["baseline"])

@@ -26,7 +26,7 @@ from server.services.audit import record_access
 from server.services.errors import Forbidden, Invalid, NotFound
 from server.services.notifications import NewMessage, enqueue_many
 from server.services.transactions import use_case
-from server.services.users import create_user
+from server.services.users import ROLE_LABELS, create_user
 from shared.enums import Role
 
 STAFF_ROLES = (Role.REFERENT, Role.COORDINATOR, Role.PHYSICIAN, Role.ADMIN)
@@ -101,7 +101,7 @@ def _report_grant(actor: User, user: User) -> None:
             subject = _("Reprise: new access to patients")
             body = _("%(admin)s gave the role %(role)s, which sees patients' records, to "
                      "%(name)s (%(email)s). If you did not expect it, tell your security "
-                     "officer.", admin=actor.full_name, role=user.role.value,
+                     "officer.", admin=actor.full_name, role=str(ROLE_LABELS[user.role.value]),
                      name=user.full_name, email=user.email)
         messages.append(NewMessage(
             channel=NotificationChannel.EMAIL, kind="access_grant", subject=subject, body=body,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from server.clock import utcnow
@@ -12,6 +13,13 @@ from server.services.auth import hash_password
 from server.services.errors import Conflict
 from server.services.transactions import use_case
 from shared.enums import Role
+
+# Roles in the reader's words: the pages and the e-mails about accounts.
+ROLE_LABELS = {
+    "referent": lazy_gettext("Referent"), "coordinator": lazy_gettext("Coordinator"),
+    "physician": lazy_gettext("Physician"), "admin": lazy_gettext("Administrator"),
+    "patient": lazy_gettext("Patient"),
+}
 
 
 def create_user(*, email: str, full_name: str, role: Role, password: str | None,

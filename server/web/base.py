@@ -74,7 +74,8 @@ def _csrf_error(exc: CSRFError) -> tuple[str, int]:
 
 
 @web.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> tuple[str, int]:
+def http_error_page(exc: HTTPException) -> tuple[str, int]:
+    """The HTML page of an HTTP error, in the staff's words."""
     status = exc.code or 500
     messages = {
         404: _("This page does not exist, or is not yours to see."),

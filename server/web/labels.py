@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _
 from markupsafe import Markup
 
 from server.services.flag_text import EVENT_LABELS, KIND_LABELS
+from server.services.users import ROLE_LABELS
 
 LABELS: dict[str, dict[str, Any]] = {
     "state": {
@@ -54,10 +55,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "reorientation_physio": _("Reorientation: physiotherapy"),
         "reorientation_ssr": _("Reorientation: SSR stay"),
     },
-    "role": {
-        "referent": _("Referent"), "coordinator": _("Coordinator"),
-        "physician": _("Physician"), "admin": _("Administrator"), "patient": _("Patient"),
-    },
+    "role": ROLE_LABELS,
     "modality": {
         "continuous": _("continuous"), "intermittent": _("intermittent"),
         "interval": _("interval"),

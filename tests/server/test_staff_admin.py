@@ -32,6 +32,8 @@ def test_an_admin_creating_an_account_that_sees_patients_is_audited_and_told(
     mails = _mails()
     assert sorted(m.user_id for m in mails) == sorted(c.id for c in coordinators)
     assert "Ada Admin" in mails[0].body and "ada.other@example.org" in mails[0].body
+    # The role in words, not its code.
+    assert "le rôle Coordinateur" in mails[0].body and "coordinator" not in mails[0].body
 
 
 def test_promoting_or_reactivating_into_a_patient_role_is_reported_but_not_other_changes(

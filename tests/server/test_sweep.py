@@ -166,6 +166,17 @@ def test_an_unsafe_heart_rate_is_reported_once_even_after_it_is_resolved(
     assert len(heart) == 1 and heart[0].status == FlagStatus.RESOLVED
 
 
+def test_the_heart_rate_evidence_says_how_long_the_last_session_stayed_above_the_ceiling(
+        app):
+    session = {"day": "2026-02-20", "hr_max": 142, "hr_ceiling": 130, "hr_rest": 70}
+    without = describe(FlagKind.HEART_RATE, {"sessions": [session]})
+    assert without == ("1 séance(s) hors limites, la dernière le 20 févr. 2026 : max 142 bpm "
+                       "(plafond 130), repos 70 bpm.")
+    timed = describe(FlagKind.HEART_RATE,
+                     {"sessions": [dict(session, hr_above_ceiling_s=450)]})
+    assert timed == without + " 7,5 min au-dessus du plafond."
+
+
 def test_a_session_at_the_ceiling_raises_nothing(factories, referent):
     patient = factories.active_patient(referent)
     factories.sessions(patient, week_days(1, 5) + week_days(2, 5), hr_max=130)

@@ -196,3 +196,22 @@ def test_a_pairing_code_is_drawn_only_on_a_referents_own_patient_file(
     assert "<svg" in drawn.text  # the QR code, drawn on the server
     refused = web.post(f"/patients/{theirs.id}/pairing-code", form_page=f"/patients/{mine.id}")
     assert refused.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/nope", "/queue/no-such-page", "/static/nope.css"])
+def test_an_address_no_route_matches_is_an_html_page_for_a_browser(client, path):
+    response = client.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+                                         "Accept-Language": "fr"})
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "Cette page n&#39;existe pas" in response.get_data(as_text=True)
+
+
+def test_the_same_address_is_json_in_french_for_an_api_client(client):
+    for path in ("/nope", "/api/v1/nope"):
+        response = client.get(path, headers={"Accept": "application/json",
+                                             "Accept-Language": "fr"})
+        assert response.status_code == 404 and response.mimetype == "application/json"
+        assert response.get_json() == {"code": "not_found", "status": 404,
+                                       "message": "Introuvable."}
+    browser_on_api = client.get("/api/v1/nope", headers={"Accept": "text/html"})
+    assert browser_on_api.mimetype == "application/json"
