@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from server import create_app
 from server.clock import FixedClock
@@ -42,6 +43,28 @@ def database_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
     if os.environ.get("DATABASE_URL"):
         return _database_url(Path("."))
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@contextmanager
+def own_database(suffix: str, folder: Path) -> Iterator[str]:
+    """A database of its own beside the suite's: a fresh PostgreSQL database named after
+    the suite's with ``suffix`` when DATABASE_URL is set (dropped afterwards), else a
+    SQLite file in ``folder``."""
+    if not os.environ.get("DATABASE_URL"):
+        yield f"sqlite:///{folder / f'{suffix}.sqlite'}"
+        return
+    url = make_url(_database_url(Path(".")))
+    name = f"{url.database}_{suffix}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """The Alembic migrations build exactly the models' schema, and undo it, on both databases."""
 
 import ast
-import os
 from pathlib import Path
 
 import pytest
@@ -9,13 +8,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
 from server import create_app
-from server.config import _database_url
 from server.extensions import db
 from server.services import samples
+from tests.conftest import own_database
 from tests.server.migration_data import DATA
 
 MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
@@ -24,19 +22,8 @@ MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
 @pytest.fixture
 def empty_database(tmp_path):
     """A database of its own: a fresh PostgreSQL database, or a SQLite file."""
-    if not os.environ.get("DATABASE_URL"):
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
-        return
-    url = make_url(_database_url(Path(".")))
-    name = f"{url.database}_migrations"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with own_database("migrations", tmp_path) as uri:
+        yield uri
 
 
 def test_upgrade_matches_models_and_downgrade_removes_everything(empty_database):

@@ -6,7 +6,6 @@ data itself; the last tests rebuild it and compare.
 
 from __future__ import annotations
 
-import os
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -58,6 +57,7 @@ from shared.outcomes import Verdict
 from shared.programmes import LOW_BACK_PAIN, RESPIRATORY
 from shared.timeline import PARIS, build_timeline, local_midnight, phase_on, week_of
 from synthetic.demo import DEMO_PASSWORD, MIN_PATIENTS, build_demo_cohort
+from tests.conftest import own_database
 
 S = EnrolmentState
 TODAY = date(2026, 3, 2)
@@ -68,18 +68,18 @@ STARTED = (S.ACTIVE, S.FOLLOW_UP, S.SUSPENDED, S.COMPLETED, S.INTERRUPTED, S.REO
 
 
 @pytest.fixture(scope="module")
-def demo_app() -> Iterator[Flask]:
-    """An app on its own database (SQLite in memory unless told otherwise), for the module."""
-    uri = os.environ.get("DATABASE_URL_TEST_SQLALCHEMY", "sqlite://")
-    # This database plays the demo's: the published logins may go there.
-    app = create_app({"TESTING": True, "SECRET_KEY": "demo-test",
-                      "SQLALCHEMY_DATABASE_URI": uri, "DEMO_DATABASE_URI": uri})
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """An app on a database of its own (PostgreSQL in the suite's PostgreSQL pass), for
+    the module."""
+    with own_database("demo", tmp_path_factory.mktemp("demo")) as uri:
+        # This database plays the demo's: the published logins may go there.
+        app = create_app({"TESTING": True, "SECRET_KEY": "demo-test",
+                          "SQLALCHEMY_DATABASE_URI": uri, "DEMO_DATABASE_URI": uri})
+        with app.app_context():
+            db.create_all()
+            yield app
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
