@@ -7,16 +7,23 @@ else BENCH_SWEEP_URL). ``reprise serve`` runs in a second process (gunicorn,
 
 - ``--tablets`` patients' tablets (device tokens issued for the run), each doing one
   sync as the app does it: send one ergocycle session (a new UUID, so a real
-  insert), then fetch its plan, progress and messages; ``--tablet-clients`` of them
-  at once;
+  insert), then fetch its plan, progress and messages. By default their syncs
+  start at evenly spaced instants over ``--tablet-window`` seconds (60: every
+  tablet of the 500 syncing in the same minute, a morning's worst peak), whether
+  or not the server keeps up (a sync that starts over a second late is counted);
+  ``--tablet-window 0`` sends them back to back from ``--tablet-clients`` threads;
 - ``--staff`` referents logged in through the form, each opening ``--pages`` pages
-  in turn (their work queue, then their patients' files), one after the other.
+  in turn (their work queue, then their patients' files), ``--think`` seconds
+  apart (2: a quick reader); ``--think 0`` is no pause at all.
 
 Both groups run at the same time. The script prints, for each group and each
 kind of request, the count, the errors (anything but 2xx), the requests per second
 and p50/p95/p99. Goal (issue 13): 0 errors, staff pages p95 < 300 ms.
+``--tablet-window 0 --think 0`` is the saturation run: 36 clients with no pause
+on 2 cores, shared with the server, measure capacity rather than that load.
 
     .venv/bin/python bench/load_bench.py [--tablets 500] [--staff 20] [--workers 3]
+        [--tablet-window 60] [--think 2]
 """
 
 from __future__ import annotations
@@ -122,12 +129,14 @@ def tablet_sync(base: str, token: str, today: date, results: Results) -> None:
 
 
 def staff_browsing(base: str, session: requests.Session, patients: list[int], pages: int,
-                   results: Results, stop_at: float) -> None:
+                   think: float, results: Results, stop_at: float) -> None:
     """A referent's morning: the queue, then their patients' files, one after the other."""
     try:
         for i in range(pages):
             if time.monotonic() > stop_at:
                 return
+            if i and think:
+                time.sleep(think)
             if i % 4 == 0:
                 results.timed("staff GET /queue/", lambda: session.get(
                     f"{base}/queue/", timeout=30))
@@ -137,6 +146,35 @@ def staff_browsing(base: str, session: requests.Session, patients: list[int], pa
                     f"{base}/patients/{p}", timeout=30))
     finally:
         session.close()
+
+
+def run_tablets(base: str, tokens: list[str], today: date, results: Results, stop_at: float,
+                window: float, clients: int) -> int:
+    """Every tablet's sync, spread over ``window`` seconds (or back to back when 0); the
+    number of syncs that started over a second after their instant."""
+    if not window:
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            list(pool.map(lambda token: tablet_sync(base, token, today, results)
+                          if time.monotonic() < stop_at else None, tokens))
+        return 0
+    began = time.monotonic()
+    late = 0
+    lock = threading.Lock()
+
+    def at_its_instant(index: int, token: str) -> None:
+        nonlocal late
+        instant = began + window * index / len(tokens)
+        time.sleep(max(0.0, instant - time.monotonic()))
+        if time.monotonic() - instant > 1.0:
+            with lock:
+                late += 1
+        if time.monotonic() < stop_at:
+            tablet_sync(base, token, today, results)
+
+    # Enough threads that a slow answer never delays the next tablet's instant.
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        list(pool.map(at_its_instant, range(len(tokens)), tokens))
+    return late
 
 
 def report(results: Results, wall: float) -> None:
@@ -168,8 +206,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--tablets", type=int, default=500)
+    parser.add_argument("--tablet-window", type=float, default=60.0,
+                        help="seconds over which the tablets' syncs are spread (0: no pause)")
     parser.add_argument("--tablet-clients", type=int, default=16,
-                        help="tablets syncing at the same instant")
+                        help="tablets syncing at the same instant when not spread")
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="seconds a referent spends on a page before the next")
     parser.add_argument("--staff", type=int, default=20)
     parser.add_argument("--pages", type=int, default=20, help="pages per staff member")
     parser.add_argument("--workers", type=int, default=3)
@@ -188,24 +230,28 @@ def main() -> None:
     results = Results()
     try:
         wait_until_up(base, server)
-        print(f"{len(tokens)} tablets ({args.tablet_clients} at once), {len(staff)} staff "
-              f"x {args.pages} pages; reprise serve ({args.workers} workers x {args.threads} "
-              f"threads) on PostgreSQL, cohort of {cohort['rows']['patients']:,} patients")
+        pace = (f"spread over {args.tablet_window:.0f} s" if args.tablet_window
+                else f"{args.tablet_clients} at once, no pause")
+        print(f"{len(tokens)} tablets ({pace}), {len(staff)} staff x {args.pages} pages "
+              f"{args.think:g} s apart; reprise serve ({args.workers} workers x "
+              f"{args.threads} threads) on PostgreSQL, cohort of "
+              f"{cohort['rows']['patients']:,} patients")
         # Log-ins (argon2, deliberately costly) happen before the measured load.
         sessions = [(logged_in(base, login), patients) for login, patients in staff]
         stop_at = time.monotonic() + TIME_LIMIT_S
         began = time.perf_counter()
         staff_threads = [threading.Thread(target=staff_browsing, args=(
-            base, session, patients, args.pages, results, stop_at))
+            base, session, patients, args.pages, args.think, results, stop_at))
             for session, patients in sessions]
         for thread in staff_threads:
             thread.start()
-        with ThreadPoolExecutor(max_workers=args.tablet_clients) as pool:
-            list(pool.map(lambda token: tablet_sync(base, token, today, results)
-                          if time.monotonic() < stop_at else None, tokens))
+        late = run_tablets(base, tokens, today, results, stop_at, args.tablet_window,
+                           args.tablet_clients)
         for thread in staff_threads:
             thread.join()
         report(results, time.perf_counter() - began)
+        if args.tablet_window:
+            print(f"  tablet syncs started over 1 s after their instant: {late}")
     finally:
         server.terminate()
         server.wait(timeout=60)
