@@ -15,6 +15,7 @@ from server.services import documents, fhir_export
 
 FHIR_JSON = "application/fhir+json"
 FHIR_NDJSON = "application/fhir+ndjson"
+BINARY = {"type": "string", "format": "binary"}
 
 blp = Blueprint("fhir", __name__, url_prefix="/api/v1",
                 description="FHIR R4 (4.0.1) export of the record, for other systems",
@@ -68,8 +69,9 @@ class PatientBundle(MethodView):
 
 @blp.route("/patients/<int:patient_id>/documents/<int:document_id>")
 class DocumentContent(MethodView):
-    @blp.response(200, {"type": "string", "format": "binary"},
-                  content_type="application/octet-stream")
+    @blp.response(200, BINARY, content_type="application/pdf")
+    @blp.doc(responses={"200": {"description": "The file, in its own type", "content": {
+        t: {"schema": BINARY} for t in documents.SIGNATURES}}})
     def get(self, patient_id: int, document_id: int) -> Response:
         """A document's file (the url of a DocumentReference's attachment), as an attachment;
         its own type in Content-Type. Audited."""

@@ -20,8 +20,8 @@ from server.extensions import db
 from server.models import AuditEntry, Document, ScheduledContact
 from server.services import documents
 from shared.enums import Channel, ContactKind, ContactStatus, Role
-from tests.api.test_measures import CRQ_W12, ENDURANCE_W0
 from tests.api.test_me_uploads import session_item
+from tests.api.test_measures import CRQ_W12, ENDURANCE_W0
 from tests.shared.test_instruments import CRQ_W0
 
 PDF = b"%PDF-1.4\n% synthesis\n"
