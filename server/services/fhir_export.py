@@ -3,7 +3,7 @@
 The same column SELECTs feed both: filtered on one patient for the bundle,
 unfiltered and streamed (``yield_per``: a server-side cursor on PostgreSQL)
 for the bulk export, so a resource type costs a fixed number of queries
-(one, two for CarePlan and Observation) whatever the size of the file, and
+(one; two for CarePlan, three for Observation) whatever the size of the file, and
 memory holds one batch of rows. ``services.fhir_map`` turns the rows into
 resources.
 
@@ -37,10 +37,11 @@ from server.models import (
     Patient,
     QuestionnaireResponse,
     ScheduledContact,
+    SessionSeries,
     User,
 )
 from server.models.flags import Flag
-from server.services import access, fhir_map
+from server.services import access, fhir_map, samples
 from server.services.audit import record_access
 from server.services.errors import Forbidden, NotFound
 from server.services.flag_text import describe
@@ -128,14 +129,33 @@ def _contact_done() -> Any:
                 ScheduledContact.status == ContactStatus.DONE).label("contact_done")
 
 
+def _has_signal(signal: str, name: str) -> Any:
+    """Whether a session has a recorded series of ``signal`` (a primary-key lookup)."""
+    return (select(SessionSeries.session_id)
+            .where(SessionSeries.session_id == ErgoSession.id, SessionSeries.signal == signal)
+            .exists().label(name))
+
+
 def _observations(where: Filter, ctx: fhir_map.Context) -> Iterator[dict[str, Any]]:
     s = ErgoSession
     sessions = select(s.id, s.client_id, s.patient_id, s.enrolment_id, s.started_at,
                       s.duration_s, s.received_at, s.resistance, s.watts, s.distance_km,
                       s.hr_rest, s.hr_mean, s.hr_max, s.dyspnoea, s.effort, s.pain_eva,
-                      s.notes, s.source, s.hr_in_zone_s, s.hr_above_ceiling_s)
+                      s.notes, s.source, s.hr_in_zone_s, s.hr_above_ceiling_s,
+                      _has_signal(samples.HEART_RATE, "has_hr"),
+                      _has_signal(samples.POWER, "has_power"))
     for row in _stream(sessions.where(where(s.patient_id)).order_by(s.id)):
         yield fhir_map.session_observation(row, ctx)
+    series = (select(SessionSeries.session_id, SessionSeries.signal, SessionSeries.offsets,
+                     SessionSeries.values, s.patient_id, s.enrolment_id, s.started_at,
+                     s.duration_s)
+              .join(s, s.id == SessionSeries.session_id)
+              .where(where(s.patient_id), SessionSeries.signal.in_(samples.SIGNALS))
+              .order_by(SessionSeries.session_id, SessionSeries.signal))
+    for row in _stream(series):
+        pairs = list(zip(samples.unpack(row.offsets, "H"), samples.unpack(row.values, "h"),
+                         strict=True))
+        yield fhir_map.series_observation(row, pairs, ctx)
     t = EnduranceTest
     tests = (select(t.id, t.patient_id, t.enrolment_id, t.contact_id, t.timepoint,
                     t.performed_on, t.peak_watts, t.load_percent, t.load_watts, t.duration_s,

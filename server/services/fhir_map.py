@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from math import gcd
 from typing import Any
 
 from shared.enums import Channel, ContactKind, ContactStatus, EnrolmentState
@@ -373,7 +374,57 @@ def session_observation(row: Any, ctx: Context) -> dict[str, Any]:
                                                        "Stationary bicycle")]},
         "method": {"coding": [ctx.coding("session-source", str(row.source))]},
         "note": [{"text": row.notes}] if row.notes else [],
+        "hasMember": [ref("Observation", series_id(row.id, signal))
+                      for signal, present in (("hr", row.has_hr), ("power", row.has_power))
+                      if present],
         "component": components,
+    })
+
+
+# The per-second series a strap or a bike recorded: LOINC 8867-4 Heart rate (the vital-signs
+# code); the bike's power has no LOINC code (local).
+SIGNALS = {"hr": ({"coding": [{"system": LOINC, "code": "8867-4", "display": "Heart rate"}]},
+                  "vital-signs", ("/min", "/min")),
+           "power": (None, "activity", ("W", "W"))}
+
+
+def series_id(session_id: int, signal: str) -> str:
+    """The id of the Observation holding one signal of a session."""
+    return f"session-{session_id}-{signal}"
+
+
+def sampled_data(samples: list[tuple[int, int]], unit: str, code: str) -> dict[str, Any]:
+    """Samples (seconds from the start, value) as SampledData: one value per period, the
+    period the greatest common step of the offsets, "E" where a second has no sample."""
+    step = 0
+    for offset, _value in samples:
+        step = gcd(step, offset)
+    step = step or 1
+    by_index = {offset // step: value for offset, value in samples}
+    last = max(by_index, default=0)
+    data = " ".join(str(by_index[i]) if i in by_index else "E" for i in range(last + 1))
+    return {"origin": _quantity(0, unit, code), "period": step * 1000, "dimensions": 1,
+            "data": data}
+
+
+def series_observation(row: Any, samples: list[tuple[int, int]],
+                       ctx: Context) -> dict[str, Any]:
+    """Observation: one signal of a session second by second (``row``: the session's
+    ``session_id``, ``patient_id``, ``enrolment_id``, ``started_at``, ``duration_s`` and the
+    ``signal``), member of the session's Observation."""
+    code, category, (unit, ucum) = SIGNALS[row.signal]
+    end = row.started_at + timedelta(seconds=row.duration_s)
+    return _prune({
+        "resourceType": "Observation",
+        "id": series_id(row.session_id, row.signal),
+        "basedOn": [ref("CarePlan", row.enrolment_id)],
+        "status": "final",
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": category}]}],
+        "code": code or _local(ctx, "power", "Power"),
+        "subject": ref("Patient", row.patient_id),
+        "effectivePeriod": {"start": instant(row.started_at), "end": instant(end)},
+        "valueSampledData": sampled_data(samples, unit, ucum),
+        "derivedFrom": [ref("Observation", f"session-{row.session_id}")],
     })
 
 

@@ -124,7 +124,9 @@ def test_rich_patient_bundle_parses_and_its_references_resolve(client, auth, ref
     assert any(i["value"] == "IPP-000123" for i in patient["identifier"])
 
     observations = {o["id"]: o for o in by_type["Observation"]}
-    sessions = [o for o in observations.values() if o["id"].startswith("session-")]
+    sessions = sorted((o for o in observations.values()
+                       if o["id"].startswith("session-") and o["id"].count("-") == 1),
+                      key=lambda o: int(o["id"].split("-")[1]))
     assert len(sessions) == 3
     codes = {c["code"]["coding"][0]["code"]: c for c in sessions[0]["component"]}
     assert codes["55411-3"]["valueQuantity"] == {"value": 30.0, "unit": "min",
@@ -135,6 +137,15 @@ def test_rich_patient_bundle_parses_and_its_references_resolve(client, auth, ref
     assert codes["40443-4"]["valueQuantity"]["value"] == 72
     assert sessions[0]["code"]["coding"][0]["code"] == "73985-4"
     assert "55425-3" not in {c["code"]["coding"][0]["code"] for c in sessions[2]["component"]}
+    # The strap's samples (every 2 s from 90 bpm) as SampledData, members of their session.
+    member = sessions[0]["hasMember"][0]["reference"].split("/")[1]
+    series = observations[member]
+    assert series["code"]["coding"][0]["code"] == "8867-4"
+    assert series["category"][0]["coding"][0]["code"] == "vital-signs"
+    sampled = series["valueSampledData"]
+    assert (sampled["period"], sampled["origin"]["code"]) == (2000, "/min")
+    assert sampled["data"].split()[:3] == ["90", "90", "90"] and len(sampled["data"].split()) == 900
+    assert "hasMember" not in sessions[2]
     endurance = sorted((o for o in observations.values() if o["id"].startswith("endurance-")),
                        key=lambda o: o["effectiveDateTime"])
     assert [o["valueQuantity"]["value"] for o in endurance] == [300, 420]
