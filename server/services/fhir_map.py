@@ -60,6 +60,11 @@ RESOURCE_TYPES = ("Patient", "CarePlan", "Encounter", "Appointment", "Observatio
                   "QuestionnaireResponse", "Flag", "DocumentReference")
 
 
+class Whole(dict):  # type: ignore[type-arg]
+    """An element built complete (a coding, a quantity): :func:`_prune` skips it, which
+    halves the cost of mapping a session."""
+
+
 @dataclass(frozen=True)
 class Context:
     """What every mapping needs besides the row: the deployment's identifier system
@@ -75,11 +80,11 @@ class Context:
 
     def identifier(self, kind: str, value: object) -> dict[str, str]:
         """A row's identifier under the deployment's system."""
-        return {"system": f"{self.system}/{kind}", "value": str(value)}
+        return Whole(system=f"{self.system}/{kind}", value=str(value))
 
     def coding(self, name: str, code: str, display: str | None = None) -> dict[str, str]:
         """A coding in one of Reprise's local code systems."""
-        coding = {"system": self.code_system(name), "code": code}
+        coding = Whole(system=self.code_system(name), code=code)
         if display:
             coding["display"] = display
         return coding
@@ -100,23 +105,23 @@ def _day(value: date | None) -> str | None:
 
 
 def _quantity(value: float, unit: str, code: str | None = None) -> dict[str, Any]:
-    return {"value": value, "unit": unit, "system": UCUM, "code": code or unit}
+    return Whole(value=value, unit=unit, system=UCUM, code=code or unit)
 
 
 def _loinc(code: str, display: str) -> dict[str, Any]:
-    return {"coding": [{"system": LOINC, "code": code, "display": display}]}
+    return Whole(coding=[{"system": LOINC, "code": code, "display": display}])
 
 
 def _prune(resource: dict[str, Any]) -> dict[str, Any]:
     """Drop empty elements: FHIR forbids null values and empty arrays or objects."""
     out = {}
     for key, value in resource.items():
-        if isinstance(value, dict):
+        if type(value) is dict:
             value = _prune(value)
-        elif isinstance(value, list):
-            value = [_prune(v) if isinstance(v, dict) else v for v in value]
-            value = [v for v in value if v not in (None, {}, [])]
-        if value not in (None, "", {}, []):
+        elif type(value) is list:
+            value = [_prune(v) if type(v) is dict else v for v in value]
+            value = [v for v in value if v is not None and v != {} and v != []]
+        if value is not None and value != "" and value != {} and value != []:
             out[key] = value
     return out
 
@@ -313,11 +318,11 @@ def _component(code: dict[str, Any], value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
     key = "valueQuantity" if isinstance(value, dict) else "valueInteger"
-    return {"code": code, key: value}
+    return Whole({"code": code, key: value})
 
 
 def _local(ctx: Context, code: str, display: str) -> dict[str, Any]:
-    return {"coding": [ctx.coding("observation", code, display)]}
+    return Whole(coding=[ctx.coding("observation", code, display)])
 
 
 def session_observation(row: Any, ctx: Context) -> dict[str, Any]:
