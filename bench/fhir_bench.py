@@ -78,7 +78,7 @@ def _raw_rows(resource_type: str, ctx: fhir_map.Context) -> int:
 def main() -> None:
     """Export each type once after its baseline, printing the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--types", default=",".join(fhir_map.RESOURCE_TYPES))
+    parser.add_argument("--types", default=",".join(fhir_export.READERS))
     args = parser.parse_args()
     url = os.environ.get("BENCH_FHIR_URL") or os.environ.get("BENCH_SWEEP_URL") or DEFAULT_URL
     try:

@@ -205,7 +205,6 @@ READERS: dict[str, Callable[[Filter, fhir_map.Context], Iterator[dict[str, Any]]
     "Flag": _flags,
     "DocumentReference": _documents,
 }
-assert tuple(READERS) == fhir_map.RESOURCE_TYPES
 
 
 @read_use_case
@@ -222,14 +221,13 @@ def patient_bundle(user: User, patient_id: int, api_root: str) -> dict[str, Any]
     return fhir_map.bundle(resources, ctx, str(uuid.uuid4()), utcnow())
 
 
-def bulk_types() -> tuple[str, ...]:
-    """The resource types the bulk export writes, one NDJSON file each."""
-    return fhir_map.RESOURCE_TYPES
+def _require_coordinator(user: User) -> None:
+    if user.role != Role.COORDINATOR:
+        raise Forbidden(_("Only a coordinator may export the whole file."), "forbidden")
 
 
 def _check_bulk(user: User, resource_type: str) -> None:
-    if user.role != Role.COORDINATOR:
-        raise Forbidden(_("Only a coordinator may export the whole file."), "forbidden")
+    _require_coordinator(user)
     if resource_type not in READERS:
         raise NotFound(_("No such resource type in the export: %(type)s.",
                          type=resource_type[:40]), "unknown_resource_type")
@@ -239,12 +237,12 @@ def _check_bulk(user: User, resource_type: str) -> None:
 def bulk_manifest(user: User, api_root: str) -> dict[str, Any]:
     """The bulk export's files, in the FHIR Bulk Data manifest's shape (coordinator only);
     nothing of a patient is read, so nothing is audited."""
-    _check_bulk(user, "Patient")
+    _require_coordinator(user)
     root = api_root.rstrip("/")
     return {"transactionTime": fhir_map.instant(utcnow()), "request": f"{root}/fhir/bulk",
             "requiresAccessToken": True, "error": [],
             "output": [{"type": t, "url": f"{root}/fhir/bulk/{t}.ndjson"}
-                       for t in bulk_types()]}
+                       for t in READERS]}
 
 
 @read_use_case

@@ -56,9 +56,6 @@ FLAG_PRIORITY = "http://terminology.hl7.org/CodeSystem/flag-priority-code"
 IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 URN = "urn:ietf:rfc:3986"
 
-RESOURCE_TYPES = ("Patient", "CarePlan", "Encounter", "Appointment", "Observation",
-                  "QuestionnaireResponse", "Flag", "DocumentReference")
-
 
 class Whole(dict):  # type: ignore[type-arg]
     """An element built complete (a coding, a quantity): :func:`_prune` skips it, which
