@@ -142,7 +142,7 @@ def patient(row: Any, ctx: Context) -> dict[str, Any]:
         "name": [{"use": "official", "family": row.last_name, "given": [row.first_name]}],
         "gender": GENDERS.get(row.sex, "unknown"),
         "birthDate": _day(row.birth_date),
-        "telecom": [{"system": "phone", "value": row.phone, "use": "home"},
+        "telecom": [{"system": "phone", "value": row.phone},
                     {"system": "email", "value": row.email} if row.email else None],
         "communication": [{"language": {"coding": [{"system": "urn:ietf:bcp:47",
                                                     "code": row.locale}]},
@@ -204,8 +204,9 @@ def care_plan(row: Any, contacts: Iterable[Any], ctx: Context) -> dict[str, Any]
         "scheduledTiming": {"repeat": {
             "boundsPeriod": intervention or None,
             "frequency": template.sessions_per_week_min,
-            "frequencyMax": template.sessions_per_week_max, "period": 1, "periodUnit": "wk"}},
-        "quantity": {"value": template.total_sessions_min, "unit": "sessions"},
+            "frequencyMax": template.sessions_per_week_max, "period": 1, "periodUnit": "wk",
+            # 55 to 60 sessions over the programme (seed 003), as a range of repetitions.
+            "count": template.total_sessions_min, "countMax": template.total_sessions_max}},
     }}]
     by_kind: dict[ContactKind, list[Any]] = {}
     for contact in contacts:
@@ -220,9 +221,10 @@ def care_plan(row: Any, contacts: Iterable[Any], ctx: Context) -> dict[str, Any]
                 "code": {"coding": [ctx.coding("contact-kind", kind.value)]},
                 "status": _contact_activity_status([ContactStatus(c.status) for c in rows],
                                                    status),
-                "scheduledPeriod": {"start": instant(min(c.due_at for c in rows)),
-                                    "end": instant(max(c.due_at for c in rows))},
-                "quantity": {"value": len(rows), "unit": "contacts"},
+                "scheduledTiming": {"repeat": {
+                    "count": len(rows),
+                    "boundsPeriod": {"start": instant(min(c.due_at for c in rows)),
+                                     "end": instant(max(c.due_at for c in rows))}}},
             }})
     return _prune({
         "resourceType": "CarePlan",
