@@ -26,7 +26,7 @@ blp.before_request(require_staff)
 class BundleOut(Schema):
     """A FHIR Bundle of type collection (its resources are FHIR R4 JSON)."""
 
-    resourceType = fields.String()  # noqa: N815 (FHIR's element names)
+    resourceType = fields.String()  # FHIR names its elements in camelCase
     id = fields.String()
     meta = fields.Dict()
     type = fields.String()
@@ -44,9 +44,9 @@ class ManifestOutput(Schema):
 class ManifestOut(Schema):
     """The bulk export's files, in the FHIR Bulk Data manifest's shape."""
 
-    transactionTime = fields.String()  # noqa: N815
+    transactionTime = fields.String()
     request = fields.String()
-    requiresAccessToken = fields.Boolean()  # noqa: N815
+    requiresAccessToken = fields.Boolean()
     output = fields.List(fields.Nested(ManifestOutput))
     error = fields.List(fields.Dict())
 
