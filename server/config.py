@@ -45,6 +45,11 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
             os.environ.get("SMTP_SECURE_HEALTH_MESSAGING", "").strip().lower() in yes,
         # The address staff open Reprise at, for links in messages (none when unset).
         "PUBLIC_URL": (os.environ.get("REPRISE_PUBLIC_URL") or "").rstrip("/") or None,
+        # The FHIR export's identifier system: a URL the organisation controls, under which
+        # every exported resource's identifier and Reprise's local code systems are named.
+        # Set it once: another value makes another system's identifiers.
+        "FHIR_SYSTEM": (os.environ.get("REPRISE_FHIR_SYSTEM")
+                        or "https://reprise.example.org/fhir").rstrip("/"),
         "NOTIFY_WEBHOOK_URL": os.environ.get("NOTIFY_WEBHOOK_URL") or None,
         "NOTIFY_WEBHOOK_TOKEN": os.environ.get("NOTIFY_WEBHOOK_TOKEN") or None,
         "NOTIFY_WEBHOOK_TIMEOUT": float(os.environ.get("NOTIFY_WEBHOOK_TIMEOUT", 10)),

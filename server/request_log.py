@@ -34,7 +34,9 @@ def request_line(response: Response) -> dict[str, object]:
         "endpoint": request.endpoint,
         "status": response.status_code,
         "ms": None if started is None else round((time.perf_counter() - started) * 1000, 1),
-        "bytes": response.calculate_content_length(),
+        # A streamed body (the FHIR bulk export) has no length yet: asking for it would read
+        # the whole stream into memory before the first byte is sent.
+        "bytes": None if response.is_streamed else response.calculate_content_length(),
         "user_id": getattr(user, "id", None),
         "device_token_id": token.id if token is not None and g.get("patient_id") else None,
         "ip": request.remote_addr,

@@ -9,19 +9,23 @@ from server.extensions import api
 
 def register_api(app: Flask) -> None:
     """Register the API blueprints and declare the bearer schemes in the OpenAPI document."""
-    from server.api import auth, me, measures, notifications, patients, work
+    from server.api import auth, fhir, me, measures, notifications, patients, work
     from server.api.blueprint import SECURITY_SCHEMES
 
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
-    for module in (auth, me, notifications, patients, work, measures):
+    for module in (auth, me, notifications, patients, work, measures, fhir):
         api.register_blueprint(module.blp)
     app.after_request(json_headers)
 
 
+JSON_TYPES = ("application/json", "application/fhir+json", "application/fhir+ndjson")
+
+
 def json_headers(response: Response) -> Response:
-    """after_request hook: JSON (patient data, tokens) is never cached nor type-sniffed."""
-    if response.mimetype == "application/json":
+    """after_request hook: JSON (patient data, tokens, FHIR exports) is never cached nor
+    type-sniffed."""
+    if response.mimetype in JSON_TYPES:
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response

@@ -40,14 +40,16 @@ def can_write(user: User, patient: Patient) -> bool:
     return user.role in (Role.COORDINATOR, Role.REFERENT)
 
 
-def get_patient(user: User, patient_id: int, action: str = READ) -> Patient:
-    """The patient if ``user`` may see it (and write it for WRITE); audited."""
+def get_patient(user: User, patient_id: int, action: str = READ,
+                object_type: str = "patient") -> Patient:
+    """The patient if ``user`` may see it (and write it for WRITE); audited as a read or
+    write of ``object_type`` (what of the record was taken: the file, a FHIR bundle...)."""
     patient = db.session.scalar(visible_patients(user).where(Patient.id == patient_id))
     if patient is None:
         raise NotFound(_("No such patient."), "patient_not_found")
     if action == WRITE and not can_write(user, patient):
         raise Forbidden(_("Your role may not change this record."), "forbidden")
-    record_access(user, action, "patient", [patient.id], patient.id)
+    record_access(user, action, object_type, [patient.id], patient.id)
     return patient
 
 

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from server.models.flags import Flag
-from server.services import documents, pipeline
+from server.services import documents, fhir_export, pipeline
 from server.services.errors import ServiceError
 from server.services.flag_text import describe
 from server.services.pairing_qr import pairing_qr_svg
@@ -95,6 +105,20 @@ def download(patient_id: int, document_id: int) -> Any:
     document = documents.get_document(current_user(), patient_id, document_id)
     return send_file(BytesIO(document.content), mimetype=document.content_type,
                      as_attachment=True, download_name=document.filename)
+
+
+@bp.route("/<int:patient_id>/fhir")
+@roles_required(*READERS)
+def fhir_bundle(patient_id: int) -> Any:
+    """The patient's record as a FHIR R4 Bundle (JSON), downloaded as a file; audited."""
+    bundle = fhir_export.patient_bundle(current_user(), patient_id,
+                                        request.url_root.rstrip("/") + "/api/v1")
+    response = current_app.response_class(json.dumps(bundle, ensure_ascii=False, indent=1),
+                                          mimetype="application/fhir+json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="patient-{patient_id}-fhir.json"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def flag_text(flag: Flag) -> str:

@@ -13,6 +13,7 @@ from shared.enums import Role
 STAFF_PATHS = [
     ("GET", "/api/v1/patients/{patient}"),
     ("GET", "/api/v1/patients/{patient}/devices"),
+    ("GET", "/api/v1/patients/{patient}/fhir"),
     ("POST", "/api/v1/patients/{patient}/devices/{device}/revoke"),
     ("GET", "/api/v1/enrolments/{enrolment}"),
     ("POST", "/api/v1/enrolments/{enrolment}/transitions"),

@@ -11,7 +11,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from server import create_app
+from server import create_app, request_log
 from server.clock import FixedClock
 from server.extensions import db
 from server.health import migrations_head
@@ -97,6 +97,19 @@ def test_each_request_is_one_json_line_with_the_route_not_the_ids(
     # Neither the query string nor anything about the patient reaches the log.
     for secret in ("secret-in-query", "access_token", str(patient.last_name), "4242"):
         assert secret not in text
+
+
+def test_a_streamed_response_is_logged_without_reading_its_body(app: Flask) -> None:
+    produced: list[str] = []
+
+    def body():
+        produced.append("first chunk")
+        yield "{}\n"
+
+    response = app.response_class(body(), mimetype="application/fhir+ndjson")
+    with app.test_request_context("/api/v1/fhir/bulk/Patient.ndjson"):
+        line = request_log.request_line(response)
+    assert line["bytes"] is None and produced == []
 
 
 @pytest.mark.parametrize(("proxies", "expected"), [(1, "203.0.113.7"), (0, "127.0.0.1")])

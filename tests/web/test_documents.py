@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from io import BytesIO
 
 from sqlalchemy import func, select
@@ -86,3 +87,24 @@ def test_a_physician_reads_documents_but_cannot_add_any(web, factories):
     assert "EFR du 12 février" in page.text and 'enctype="multipart/form-data"' not in page.text
     assert web.get(f"/patients/{patient.id}/documents/{document.id}").status_code == 200
     assert upload(web, patient).status_code == 403
+
+
+def test_the_file_page_downloads_the_record_as_a_fhir_bundle(web, factories):
+    referent, other = factories.user(Role.REFERENT), factories.user(Role.REFERENT)
+    patient = factories.active_patient(referent)
+    web.login(referent)
+    upload(web, patient)
+    page = web.get(f"/patients/{patient.id}")
+    assert "Télécharger le dossier (FHIR R4)" in page.text
+    assert f'href="/patients/{patient.id}/fhir"' in page.text
+    got = web.get(f"/patients/{patient.id}/fhir")
+    assert got.status_code == 200 and got.mimetype == "application/fhir+json"
+    assert got.headers["Content-Disposition"].startswith("attachment")
+    bundle = json.loads(got.data)
+    kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
+    assert {"Patient", "CarePlan", "Appointment", "DocumentReference"} <= kinds
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.object_type == "fhir_bundle", AuditEntry.patient_id == patient.id)) == 1
+    web.client.get("/logout")
+    web.login(other)
+    assert web.get(f"/patients/{patient.id}/fhir").status_code == 404
