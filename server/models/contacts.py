@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -45,6 +45,10 @@ class ScheduledContact(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     notes: Mapped[str | None] = mapped_column(Text)
+    # Days in hospital the contact reports (the indicator's "before" and "after"): at the
+    # W0 visit those of the 12 months before inclusion, at the W12 visit those since
+    # inclusion, at a follow-up call those since the contact before (seed 003 l.3576-3578).
+    hospital_days: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class Prescription(db.Model):
