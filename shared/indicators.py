@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from shared.enums import Questionnaire
-from shared.programmes import LOW_BACK_PAIN, RESPIRATORY, TEMPLATES
+from shared.programmes import LOW_BACK_PAIN, RESPIRATORY
 from shared.ranges import Range
 
 # Days in hospital reported at one contact (a year at most).

@@ -15,26 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from server.services.errors import ServiceError
-from server.services.messages import translate_message
-
-
-def flatten_errors(errors: Any, prefix: str = "") -> list[str]:
-    """``["items.0.hr_max: message", ...]`` from marshmallow's nested error dict."""
-    if isinstance(errors, dict):
-        lines = []
-        for key, value in errors.items():
-            # flask-smorest nests body errors under the location ("json").
-            name = prefix if key in ("json", "_schema") and not prefix else (
-                f"{prefix}.{key}" if prefix else str(key))
-            lines.extend(flatten_errors(value, name))
-        return lines
-    if isinstance(errors, list) and all(isinstance(e, str) for e in errors):
-        return [f"{prefix}: {translate_message(e)}" if prefix else translate_message(e)
-                for e in errors]
-    if isinstance(errors, list):
-        return [line for e in errors for line in flatten_errors(e, prefix)]
-    text = translate_message(str(errors))
-    return [f"{prefix}: {text}" if prefix else text]
+from server.services.messages import flatten_errors, translate_message
 
 
 def _translate(errors: Any) -> Any:
