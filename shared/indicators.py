@@ -139,12 +139,12 @@ RESPIRATORY_INDICATORS: tuple[Indicator, ...] = (
         "activity_kept", "result",
         "Maintien d'une activité physique significative, par trimestre",
         "Significant physical activity kept, per quarter",
-        "Patients dont la moyenne de séances par semaine de suivi du trimestre atteint le "
-        "minimum du programme",
-        "Patients whose mean sessions per follow-up week in the quarter reach the "
-        "programme's minimum",
-        "Patients ayant au moins une semaine de suivi achevée dans le trimestre",
-        "Patients with at least one completed follow-up week in the quarter",
+        "Patients dont la moyenne de séances par semaine de suivi atteint le minimum du "
+        "programme, sur l'année puis trimestre par trimestre",
+        "Patients whose mean sessions per follow-up week reach the programme's minimum, "
+        "over the year then quarter by quarter",
+        "Patients ayant au moins une semaine de suivi achevée dans l'année (le trimestre)",
+        "Patients with at least one completed follow-up week in the year (the quarter)",
         Unit.PERCENT, NO_TARGET, Goal.AT_LEAST, "l.5116-5123 (3 sessions a week; to define)"),
     Indicator(
         "follow_up_patients", "activity",

@@ -64,6 +64,7 @@ class IndicatorsCsv(MethodView):
     @blp.arguments(IndicatorArgs, location="query")
     @blp.response(200, content_type="text/csv",
                   description="The same rows as CSV (UTF-8, header line).")
+    @blp.doc(responses={"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
     def get(self, args: dict[str, Any]) -> Response:
         """The year's indicators as CSV (coordinator), for the external evaluator."""
         table = indicators.indicator_table(current_user(), args["year"], args["programme"])

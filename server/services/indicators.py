@@ -81,7 +81,7 @@ STOPPED = (EnrolmentState.INTERRUPTED, EnrolmentState.REORIENTED)
 # Parts of a figure that breaks down: calendar quarters, kinds of incident.
 PART_KEYS: dict[str, tuple[str, ...]] = {
     "activity_kept": tuple(str(q) for q in QUARTERS),
-    "incidents": tuple(HealthEventKind),
+    "incidents": tuple(kind.value for kind in HealthEventKind),
 }
 
 
@@ -426,7 +426,9 @@ def _populations(year_number: int, programme: str | None) -> Populations:
             pops["programmes_done"].add(e, p, True)
             qol = get_instrument(QUALITY_OF_LIFE[j.programme])
             mine = scores.get(e, {})
-            change = compare(qol.total, mine.get((qol.code, "W0")), mine.get((qol.code, "W12")))
+            # The stored score is the overall one: the total, or a one-domain index's domain.
+            overall = qol.total or qol.domains[0]
+            change = compare(overall, mine.get((qol.code, "W0")), mine.get((qol.code, "W12")))
             if change.verdict not in (Verdict.NOT_MEASURED, Verdict.NO_THRESHOLD):
                 pops["quality_of_life"].add(e, p, change.verdict == Verdict.IMPROVED)
             seconds = times.get(e, {})
@@ -469,6 +471,7 @@ def _populations(year_number: int, programme: str | None) -> Populations:
                 pops[f"follow_up_{channel.value}"].add(e, p, True)
                 pops[f"follow_up_{channel.value}:contacts"].members[e] = count
         end = year.local_day(j.ended_at) if j.ended_at else None
+        weeks_in_year = counted_in_year = 0
         for q in QUARTERS:
             high = min(quarters[q], complete_before, end or quarters[q])
             weeks = _weeks_in(j.start_date, j.intervention_weeks + 1, template.total_weeks,
@@ -476,9 +479,13 @@ def _populations(year_number: int, programme: str | None) -> Populations:
             if weeks:
                 sessions, days = activity.get((e, q), (0, 0))
                 counted = days if template.counts_booklet_days else sessions
-                kept = counted >= template.follow_up_min_sessions * weeks
-                pops["activity_kept"].add(e, p, kept)
-                pops[f"activity_kept:{q}"].add(e, p, kept)
+                pops[f"activity_kept:{q}"].add(
+                    e, p, counted >= template.follow_up_min_sessions * weeks)
+                weeks_in_year += weeks
+                counted_in_year += counted
+        if weeks_in_year:
+            pops["activity_kept"].add(
+                e, p, counted_in_year >= template.follow_up_min_sessions * weeks_in_year)
     return out
 
 
