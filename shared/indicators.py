@@ -26,7 +26,7 @@ from shared.programmes import LOW_BACK_PAIN, RESPIRATORY
 from shared.ranges import Range
 
 # Days in hospital reported at one contact (a year at most).
-HOSPITAL_DAYS = Range(0, 366, "d")
+HOSPITAL_DAYS = Range(0, 366, "")
 
 # Calendar year of each programme's first year (the seed's year N).
 FIRST_YEAR: dict[str, int] = {RESPIRATORY.code: 2025, LOW_BACK_PAIN.code: 2025}
