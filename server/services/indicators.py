@@ -26,7 +26,8 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
@@ -70,7 +71,7 @@ from shared.indicators import (
 )
 from shared.instruments import get_instrument
 from shared.outcomes import Verdict, compare, compare_endurance
-from shared.programmes import TEMPLATES, get_template
+from shared.programmes import TEMPLATES, ProgrammeTemplate, get_template
 
 YEARS = (2020, 2100)
 NUMERATOR, DENOMINATOR = "numerator", "denominator"
@@ -213,6 +214,7 @@ class _Year:
     since: datetime  # their local midnights, in UTC
     until: datetime
     today: date
+    tz: tzinfo
 
     @classmethod
     def of(cls, year: int) -> _Year:
@@ -222,7 +224,7 @@ class _Year:
         def midnight(day: date) -> datetime:
             return datetime(day.year, day.month, day.day, tzinfo=clock.tz).astimezone(UTC)
 
-        return cls(year, first, end, midnight(first), midnight(end), clock.today())
+        return cls(year, first, end, midnight(first), midnight(end), clock.today(), clock.tz)
 
     def holds(self, instant: datetime | None) -> bool:
         """Whether an instant falls in the year (local time)."""
@@ -230,7 +232,12 @@ class _Year:
 
     def local_day(self, instant: datetime) -> date:
         """The local calendar day of an instant."""
-        return instant.astimezone(get_clock().tz).date()
+        return instant.astimezone(self.tz).date()
+
+
+def _rows(query: Select[Any]) -> Any:
+    """A read of many plain rows: through the connection, without the ORM's row handling."""
+    return db.session.connection().execute(query)
 
 
 def _programme_filter(query: Select[Any], programme: str | None) -> Select[Any]:
@@ -239,7 +246,7 @@ def _programme_filter(query: Select[Any], programme: str | None) -> Select[Any]:
 
 # -- the seven queries ---------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Journey:
     enrolment_id: int
     patient_id: int
@@ -251,11 +258,7 @@ class _Journey:
     completed_at: datetime | None
     stopped_at: datetime | None  # interrupted or reoriented
     reoriented: bool
-
-    @property
-    def ended_at(self) -> datetime | None:
-        """When the programme ended, completed or stopped."""
-        return self.completed_at or self.stopped_at
+    ended_at: datetime | None  # completed or stopped
 
 
 def _journeys(year: _Year, programme: str | None) -> list[_Journey]:
@@ -278,9 +281,9 @@ def _journeys(year: _Year, programme: str | None) -> list[_Journey]:
     )
     return [
         _Journey(row[0], row[1], row[2], row[3], row[4],
-                 row[5] or get_template(row[2]).intervention_weeks, row[6], row[7], row[8],
-                 bool(row[9]))
-        for row in db.session.execute(_programme_filter(query, programme))
+                 row[5] or TEMPLATES[row[2]].intervention_weeks, row[6], row[7], row[8],
+                 bool(row[9]), row[7] or row[8])
+        for row in _rows(_programme_filter(query, programme))
     ]
 
 
@@ -292,7 +295,7 @@ def _entered_follow_up_in(year: _Year) -> Select[Any]:
 
 def _scores(year: _Year) -> dict[int, dict[tuple[str, str], float | None]]:
     """Quality-of-life scores at W0 and W12, the latest of each (query 2)."""
-    rows = db.session.execute(
+    rows = _rows(
         select(QuestionnaireResponse.enrolment_id, QuestionnaireResponse.instrument,
                QuestionnaireResponse.timepoint, QuestionnaireResponse.score)
         .where(QuestionnaireResponse.instrument.in_(set(QUALITY_OF_LIFE.values())),
@@ -307,7 +310,7 @@ def _scores(year: _Year) -> dict[int, dict[tuple[str, str], float | None]]:
 
 def _endurance(year: _Year) -> dict[int, dict[str, int]]:
     """Endurance times at W0 and W12, the latest of each (query 3)."""
-    rows = db.session.execute(
+    rows = _rows(
         select(EnduranceTest.enrolment_id, EnduranceTest.timepoint, EnduranceTest.duration_s)
         .where(EnduranceTest.timepoint.in_(("W0", "W12")),
                EnduranceTest.enrolment_id.in_(_entered_follow_up_in(year)))
@@ -344,7 +347,7 @@ def _activity(year: _Year, programme: str | None) -> dict[tuple[int, int], tuple
                ActivityWeek.week > intervention)
         .group_by(ActivityWeek.enrolment_id, quarter))
     return {(row[0], row[1]): (row[2] or 0, row[3] or 0)
-            for row in db.session.execute(_programme_filter(query, programme))}
+            for row in _rows(_programme_filter(query, programme))}
 
 
 def _follow_up_contacts(year: _Year, programme: str | None) -> dict[tuple[int, str], int]:
@@ -358,7 +361,7 @@ def _follow_up_contacts(year: _Year, programme: str | None) -> dict[tuple[int, s
                ScheduledContact.done_at >= year.since, ScheduledContact.done_at < year.until)
         .group_by(ScheduledContact.enrolment_id, ScheduledContact.channel))
     return {(row[0], str(row[1])): row[2]
-            for row in db.session.execute(_programme_filter(query, programme))}
+            for row in _rows(_programme_filter(query, programme))}
 
 
 # Where each contact's hospital days count: the W0 visit reports the 12 months before
@@ -377,7 +380,7 @@ def _hospital_days(programme: str | None) -> dict[int, tuple[int | None, int | N
         .where(ScheduledContact.hospital_days.is_not(None))
         .group_by(ScheduledContact.enrolment_id))
     return {row[0]: (row[1], row[2])
-            for row in db.session.execute(_programme_filter(query, programme))}
+            for row in _rows(_programme_filter(query, programme))}
 
 
 def _events(year: _Year, programme: str | None) -> dict[int, list[tuple[str, date]]]:
@@ -388,7 +391,7 @@ def _events(year: _Year, programme: str | None) -> dict[int, list[tuple[str, dat
         .where(HealthEvent.occurred_on >= year.first - LONGEST_INTERVENTION,
                HealthEvent.occurred_on < year.end))
     events: dict[int, list[tuple[str, date]]] = defaultdict(list)
-    for enrolment_id, kind, day in db.session.execute(_programme_filter(query, programme)):
+    for enrolment_id, kind, day in _rows(_programme_filter(query, programme)):
         events[enrolment_id].append((str(kind), day))
     return events
 
@@ -419,7 +422,7 @@ def _populations(year_number: int, programme: str | None) -> Populations:
     quarters = _quarter_starts(year.year)
     complete_before = _complete_weeks_before(year)
     for j in journeys:
-        pops, template = out[j.programme], get_template(j.programme, j.intervention_weeks)
+        pops, template = out[j.programme], _template(j.programme, j.intervention_weeks)
         e, p = j.enrolment_id, j.patient_id
         done = year.holds(j.follow_up_at)
         if done:
@@ -447,7 +450,7 @@ def _populations(year_number: int, programme: str | None) -> Populations:
                 pops[f"incidents:{kind}"].members[e] = p
                 pops[f"incidents:{kind}"].hits.add(e)
         if year.first <= j.start_date < year.end and j.dossier_completed_at is not None:
-            days = delay_days(j.dossier_completed_at, j.start_date)
+            days = delay_days(j.dossier_completed_at, j.start_date, year.tz)
             pops["dossier_to_start"].add(e, p, days is not None
                                          and days <= _delay_target(j.programme, year.year))
             pops["dossier_to_start:days"].members[e] = days or 0
@@ -489,6 +492,12 @@ def _populations(year_number: int, programme: str | None) -> Populations:
     return out
 
 
+@cache
+def _template(code: str, weeks: int) -> ProgrammeTemplate:
+    return get_template(code, weeks)
+
+
+@cache
 def _delay_target(programme: str, year: int) -> float:
     indicator = _indicator(programme, "dossier_to_start")
     target = indicator.target(programme, year)

@@ -29,11 +29,11 @@ def test_the_page_shows_each_figure_beside_its_target_and_links_its_patients(
     row = row[:row.index("</tr>")]
     # 3 of 4 interventions completed: 75 % against 85 %, not met (hand count in
     # tests/server/test_indicators.py).
-    assert "75" in row and "85" in row and "not met" in row
+    assert "75" in row and "85" in row and "non atteinte" in row
     assert "indicator=intervention_validation" in row and "part=numerator" in row
-    assert "year 2025" not in html.lower() or "N" in html
+    assert "année N du programme" in html
     hospital = html[html.index('id="indicator-hospital_days"'):]
-    assert "10 days before, 3 after" in hospital[:hospital.index("</tr>")]
+    assert "10 jours avant, 3 après" in hospital[:hospital.index("</tr>")]
     assert 'id="indicator-incidents-fall"' in html
 
 
@@ -41,9 +41,9 @@ def test_the_programme_filter_shows_the_low_back_pain_table(
         web: WebClient, factories: Factories, indicator_cohort: dict[str, Enrolment]) -> None:
     web.login(factories.staff(Role.COORDINATOR))
     html = web.get("/indicators/?year=2025&programme=low_back_pain_home").text
-    assert "Oswestry" in html and "not measured in this programme" in html
+    assert "Oswestry" in html and "non mesuré dans ce programme" in html
     # The year filter: 2024 is before the programmes' first year.
-    assert "before the programme" in web.get("/indicators/?year=2024").text
+    assert "précède la première année" in web.get("/indicators/?year=2024").text
 
 
 def test_the_patients_behind_a_figure_are_listed_and_the_read_audited(
