@@ -608,8 +608,10 @@ def patients_behind(actor: User, indicator: str, year: int | None = None,
                 .order_by(Patient.last_name, Patient.first_name, Enrolment.id)):
             rows.append(PatientRow(patient_id, enrolment_id, f"{last.upper()} {first}",
                                    state, start))
-    record_access(actor, access.READ, "indicator_patients", [r.patient_id for r in rows],
-                  f"{year}:{programme}:{indicator}:{part}:{key or ''}")
+    # The figure read, within the audit row's two 40-character fields: "indicators 2025
+    # respiratory_home" and "incidents:n:fall" (n numerator, d denominator).
+    record_access(actor, access.READ, f"indicators {year} {programme}",
+                  [r.patient_id for r in rows], f"{indicator}:{part[0]}:{key or ''}")
     return PatientsBehind(year, programme, _indicator(programme, indicator), part, key, rows)
 
 

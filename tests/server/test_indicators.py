@@ -165,7 +165,9 @@ def test_the_patients_behind_a_figure_are_its_population(indicator_cohort, facto
     assert [p.name for p in result.patients] == ["B Jeanne"]
     # Each read names its patients in the audit trail.
     audited = db.session.scalars(select(AuditEntry.patient_id).where(
-        AuditEntry.object_type == "indicator_patients")).all()
+        AuditEntry.object_type == "indicators 2025 respiratory_home")).all()
+    objects = set(db.session.scalars(select(AuditEntry.object_id)))
+    assert objects == {"quality_of_life:n:", "follow_up_patients:d:", "activity_kept:n:2"}
     assert sorted(audited) == sorted([indicator_cohort["A"].patient_id] + [
         indicator_cohort[n].patient_id for n in "ABDF"] + [indicator_cohort["B"].patient_id])
 

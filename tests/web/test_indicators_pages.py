@@ -57,7 +57,7 @@ def test_the_patients_behind_a_figure_are_listed_and_the_read_audited(
     assert "C Jeanne" not in html and "G Jeanne" not in html
     audited = db.session.scalars(select(AuditEntry.patient_id).where(
         AuditEntry.actor_id == coordinator.id,
-        AuditEntry.object_type == "indicator_patients")).all()
+        AuditEntry.object_type == "indicators 2025 respiratory_home")).all()
     assert sorted(audited) == sorted(indicator_cohort[n].patient_id for n in "ABDF")
 
 
