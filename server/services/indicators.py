@@ -405,7 +405,10 @@ def _weeks_in(start: date, first_week: int, last_week: int, low: date, high: dat
     return max(0, highest - lowest + 1)
 
 
-Populations = dict[str, dict[str, Population]]  # programme -> figure key -> population
+# programme -> figure key -> population. Keys "code:part" hold a figure's parts (a quarter,
+# a kind of incident); "code:days", "code:before"... hold, in ``members``, the per-enrolment
+# values a figure sums instead of patient ids.
+Populations = dict[str, dict[str, Population]]
 
 
 def _populations(year_number: int, programme: str | None) -> Populations:
