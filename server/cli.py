@@ -12,10 +12,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from server.api.errors import flatten_errors
 from server.clock import FixedClock, get_clock
 from server.services.errors import ServiceError
 from server.services.jobs import DAILY_JOBS
+from server.services.messages import flatten_errors
 from server.services.users import create_user
 from shared.enums import Role
 

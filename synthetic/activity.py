@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import math
+import random
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -72,7 +73,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "booklet_items": ("id", "enrolment_id", *_BOOKLET_ITEM),
     "prescriptions": ("enrolment_id", *_PRESCRIPTION, "created_by_id", "created_at"),
     "scheduled_contacts": ("enrolment_id", *_CONTACT, "status", "attempts", "done_at",
-                           "recorded_by_id", "outcome", "notes"),
+                           "recorded_by_id", "outcome", "notes", "hospital_days"),
     "ergo_sessions": ("id", "patient_id", "enrolment_id", "started_at", "day", "duration_s",
                       "resistance", "watts", "distance_km", "hr_rest", "hr_mean", "hr_max",
                       "dyspnoea", "effort", "pain_eva", "notes", "source", "hr_sample_count",
@@ -470,7 +471,34 @@ def contacts(c: Cohort, plan: PatientPlan, log: Log, rows: Rows) -> None:
     for contact in planned:
         channel, *outcome = _contact_outcome(c, plan, log, contact)
         rows["scheduled_contacts"].append(
-            (plan.enrolment_id, *contact[:3], channel, *contact[4:], *outcome))
+            (plan.enrolment_id, *contact[:3], channel, *contact[4:], *outcome,
+             _hospital_days(plan, contact[0], contact[1], outcome[0])))
+
+
+# Days in hospital each contact reports (the indicator's before and after): the W0 visit
+# the 12 months before inclusion, the W12 visit and follow-up calls the time since. Not
+# every one is answered (seed 003 l.3606-3611: 82 % of the year before, 58 % after).
+_HOSPITAL_ANSWERED = {ContactKind.INCLUSION_VISIT: 0.82, ContactKind.CLOSING_VISIT: 0.7,
+                      ContactKind.FOLLOW_UP_CALL: 0.6}
+# Share of answers with a stay and its length: fewer and shorter after the programme.
+_HOSPITAL_STAYS = {ContactKind.INCLUSION_VISIT: (0.45, 4, 21),
+                   ContactKind.CLOSING_VISIT: (0.12, 2, 8),
+                   ContactKind.FOLLOW_UP_CALL: (0.1, 2, 9)}
+
+
+def _hospital_days(plan: PatientPlan, key: str, kind: ContactKind,
+                   status: ContactStatus) -> int | None:
+    """The days a done contact reports, drawn apart from the cohort's random stream (its
+    own seed per contact), so that adding them leaves every other draw unchanged."""
+    if status != ContactStatus.DONE or kind not in _HOSPITAL_ANSWERED:
+        return None
+    rng = random.Random(f"{plan.enrolment_id}:{key}")
+    if rng.random() > _HOSPITAL_ANSWERED[kind]:
+        return None
+    share, shortest, longest = _HOSPITAL_STAYS[kind]
+    if plan.template.code != RESPIRATORY.code:
+        share /= 3  # chronic low back pain rarely needs a stay
+    return rng.randint(shortest, longest) if rng.random() < share else 0
 
 
 _CALLS = (ContactKind.WEEKLY_CALL, ContactKind.FOLLOW_UP_CALL, ContactKind.MICRO_PROJECT_CALL)

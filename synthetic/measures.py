@@ -88,16 +88,19 @@ def write_measures(enrolments: list[Enrolment], rng: random.Random, today: date,
     """
     cutoff = datetime.combine(today, time(0), PARIS)
     started = [e for e in enrolments if e.start_date is not None and e.start_date < today]
+    # Every started enrolment's rows, filtered here: a list of 100,000 ids in an IN clause
+    # passes PostgreSQL's limit of 65,535 parameters.
+    ids = {e.id for e in started}
     referents = {row.id: row.referent_id for row in db.session.execute(
         select(Enrolment.id, Patient.referent_id).join(Patient)
-        .where(Enrolment.id.in_([e.id for e in started])))}
+        .where(Enrolment.start_date.is_not(None))) if row.id in ids}
     visits = {(row.enrolment_id, VISIT_TIMEPOINTS[row.kind]): row.id
               for row in db.session.execute(
                   select(ScheduledContact.id, ScheduledContact.enrolment_id,
                          ScheduledContact.kind)
-                  .where(ScheduledContact.enrolment_id.in_([e.id for e in started]),
-                         ScheduledContact.kind.in_(tuple(VISIT_TIMEPOINTS)),
-                         ScheduledContact.status == ContactStatus.DONE))}
+                  .where(ScheduledContact.kind.in_(tuple(VISIT_TIMEPOINTS)),
+                         ScheduledContact.status == ContactStatus.DONE))
+              if row.enrolment_id in ids}
     responses: list[Row] = []
     tests: list[Row] = []
     reports: list[Row] = []

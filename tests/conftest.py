@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +20,38 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, make_url, select, text
 
 from server import create_app
 from server.clock import FixedClock
 from server.config import _database_url
 from server.extensions import db
-from server.models import Enrolment, ErgoSession, Patient, ScheduledContact, User
+from server.models import (
+    EnduranceTest,
+    Enrolment,
+    ErgoSession,
+    HealthEvent,
+    Patient,
+    QuestionnaireResponse,
+    ScheduledContact,
+    User,
+)
 from server.services import activity_weeks
 from server.services import auth as auth_service
 from server.services.enrolments import apply_transition
 from server.services.users import create_user
+from shared.endurance import StopReason
 from shared.enrolment import Action, dossier_pieces
-from shared.enums import ContactKind, EnrolmentState, Role, SessionSource
+from shared.enums import (
+    Channel,
+    ContactKind,
+    ContactStatus,
+    EnrolmentState,
+    HealthEventKind,
+    Questionnaire,
+    Role,
+    SessionSource,
+)
 
 PASSWORD = "correct horse battery staple"
 TODAY = date(2026, 3, 2)  # a Monday, four weeks before the spring DST change
@@ -208,6 +227,34 @@ class Factories:
         self.clock.set(saved)
         return patient
 
+    def journey(self, referent: User, start: date, dossier_complete: date,
+                steps: tuple[tuple[Action, date], ...] = (),
+                programme: str = "respiratory_home", **kw: Any) -> Enrolment:
+        """An enrolment whose dossier was complete and which started on the days given,
+        then went through ``steps`` (action, local day) through the state machine, each at
+        10:00 that day; the clock is put back after. A stop's reason is the action's name."""
+        saved = self.clock.instant
+
+        def on(day: date) -> None:
+            self.clock.set(datetime.combine(day, time(10), self.clock.tz))
+
+        on(dossier_complete - timedelta(days=7))
+        patient = self.patient(referent, programme, **kw)
+        enrolment = self.enrolment(patient)
+        on(dossier_complete)
+        apply_transition(enrolment, self.staff(Role.COORDINATOR), Action.COMPLETE_DOSSIER, {
+            "dossier": dict.fromkeys(dossier_pieces(programme), True)})
+        apply_transition(enrolment, self.staff(Role.PHYSICIAN), Action.VALIDATE, {})
+        on(start)
+        apply_transition(enrolment, self.staff(Role.COORDINATOR), Action.START,
+                         {"start_date": start})
+        for action, day in steps:
+            on(day)
+            actor = self.staff(Role.PHYSICIAN if action == Action.REORIENT else Role.COORDINATOR)
+            apply_transition(enrolment, actor, action, {"reason": action.value})
+        self.clock.set(saved)
+        return enrolment
+
     def follow_up_call(self, referent: User, physician: User, month: int = 3,
                        programme: str = "respiratory_home") -> tuple[Patient, ScheduledContact]:
         """A patient in follow-up, the clock at the due time of their +``month`` call."""
@@ -330,3 +377,97 @@ def browser() -> Iterator[Any]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+# -- the indicators' fixed cohort ----------------------------------------------------------
+
+def _score(enrolment: Enrolment, instrument: Questionnaire, timepoint: str,
+           score: float) -> None:
+    db.session.add(QuestionnaireResponse(
+        client_id=uuid.uuid4(), payload_digest="0" * 64, received_at=datetime.now(UTC),
+        patient_id=enrolment.patient_id, enrolment_id=enrolment.id, instrument=instrument,
+        answered_at=datetime.combine(enrolment.start_date, time(11), UTC), answers={},
+        score=score, timepoint=timepoint))
+
+
+def _endurance(enrolment: Enrolment, timepoint: str, seconds: int) -> None:
+    db.session.add(EnduranceTest(
+        patient_id=enrolment.patient_id, enrolment_id=enrolment.id, timepoint=timepoint,
+        performed_on=enrolment.start_date, peak_watts=60, load_percent=80, load_watts=48,
+        duration_s=seconds, stop_reason=StopReason.DYSPNOEA, recorded_at=datetime.now(UTC)))
+
+
+def _event(enrolment: Enrolment, kind: HealthEventKind, day: date) -> None:
+    db.session.add(HealthEvent(
+        client_id=uuid.uuid4(), payload_digest="0" * 64, received_at=datetime.now(UTC),
+        patient_id=enrolment.patient_id, enrolment_id=enrolment.id, kind=kind,
+        occurred_on=day))
+
+
+def _contact(enrolment: Enrolment, kind: ContactKind,
+             month: int | None = None) -> ScheduledContact:
+    query = select(ScheduledContact).where(ScheduledContact.enrolment_id == enrolment.id,
+                                           ScheduledContact.kind == kind)
+    if month is not None:
+        query = query.where(ScheduledContact.month == month)
+    return db.session.scalars(query).first()
+
+
+def _done(contact: ScheduledContact, channel: Channel | None = None,
+          hospital_days: int | None = None) -> None:
+    contact.status, contact.done_at = ContactStatus.DONE, contact.due_at
+    contact.channel = channel or contact.channel
+    contact.hospital_days = hospital_days
+
+
+def _weekly(first_monday: date, weeks: int, per_week: int) -> list[date]:
+    return [first_monday + timedelta(weeks=w, days=d) for w in range(weeks)
+            for d in range(per_week)]
+
+
+@pytest.fixture
+def indicator_cohort(factories: Factories, clock: FixedClock) -> dict[str, Enrolment]:
+    """The indicators' fixed cohort, counted by hand in tests/server/test_indicators.py
+    (its docstring); the clock on 2 March 2026."""
+    referent = factories.user(Role.REFERENT)
+    clock.set(datetime(2026, 3, 2, 12, tzinfo=UTC))
+    journey = factories.journey
+    follow, complete = Action.BEGIN_FOLLOW_UP, Action.COMPLETE
+    a = journey(referent, date(2025, 1, 6), date(2024, 12, 16),
+                ((follow, date(2025, 3, 31)), (complete, date(2025, 12, 29))), last_name="A")
+    b = journey(referent, date(2025, 2, 3), date(2025, 1, 6), ((follow, date(2025, 4, 28)),),
+                last_name="B")
+    c = journey(referent, date(2025, 3, 3), date(2025, 1, 20),
+                ((Action.INTERRUPT, date(2025, 4, 1)),), last_name="C")
+    d = journey(referent, date(2025, 6, 2), date(2025, 5, 19),
+                ((follow, date(2025, 8, 25)), (Action.REORIENT, date(2025, 10, 6))),
+                last_name="D")
+    f = journey(referent, date(2024, 3, 4), date(2024, 2, 19),
+                ((follow, date(2024, 5, 27)), (complete, date(2025, 3, 3))), last_name="F")
+    factories.patient(referent, last_name="G")
+    e = journey(referent, date(2025, 4, 7), date(2025, 3, 24), ((follow, date(2025, 6, 30)),),
+                programme="low_back_pain_home", last_name="E")
+    _score(a, Questionnaire.CRQ, "W0", 4.0)
+    _score(a, Questionnaire.CRQ, "W12", 4.6)
+    _score(b, Questionnaire.CRQ, "W0", 4.0)
+    _score(b, Questionnaire.CRQ, "W12", 4.2)
+    _score(e, Questionnaire.OSWESTRY, "W0", 40)
+    _score(e, Questionnaire.OSWESTRY, "W12", 25)
+    _endurance(a, "W0", 300)
+    _endurance(a, "W12", 420)
+    _endurance(b, "W0", 300)
+    _endurance(b, "W12", 330)
+    _event(a, HealthEventKind.HOSPITALISATION, date(2025, 6, 10))
+    _event(c, HealthEventKind.EXACERBATION, date(2025, 3, 20))
+    _event(d, HealthEventKind.FALL, date(2025, 7, 1))
+    _done(_contact(a, ContactKind.INCLUSION_VISIT), hospital_days=10)
+    _done(_contact(a, ContactKind.CLOSING_VISIT), hospital_days=2)
+    _done(_contact(a, ContactKind.FOLLOW_UP_CALL, 1), Channel.PHONE, hospital_days=1)
+    _done(_contact(b, ContactKind.FOLLOW_UP_CALL, 1), Channel.VIDEO)
+    _done(_contact(d, ContactKind.FOLLOW_UP_CALL, 1), Channel.PHONE)
+    db.session.commit()
+    factories.sessions(a.patient, _weekly(date(2025, 3, 31), 1, 3)
+                       + _weekly(date(2025, 2, 3), 1, 3))
+    factories.sessions(b.patient, _weekly(date(2025, 4, 28), 10, 3))
+    factories.sessions(d.patient, _weekly(date(2025, 8, 25), 6, 2))
+    return {"A": a, "B": b, "C": c, "D": d, "E": e, "F": f}

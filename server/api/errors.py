@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from server.services.errors import ServiceError
-from server.services.messages import translate_message
+from server.services.messages import flatten_errors, translate_message
 
 # The status lines the API answers with, in the reader's language (HTTPStatus's are English).
 _STATUS_PHRASES = {
@@ -27,25 +27,6 @@ _STATUS_PHRASES = {
     429: _l("Too many requests."), 500: _l("Internal error."),
     503: _l("Service unavailable."),
 }
-
-
-def flatten_errors(errors: Any, prefix: str = "") -> list[str]:
-    """``["items.0.hr_max: message", ...]`` from marshmallow's nested error dict."""
-    if isinstance(errors, dict):
-        lines = []
-        for key, value in errors.items():
-            # flask-smorest nests body errors under the location ("json").
-            name = prefix if key in ("json", "_schema") and not prefix else (
-                f"{prefix}.{key}" if prefix else str(key))
-            lines.extend(flatten_errors(value, name))
-        return lines
-    if isinstance(errors, list) and all(isinstance(e, str) for e in errors):
-        return [f"{prefix}: {translate_message(e)}" if prefix else translate_message(e)
-                for e in errors]
-    if isinstance(errors, list):
-        return [line for e in errors for line in flatten_errors(e, prefix)]
-    text = translate_message(str(errors))
-    return [f"{prefix}: {text}" if prefix else text]
 
 
 def _translate(errors: Any) -> Any:

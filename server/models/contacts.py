@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -24,6 +33,10 @@ class ScheduledContact(db.Model):
         # planned contacts saw their window close.
         Index("ix_scheduled_contacts_kind_status", "kind", "status"),
         Index("ix_scheduled_contacts_status_closes", "status", "window_closes"),
+        # The indicators read every recorded hospital stay of the file: a few contacts each.
+        Index("ix_scheduled_contacts_hospital_days", "enrolment_id", "kind", "hospital_days",
+              postgresql_where=text("hospital_days IS NOT NULL"),
+              sqlite_where=text("hospital_days IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +58,10 @@ class ScheduledContact(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     notes: Mapped[str | None] = mapped_column(Text)
+    # Days in hospital the contact reports (the indicator's "before" and "after"): at the
+    # W0 visit those of the 12 months before inclusion, at the W12 visit those since
+    # inclusion, at a follow-up call those since the contact before (seed 003 l.3576-3578).
+    hospital_days: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class Prescription(db.Model):

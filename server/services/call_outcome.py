@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from server.services.validation import Day, InRange, Integer, note
 from shared.enums import HealthEventKind, MedicationAdherence, Modality, WarningSign, WorkStatus
+from shared.indicators import HOSPITAL_DAYS
 from shared.ranges import WATTS, Range
 
 SESSION_MINUTES = Range(5, 120, "min")
@@ -72,3 +73,6 @@ class ContactRecordIn(Schema):
     encouragement = note()
     # Follow-up calls by phone or by video are counted apart (seed 003 indicators).
     channel = fields.String(allow_none=True, validate=validate.OneOf(("phone", "video")))
+    # Days in hospital since the contact before (follow-up calls; the W0 and W12 visits
+    # pass theirs): the hospital days indicator sums them (seed 003 l.3576-3578).
+    hospital_days = Integer(allow_none=True, validate=InRange(HOSPITAL_DAYS))

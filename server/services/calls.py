@@ -103,6 +103,7 @@ def record_contact(user: User, contact_id: int, outcome: dict[str, Any]) -> Sche
     contact.status, contact.done_at = ContactStatus.DONE, now
     if outcome.get("channel"):
         contact.channel = Channel(outcome["channel"])
+    contact.hospital_days = outcome.get("hospital_days")
     contact.outcome = _stored_outcome(outcome)
     if outcome.get("next_prescription") and contact.week is not None:
         _prescribe(enrolment, contact.week + 1, outcome["next_prescription"], user)

@@ -6,6 +6,7 @@ extraction puts them in the catalogue next to the project's own messages.
 """
 
 import re
+from typing import Any
 
 from flask_babel import gettext
 
@@ -54,3 +55,22 @@ def translate_message(message: str) -> str:
         if match:
             return gettext(template, **match.groupdict())
     return gettext(message)
+
+
+def flatten_errors(errors: Any, prefix: str = "") -> list[str]:
+    """``["items.0.hr_max: message", ...]`` from marshmallow's nested error dict."""
+    if isinstance(errors, dict):
+        lines = []
+        for key, value in errors.items():
+            # flask-smorest nests body errors under the location ("json").
+            name = prefix if key in ("json", "_schema") and not prefix else (
+                f"{prefix}.{key}" if prefix else str(key))
+            lines.extend(flatten_errors(value, name))
+        return lines
+    if isinstance(errors, list) and all(isinstance(e, str) for e in errors):
+        return [f"{prefix}: {translate_message(e)}" if prefix else translate_message(e)
+                for e in errors]
+    if isinstance(errors, list):
+        return [line for e in errors for line in flatten_errors(e, prefix)]
+    text = translate_message(str(errors))
+    return [f"{prefix}: {text}" if prefix else text]

@@ -11,7 +11,7 @@ indicator table).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from flask_babel import gettext as _
@@ -68,11 +68,16 @@ def _require_coordinator(actor: User) -> None:
 
 def days_to_start(enrolment: Enrolment, today: date) -> int | None:
     """Days from complete dossier to start (to today while not started yet)."""
-    if enrolment.dossier_completed_at is None:
+    return delay_days(enrolment.dossier_completed_at, enrolment.start_date or today)
+
+
+def delay_days(dossier_completed_at: datetime | None, start: date,
+               tz: tzinfo | None = None) -> int | None:
+    """Days from the local day the dossier was complete to ``start`` (the indicator's delay);
+    ``tz`` is the clock's, given by callers that count many."""
+    if dossier_completed_at is None:
         return None
-    completed = enrolment.dossier_completed_at.astimezone(get_clock().tz).date()
-    end = enrolment.start_date or today
-    return (end - completed).days
+    return (start - dossier_completed_at.astimezone(tz or get_clock().tz).date()).days
 
 
 def equipment_delivered_on(enrolment: Enrolment) -> date | None:

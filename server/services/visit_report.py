@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 from server.services.validation import InRange, Integer, Number, heart_rate, note
 from shared.endurance import BORG, ENDURANCE_TIME_S, LOAD_PERCENT, PEAK_POWER, StopReason
 from shared.enums import Questionnaire
+from shared.indicators import HOSPITAL_DAYS
 from shared.ranges import Range
 
 SESSIONS_A_WEEK = Range(0, 14, "")
@@ -54,6 +55,8 @@ class VisitReportIn(Schema):
     activity_project_sessions = Integer(allow_none=True, validate=InRange(SESSIONS_A_WEEK))
     certificate_given = fields.Boolean(allow_none=True, truthy={True}, falsy={False})
     ergocycle_collected = fields.Boolean(allow_none=True, truthy={True}, falsy={False})
+    # W0: the 12 months before inclusion (the pneumologist's statement); W12: since inclusion.
+    hospital_days = Integer(allow_none=True, validate=InRange(HOSPITAL_DAYS))
     questionnaires = fields.List(fields.Nested(VisitQuestionnaireIn), load_default=list,
                                  validate=validate.Length(max=10))
     endurance_test = fields.Nested(VisitEnduranceTestIn, allow_none=True, load_default=None)

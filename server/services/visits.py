@@ -28,9 +28,10 @@ from shared.programmes import ProgrammeTemplate
 
 # What each visit records besides notes, questionnaires and the endurance test.
 VISIT_FIELDS: dict[str, tuple[str, ...]] = {
-    "W0": ("objectives",),
+    "W0": ("objectives", "hospital_days"),
     "W6": ("compliance", "adaptation"),
-    "W12": ("activity_project_sessions", "certificate_given", "ergocycle_collected"),
+    "W12": ("activity_project_sessions", "certificate_given", "ergocycle_collected",
+            "hospital_days"),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {"W12": ("activity_project_sessions",)}
 WITH_ENDURANCE = ("W0", "W12")
@@ -120,4 +121,7 @@ def record_visit(user: User, contact_id: int, data: dict[str, Any]) -> VisitRepo
     if contact.status != ContactStatus.DONE:
         # Marks the visit done, in the same transaction as the report.
         record_contact(user, contact.id, {"reached": True, "notes": data.get("notes")})
+    # The 12 months before inclusion (W0) or the days since it (W12): the indicator's
+    # before and the first part of its after.
+    contact.hospital_days = data.get("hospital_days")
     return report

@@ -370,6 +370,8 @@ class FollowUpCallForm(HealthEventFields):
     work_status = SelectField(_("Work"), choices=WORK_STATUS_CHOICES, validators=[Optional()])
     channel = RadioField(_("Call made by"), choices=choices(
         (("phone", _("Telephone")), ("video", _("Video call")))), default="phone")
+    hospital_days = IntegerField(_("Days in hospital since the last call"),
+                                 validators=[Optional(), NumberRange(0, 366)])
 
     def outcome(self) -> dict[str, Any]:
         """The call's activity, medication and work."""
@@ -377,7 +379,7 @@ class FollowUpCallForm(HealthEventFields):
         if not data["reached"]:
             return data
         for name in ("medication_adherence", "sessions_per_week", "project_sessions_per_week",
-                     "encouragement", "work_status", "channel"):
+                     "encouragement", "work_status", "channel", "hospital_days"):
             value = getattr(self, name).data
             if value not in (None, ""):
                 data[name] = value

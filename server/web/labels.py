@@ -115,6 +115,7 @@ OUTCOME_FIELDS = {
     "project_sessions_per_week": _("Project (sessions a week)"),
     "activity_kept": _("Activity kept"), "encouragement": _("Encouragement"),
     "satisfaction_eva": _("Satisfaction (0-10)"), "work_status": _("Work"),
+    "hospital_days": _("Days in hospital"),
 }
 
 

@@ -78,7 +78,7 @@ class VisitForm(FlaskForm):
         """The form as ``VisitReportIn`` reads it; an instrument left blank is not sent."""
         data: dict[str, Any] = {"notes": self.notes.data or None}
         for name in ("objectives", "compliance", "adaptation", "activity_project_sessions",
-                     "certificate_given", "ergocycle_collected"):
+                     "certificate_given", "ergocycle_collected", "hospital_days"):
             if hasattr(self, name):
                 value = getattr(self, name).data
                 data[name] = value if value not in ("", None) else None
@@ -125,6 +125,11 @@ def visit_form(programme_code: str, timepoint: str, wording: dict, lang: str,
             validators=[Optional(), NumberRange(0, 14)])
         fields["certificate_given"] = BooleanField(_("End-of-programme certificate given"))
         fields["ergocycle_collected"] = BooleanField(_("Ergocycle collected"))
+    if timepoint in ("W0", "W12"):
+        fields["hospital_days"] = IntegerField(
+            _("Days in hospital over the 12 months before inclusion") if timepoint == "W0"
+            else _("Days in hospital since inclusion"),
+            validators=[Optional(), NumberRange(0, 366)])
     instruments = visit_instruments(programme_code, timepoint)
     for instrument in instruments:
         for item in instrument.items:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import EnduranceTest, QuestionnaireResponse, ScheduledContact, VisitReport
+from server.services.visits import VISIT_FIELDS
 from shared.enums import ContactKind, Role
 from tests.shared.test_instruments import CRQ_W0
 
@@ -144,6 +145,25 @@ def test_w12_visit_with_crq_and_endurance_gives_outcomes_with_verdicts(
     assert out["endurance_w12"]["change"] == 120 and out["endurance_w12"]["verdict"] == "improved"
     assert "Laviolette" in out["endurance_mcid_source"]
     assert db.session.get(type(enrolment), enrolment.id).activity_project_sessions == 3
+
+
+def test_the_w0_and_w12_visits_record_hospital_days_for_the_indicator(
+        client, auth, referent, enrolment):
+    headers = auth.staff(referent)
+    inclusion, closing = _inclusion_visit(enrolment), _closing_visit(enrolment)
+    # The 12 months before inclusion at W0, the days since inclusion at W12.
+    assert client.post(f"/api/v1/contacts/{inclusion.id}/visit", headers=headers,
+                       json={"hospital_days": 12}).status_code == 201
+    refused = client.post(f"/api/v1/contacts/{closing.id}/visit", headers=headers,
+                          json={"activity_project_sessions": 3, "hospital_days": 400})
+    assert refused.status_code == 422 and "hospital_days" in refused.get_json()["errors"]["json"]
+    assert client.post(f"/api/v1/contacts/{closing.id}/visit", headers=headers, json={
+        "activity_project_sessions": 3, "hospital_days": 0}).status_code == 201
+    db.session.expire_all()
+    assert (db.session.get(ScheduledContact, inclusion.id).hospital_days,
+            db.session.get(ScheduledContact, closing.id).hospital_days) == (12, 0)
+    # W6 records none.
+    assert "hospital_days" in VISIT_FIELDS["W0"] and "hospital_days" not in VISIT_FIELDS["W6"]
 
 
 def test_a_bad_answer_at_a_visit_stores_nothing(client, auth, referent, enrolment):

@@ -208,6 +208,23 @@ def test_a_follow_up_call_on_target_opens_nothing(client, auth, factories, clock
         Flag.kind == FlagKind.FOLLOW_UP_RUPTURE)) == 0
 
 
+def test_a_follow_up_call_records_the_days_in_hospital_since_the_last_one(
+        client, auth, factories, clock):
+    referent, physician = factories.user(Role.REFERENT), factories.user(Role.PHYSICIAN)
+    _patient, call = follow_up_patient(factories, referent, physician, clock)
+    refused = client.post(f"/api/v1/contacts/{call.id}/record", headers=auth.staff(referent),
+                          json={"reached": True, "hospital_days": -1})
+    assert refused.status_code == 422 and "hospital_days" in refused.get_json()["errors"]["json"]
+    response = client.post(f"/api/v1/contacts/{call.id}/record", headers=auth.staff(referent),
+                           json={"reached": True, "sessions_per_week": 3,
+                                 "project_sessions_per_week": 3, "hospital_days": 5,
+                                 "channel": "video"})
+    assert response.status_code == 200
+    db.session.expire_all()
+    stored = db.session.get(ScheduledContact, call.id)
+    assert (stored.hospital_days, stored.channel) == (5, "video")
+
+
 def test_three_unreached_attempts_mark_the_call_missed_and_raise_a_flag(
         client, auth, factories, clock):
     referent, physician = factories.user(Role.REFERENT), factories.user(Role.PHYSICIAN)

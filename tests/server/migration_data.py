@@ -460,6 +460,18 @@ def check_0012() -> None:
     assert _activity_weeks()[LOW_BACK, 1]["active_days"] == 3
 
 
+def write_0014(conn: Connection) -> None:
+    """Days in hospital reported at the W12 visit written at revision 0011."""
+    conn.execute(sa.text("UPDATE scheduled_contacts SET hospital_days = 6 WHERE id = 1171"))
+
+
+def check_0014() -> None:
+    """The days are read back; contacts written before the revision report none."""
+    assert db.session.get(ScheduledContact, 1171).hospital_days == 6
+    assert db.session.scalar(select(sa.func.count()).select_from(ScheduledContact).where(
+        ScheduledContact.hospital_days.is_not(None))) == 1
+
+
 @dataclass(frozen=True)
 class RevisionData:
     """What a revision's data test writes (at that revision) and checks (at head)."""
@@ -481,4 +493,5 @@ DATA: dict[str, RevisionData] = {
     "0010": RevisionData(write_0010, check_0010),
     "0011": RevisionData(write_0011, check_0011),
     "0012": RevisionData(write_0012, check_0012),
+    "0014": RevisionData(write_0014, check_0014),
 }

@@ -57,11 +57,14 @@ def test_w0_then_w12_visits_fill_the_outcomes_panel(web: WebClient, closing: dic
     web.login(closing["referent"])
     start = closing["enrolment"].start_date
     w0 = f"/visits/{closing['contacts'][ContactKind.INCLUSION_VISIT].id}"
-    saved = web.post(w0, {"objectives": "Marcher 30 minutes", **_crq_fields(CRQ_W0),
+    # Hospital days: the 12 months before inclusion at W0, since inclusion at W12.
+    saved = web.post(w0, {"objectives": "Marcher 30 minutes", "hospital_days": "9",
+                          **_crq_fields(CRQ_W0),
                           **_endurance(start.isoformat(), 5, 0)}, form_page=w0)
     assert saved.status_code == 302, saved.text
     w12 = f"/visits/{closing['contacts'][ContactKind.CLOSING_VISIT].id}"
     saved = web.post(w12, {"activity_project_sessions": "3", "certificate_given": "y",
+                           "hospital_days": "0",
                            "ergocycle_collected": "y", **_crq_fields(CRQ_W12),
                            **_endurance(web_today(closing), 7, 0)}, form_page=w12)
     assert saved.status_code == 302, saved.text
@@ -70,6 +73,8 @@ def test_w0_then_w12_visits_fill_the_outcomes_panel(web: WebClient, closing: dic
     assert "+120 s" in panel and "Laviolette" in panel
     db.session.expire_all()
     assert db.session.get(Enrolment, closing["enrolment"].id).activity_project_sessions == 3
+    assert [db.session.get(ScheduledContact, closing["contacts"][kind].id).hospital_days
+            for kind in (ContactKind.INCLUSION_VISIT, ContactKind.CLOSING_VISIT)] == [9, 0]
 
 
 def web_today(closing: dict) -> str:
@@ -116,10 +121,12 @@ def test_a_follow_up_call_by_video_starts_from_the_w12_project(web: WebClient,
     path = f"/contacts/{call.id}/record"
     assert 'name="project_sessions_per_week" type="number" value="4"' in web.get(path).text
     answer = web.post(path, {"reached": "yes", "channel": "video", "sessions_per_week": "2",
-                             "project_sessions_per_week": "4"}, form_page=path)
+                             "project_sessions_per_week": "4", "hospital_days": "3"},
+                      form_page=path)
     assert answer.status_code == 302
     db.session.refresh(call)
     assert call.channel == Channel.VIDEO and call.status == ContactStatus.DONE
+    assert call.hospital_days == 3
     # Under the project of 4: a rupture for the committee.
     rupture = db.session.scalar(select(Flag).where(Flag.patient_id == patient.id,
                                                    Flag.kind == FlagKind.FOLLOW_UP_RUPTURE))
