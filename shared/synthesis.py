@@ -42,6 +42,11 @@ SPECS: dict[SynthesisKind, SynthesisSpec] = {s.kind: s for s in (
     SynthesisSpec(SynthesisKind.MONTH_12, "synthesis:m12", True, "003 l.4255-4264"),
 )}
 
+# Syntheses written in the office from a visit already made: not an appointment for the
+# patient's tablet. The 12-month one stays: the patient answers its questionnaires then.
+OFFICE_ONLY_KEYS = frozenset(spec.contact_key for spec in SPECS.values()
+                             if spec.kind != SynthesisKind.MONTH_12)
+
 # Days after the visit it reports on within which the synthesis is written and sent.
 WRITING_DAYS = 14
 

@@ -8,6 +8,7 @@ from flask import g
 from flask.views import MethodView
 
 from server.api.blueprint import Blueprint
+from server.api.schemas.syntheses import MySynthesisOut
 from server.api.schemas.tablet import (
     BatchResult,
     BookletEntryBatch,
@@ -17,7 +18,6 @@ from server.api.schemas.tablet import (
     QuestionnaireBatch,
     SessionBatch,
 )
-from server.api.schemas.syntheses import MySynthesisOut
 from server.api.security import require_patient
 from server.services import ingest, syntheses
 from server.services.plan import patient_plan, patient_progress

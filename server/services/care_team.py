@@ -114,6 +114,15 @@ def _member(patient_id: int, member_id: int) -> CareTeamMember:
     return member
 
 
+@read_use_case
+def get_member(user: User, patient_id: int, member_id: int) -> CareTeamMember:
+    """One professional of the care team, to edit (404 out of reach); audited."""
+    get_patient(user, patient_id, READ)
+    member = _member(patient_id, member_id)
+    record_access(user, READ, "care_team_member", [patient_id], member.id)
+    return member
+
+
 @use_case
 def update_member(user: User, patient_id: int, member_id: int,
                   data: dict[str, Any]) -> CareTeamMember:

@@ -29,7 +29,6 @@ from server.services.synthesis_text import (
     VERDICT_LABELS,
 )
 
-
 # The charts' colours (static/web.css for the pages), inside each SVG: WeasyPrint applies a
 # page's stylesheet to HTML only, an SVG's own <style> to its shapes.
 CHART_STYLE = Markup("<style>" + " ".join((

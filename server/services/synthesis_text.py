@@ -22,7 +22,8 @@ KIND_LABELS: dict[str, Any] = {
 
 STATE_LABELS: dict[str, Any] = {
     "draft": _("Draft"), "submitted": _("Submitted for validation"),
-    "validated": _("Validated"), "cosigned": _("Co-signed"), "sent": _("Sent"),
+    "validated": _("Validated by the coordinator"),
+    "cosigned": _("Co-signed by the physician"), "sent": _("Sent"),
     "superseded": _("Replaced by a later version"),
 }
 

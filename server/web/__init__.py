@@ -10,11 +10,23 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.web import admin, auth, calls, coordinator, flags, patients, physician, queue, visits
+from server.web import (
+    admin,
+    auth,
+    calls,
+    coordinator,
+    flags,
+    patients,
+    physician,
+    queue,
+    syntheses,
+    visits,
+)
 from server.web.base import TEMPLATE_GLOBALS, csrf, security_headers, web
 
 # Children are attached once per process: a blueprint cannot change after its first use.
-for _module in (auth, queue, patients, calls, flags, physician, coordinator, admin, visits):
+for _module in (auth, queue, patients, calls, flags, physician, coordinator, admin, visits,
+                syntheses):
     web.register_blueprint(_module.bp)
 
 

@@ -37,7 +37,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "follow_up_call": _("Follow-up call"),
         "follow_up_consultation": _("Follow-up consultation"),
         "reinforcement_visit": _("Reinforcement visit"),
-        "micro_project_call": _("Micro-project call"), "synthesis": _("12-month synthesis"),
+        "micro_project_call": _("Micro-project call"), "synthesis": _("Synthesis"),
     },
     "contact_state": {
         "done": _("done"), "missed": _("missed"), "cancelled": _("cancelled"),
