@@ -42,7 +42,8 @@ def test_queue_lists_due_contacts_then_flags_by_severity_then_age(client, auth, 
     adherence = next(f for f in body["flags"] if f["kind"] == "adherence")
     assert adherence["summary"] == "Semaine 2 : 1 séance(s), minimum 4."
     assert adherence["patient_name"] == "MARTIN Jeanne"
-    assert body["contacts"] == []  # the sweep marked the past calls missed
+    # The sweep marked the past calls missed; the initial synthesis is still in its window.
+    assert [c["kind"] for c in body["contacts"]] == ["synthesis"]
     call = db.session.scalars(select(ScheduledContact).where(
         ScheduledContact.kind == ContactKind.WEEKLY_CALL, ScheduledContact.week == 3)).one()
     clock.set(call.due_at + timedelta(hours=2))
