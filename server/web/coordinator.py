@@ -60,8 +60,10 @@ def new() -> Any:
     """Register a patient and their enrolment request."""
     form = PatientRequestForm()
     _staff_choices(form)
+    valid = form.validate_on_submit()
+    # After validate(), which resets the fields' errors.
     members = load_members(form.gp, form.specialist) if form.is_submitted() else []
-    if form.validate_on_submit() and members is not None:
+    if valid and members is not None:
         try:
             patient, enrolment = register_patient(
                 current_user(), {**form.patient_data(), "care_team": members})
