@@ -22,6 +22,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from mobile import i18n
 from mobile.store import Store
 from server.clock import FixedClock
 from server.extensions import db
@@ -92,6 +93,14 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
 def patient(factories: Factories) -> Patient:
     """A patient two weeks into the respiratory programme."""
     return factories.active_patient(factories.user(Role.REFERENT))
+
+
+@pytest.fixture
+def french() -> Iterator[None]:
+    """The tablet's logic speaks French for the test (and is left so)."""
+    i18n.set_language("fr")
+    yield
+    i18n.set_language("fr")
 
 
 @pytest.fixture

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mobile import i18n
 from mobile.summary import reviews
 
-
-@pytest.fixture(autouse=True)
-def french():
-    i18n.set_language("fr")
-    yield
-    i18n.set_language("fr")
+pytestmark = pytest.mark.usefixtures("french")
 
 
 def test_reviews_are_worded_for_the_patient_newest_first():
