@@ -13,12 +13,13 @@ from server.api.schemas.syntheses import (
     CareTeamMemberIn,
     CareTeamMemberOut,
     DraftIn,
+    RecipientOut,
     SectionsIn,
     StepIn,
     SynthesisOut,
 )
 from server.api.security import current_user, require_staff
-from server.models import CareTeamMember, Synthesis
+from server.models import CareTeamMember, Synthesis, SynthesisRecipient
 from server.services import care_team, syntheses
 
 blp = Blueprint("syntheses", __name__, url_prefix="/api/v1",
@@ -99,3 +100,19 @@ class SynthesisPdf(MethodView):
         filename, content = syntheses.synthesis_pdf(current_user(), synthesis_id)
         return send_file(BytesIO(content), mimetype="application/pdf", as_attachment=True,
                          download_name=filename)
+
+
+@blp.route("/syntheses/<int:synthesis_id>/recipients")
+class SynthesisRecipients(MethodView):
+    @blp.response(200, RecipientOut(many=True))
+    def get(self, synthesis_id: int) -> list[SynthesisRecipient]:
+        """Where the sent version went (empty before it is sent)."""
+        return syntheses.synthesis_page(current_user(), synthesis_id).recipients
+
+
+@blp.route("/syntheses/<int:synthesis_id>/recipients/<int:recipient_id>/posted")
+class RecipientPosted(MethodView):
+    @blp.response(200, RecipientOut)
+    def post(self, synthesis_id: int, recipient_id: int) -> SynthesisRecipient:
+        """The coordinator posted the letter to this professional."""
+        return syntheses.mark_posted(current_user(), synthesis_id, recipient_id)

@@ -169,6 +169,11 @@ def test_final_synthesis_from_draft_to_sent(client, team, auth, smtp_server, app
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename().endswith(".pdf")
     assert attachment.get_content() == document.content
+    listed = client.get(f"/api/v1/syntheses/{sid}/recipients", headers=auth.staff(referent))
+    letter = next(r for r in listed.json if r["channel"] == "post")
+    url = f"/api/v1/syntheses/{sid}/recipients/{letter['id']}/posted"
+    assert client.post(url, headers=auth.staff(referent)).status_code == 403
+    assert client.post(url, headers=auth.staff(coordinator)).json["posted_at"] is not None
     in_app = db.session.scalar(select(Notification).where(
         Notification.patient_id == patient.id,
         Notification.channel == NotificationChannel.IN_APP))

@@ -8,7 +8,7 @@ from server.services.care_team import CareTeamMemberIn
 from server.services.syntheses import SectionsIn, StepIn
 from shared.enums import CareTeamRole, SynthesisKind, SynthesisState
 
-__all__ = ["CareTeamMemberIn", "CareTeamMemberOut", "DraftIn", "MySynthesisOut", "SectionsIn",
+__all__ = ["CareTeamMemberIn", "CareTeamMemberOut", "DraftIn", "MySynthesisOut", "RecipientOut", "SectionsIn",
            "StepIn", "SynthesisOut"]
 
 
@@ -48,6 +48,19 @@ class SynthesisOut(Schema):
     cosigned_at = fields.AwareDateTime(allow_none=True)
     sent_at = fields.AwareDateTime(allow_none=True)
     document_id = fields.Integer(allow_none=True)
+
+
+class RecipientOut(Schema):
+    """Where a sent synthesis went: a secure e-mail in the outbox, or a letter to post."""
+
+    id = fields.Integer()
+    care_team_member_id = fields.Integer()
+    channel = fields.String()
+    name = fields.String()
+    role = fields.Enum(CareTeamRole, by_value=True)
+    address = fields.String(allow_none=True)
+    notification_id = fields.Integer(allow_none=True)
+    posted_at = fields.AwareDateTime(allow_none=True)
 
 
 class MySynthesisOut(Schema):
