@@ -19,7 +19,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from server.clock import get_clock, utcnow
 from server.extensions import db
@@ -402,6 +402,33 @@ def mark_posted(user: User, synthesis_id: int, recipient_id: int) -> SynthesisRe
         recipient.posted_at, recipient.posted_by_id = utcnow(), user.id
         record_access(user, WRITE, "synthesis:posted", [synthesis.patient_id], recipient.id)
     return recipient
+
+
+def awaiting(user: User) -> list[tuple[Synthesis, Patient]]:
+    """Versions waiting for ``user``'s step, oldest first: the coordinator's to validate and
+    to send, the physician's to co-sign (patients they follow); one query."""
+    cosigned = [k for k, spec in SPECS.items() if spec.needs_cosign]
+    if user.role == Role.COORDINATOR:
+        wanted = or_(Synthesis.state == SynthesisState.SUBMITTED,
+                     Synthesis.state == SynthesisState.COSIGNED,
+                     and_(Synthesis.state == SynthesisState.VALIDATED,
+                          Synthesis.kind.not_in(cosigned)))
+    elif user.role == Role.PHYSICIAN:
+        wanted = and_(Synthesis.state == SynthesisState.VALIDATED, Synthesis.kind.in_(cosigned))
+    else:
+        return []
+    rows = db.session.execute(
+        select(Synthesis, Patient).join(Patient, Patient.id == Synthesis.patient_id)
+        .where(wanted, Patient.id.in_(visible_patients(user).with_only_columns(Patient.id)))
+        .order_by(Synthesis.updated_at, Synthesis.id)).all()
+    record_access(user, READ, "syntheses_awaiting", sorted({p.id for _s, p in rows}))
+    return [(synthesis, patient) for synthesis, patient in rows]
+
+
+@read_use_case
+def coordinator_desk(user: User) -> list[tuple[Synthesis, Patient]]:
+    """The coordinator's syntheses to validate and to send; audited."""
+    return awaiting(user)
 
 
 @read_use_case

@@ -38,6 +38,14 @@ def _patient_page(patient_id: int, form: CareTeamForm | None = None,
                            draft=draft), status
 
 
+@bp.route("/syntheses/")
+@roles_required(Role.COORDINATOR)
+def desk() -> str:
+    """The coordinator's syntheses to validate and to send."""
+    return render_template("web/syntheses/desk.html",
+                           awaiting=syntheses.coordinator_desk(current_user()))
+
+
 @bp.route("/patients/<int:patient_id>/syntheses")
 @roles_required(*READERS)
 def index(patient_id: int) -> Any:

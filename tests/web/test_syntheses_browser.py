@@ -75,7 +75,8 @@ def test_final_synthesis_from_draft_to_sent_in_the_browser(
     _logout(page)
 
     browser_login(page, coordinator)
-    page.goto(synthesis_url)
+    page.get_by_role("link", name="Synthèses", exact=True).click()
+    page.get_by_role("link", name="Synthèse finale v1").click()
     page.get_by_role("button", name="Valider").click()
     assert page.locator("#synthesis-state").inner_text() == "Validée par le coordinateur"
     # The final synthesis is not sent before the physician co-signs: no button for it.
@@ -83,7 +84,8 @@ def test_final_synthesis_from_draft_to_sent_in_the_browser(
     _logout(page)
 
     browser_login(page, physician)
-    page.goto(synthesis_url)
+    assert page.get_by_role("heading", name="Synthèses à cosigner (1)").is_visible()
+    page.get_by_role("link", name="Synthèse finale v1").click()
     page.get_by_role("button", name="Cosigner").click()
     assert page.locator("#synthesis-state").inner_text() == "Cosignée par le médecin"
     _logout(page)
