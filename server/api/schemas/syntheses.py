@@ -8,8 +8,8 @@ from server.services.care_team import CareTeamMemberIn
 from server.services.syntheses import SectionsIn, StepIn
 from shared.enums import CareTeamRole, SynthesisKind, SynthesisState
 
-__all__ = ["CareTeamMemberIn", "CareTeamMemberOut", "DraftIn", "MySynthesisOut", "RecipientOut", "SectionsIn",
-           "StepIn", "SynthesisOut"]
+__all__ = ["CareTeamMemberIn", "CareTeamMemberOut", "DraftIn", "MySynthesisOut", "RecipientOut",
+           "SectionsIn", "StepIn", "SynthesisOut"]
 
 
 class CareTeamMemberOut(Schema):
