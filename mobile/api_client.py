@@ -140,6 +140,10 @@ class ApiClient:
         """The newest in-app messages and the number unread."""
         return self._call("GET", "/me/notifications", params={"limit": limit})
 
+    def syntheses(self) -> list[dict[str, Any]]:
+        """The reviews of the programme sent by the care team, newest first."""
+        return self._call("GET", "/me/syntheses")
+
     def mark_read(self, notification_id: int) -> dict[str, Any]:
         """Mark one message read."""
         return self._call("POST", f"/me/notifications/{notification_id}/read")

@@ -30,6 +30,14 @@ CONTACT_LABELS = {
     ContactKind.MICRO_PROJECT_CALL: N_("Phone call about your project"),
     ContactKind.SYNTHESIS: N_("Review of your programme"),
 }
+# Syntheses as the patient reads them: a review of where they stand, in neutral words.
+REVIEW_TITLES = {
+    "initial": N_("Review of your start in the programme"),
+    "mid_term": N_("Mid-programme review"),
+    "final": N_("End-of-programme review"),
+    "month_12": N_("Review after one year"),
+}
+
 WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
             N_("Saturday"), N_("Sunday"))
 MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
@@ -161,3 +169,28 @@ def sync_text(pending: dict[str, int], refused: dict[str, int], state: str) -> s
     elif state == "syncing" and (sessions or others):
         parts.append(_("Sending..."))
     return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Review:
+    """One review of the programme as the tablet shows it."""
+
+    title: str
+    when: str
+    message: str
+    figures: str
+
+
+def reviews(items: list[dict[str, Any]] | None) -> list[Review]:
+    """The reviews sent by the care team (``/me/syntheses``), newest first, translated."""
+    out = []
+    for item in items or []:
+        sent = datetime.fromisoformat(item["sent_at"]).astimezone(PARIS).date()
+        figures = ""
+        if item.get("sessions") is not None and item.get("weeks"):
+            figures = ngettext("{n} session over {weeks} weeks", "{n} sessions over {weeks} weeks",
+                               item["sessions"]).format(n=item["sessions"], weeks=item["weeks"])
+        out.append(Review(_(REVIEW_TITLES.get(item["kind"], REVIEW_TITLES["final"])),
+                          _("Sent on {day}").format(day=long_date(sent)),
+                          item.get("message") or "", figures))
+    return out

@@ -13,7 +13,7 @@ forwards to the Kivy clock. One pass (:meth:`SyncEngine.sync_once`):
 3. a revoked token (401) unpairs the tablet, keeping every unsent item;
 4. no network, a timeout or a server error ends the pass; the thread waits
    an exponentially growing, jittered delay before the next one;
-5. the plan, progress and messages are fetched and cached for offline use.
+5. the plan, progress, messages and reviews are fetched and cached for offline use.
 
 ``python -m mobile.sync --data-dir DIR`` runs passes without any UI until
 nothing is left to send (used by the kill test and handy on a desktop).
@@ -204,7 +204,8 @@ class SyncEngine:
     def _pull(self, client: ApiClient) -> None:
         now = self.clock()
         for key, fetch in (("plan", client.plan), ("progress", client.progress),
-                           ("notifications", client.notifications)):
+                           ("notifications", client.notifications),
+                           ("syntheses", client.syntheses)):
             try:
                 self.store.cache_put(key, fetch(), now)
             except Refused as exc:

@@ -43,6 +43,11 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         # server is a secure health messaging service (MSSanté in France): declared here.
         "SMTP_SECURE_HEALTH_MESSAGING":
             os.environ.get("SMTP_SECURE_HEALTH_MESSAGING", "").strip().lower() in yes,
+        # Domains of secure health messaging addresses (MSSanté): a synthesis goes to a
+        # professional as an e-mail attachment only at such an address, by post otherwise.
+        "SECURE_MAIL_DOMAINS": tuple(
+            d.strip().lower().lstrip("@.") for d in
+            os.environ.get("REPRISE_SECURE_MAIL_DOMAINS", "mssante.fr").split(",") if d.strip()),
         # The address staff open Reprise at, for links in messages (none when unset).
         "PUBLIC_URL": (os.environ.get("REPRISE_PUBLIC_URL") or "").rstrip("/") or None,
         # The FHIR export's identifier system: a URL the organisation controls, under which

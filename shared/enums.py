@@ -202,3 +202,41 @@ class FlagDecision(StrEnum):
     REINFORCEMENT_VISIT = "reinforcement_visit"
     REORIENTATION_PHYSIO = "reorientation_physio"
     REORIENTATION_SSR = "reorientation_ssr"
+
+
+class CareTeamRole(StrEnum):
+    """A professional around the patient, outside the programme's staff (seed 003 l.3952-3955):
+    they receive the syntheses."""
+
+    GENERAL_PRACTITIONER = "general_practitioner"  # médecin traitant
+    PNEUMOLOGIST = "pneumologist"
+    RHEUMATOLOGIST = "rheumatologist"
+    PRESCRIBER = "prescriber"
+    PHYSIOTHERAPIST = "physiotherapist"
+    NURSE = "nurse"
+    DIETITIAN = "dietitian"
+    PSYCHOLOGIST = "psychologist"
+    TOBACCO_SPECIALIST = "tobacco_specialist"
+    OTHER = "other"
+
+
+class SynthesisKind(StrEnum):
+    """The synthesis documents of a programme (seed 003 l.3952-3960, l.4084-4101,
+    l.4255-4264)."""
+
+    INITIAL = "initial"
+    MID_TERM = "mid_term"
+    FINAL = "final"
+    MONTH_12 = "month_12"
+
+
+class SynthesisState(StrEnum):
+    """Life of one version of a synthesis (``shared.synthesis``)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    VALIDATED = "validated"
+    COSIGNED = "cosigned"
+    SENT = "sent"
+    # A validated version replaced by a newer one before it was sent.
+    SUPERSEDED = "superseded"

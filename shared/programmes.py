@@ -7,7 +7,8 @@ respiratoire coordonnée au domicile"), line numbers in
   (l.3922-4105); pneumologist W0/W6/W12; 4 to 6 sessions a week, 55 to 60
   over the programme;
 - 40-week remote follow-up: calls at +1, +2, +3, +6 and +9 months, 12-month
-  synthesis (l.4150-4265);
+  synthesis (l.4150-4265); synthesis documents after inclusion, at W6, W12 and 12
+  months (l.3952-3960, l.4012-4020, l.4084-4101, l.4255-4264);
 - a shortened home part of 10 weeks after an SSR evaluation stay
   (l.4358-4360), hence ``intervention_weeks`` may be overridden per enrolment.
 
@@ -50,7 +51,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from shared.enums import Modality, Questionnaire, SymptomScore
+from shared.enums import Modality, Questionnaire, SymptomScore, SynthesisKind
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,10 @@ class ProgrammeTemplate:
     specialist_consultations: bool
     follow_up_call_months: tuple[int, ...]
     follow_up_consultation_months: tuple[int, ...]
-    synthesis: bool
+    # The synthesis documents written for every patient, each a contact of the timeline
+    # (``shared.synthesis``): after inclusion, W6, W12 and at 12 months (seed 003
+    # l.3952-3960, l.4012-4020, l.4084-4101, l.4255-4264).
+    syntheses: tuple[SynthesisKind, ...]
     sessions_per_week_min: int
     sessions_per_week_max: int
     total_sessions_min: int
@@ -194,7 +198,7 @@ RESPIRATORY = ProgrammeTemplate(
     specialist_consultations=True,
     follow_up_call_months=(1, 2, 3, 6, 9),
     follow_up_consultation_months=(),
-    synthesis=True,
+    syntheses=tuple(SynthesisKind),
     sessions_per_week_min=4,
     sessions_per_week_max=6,
     total_sessions_min=55,
@@ -218,7 +222,7 @@ LOW_BACK_PAIN = ProgrammeTemplate(
     specialist_consultations=False,
     follow_up_call_months=(1, 2, 3, 5),
     follow_up_consultation_months=(3, 6),
-    synthesis=True,
+    syntheses=tuple(SynthesisKind),
     sessions_per_week_min=2,
     sessions_per_week_max=3,
     total_sessions_min=24,

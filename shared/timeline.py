@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from shared.enums import Channel, ContactKind, Phase
+from shared.enums import Channel, ContactKind, Phase, SynthesisKind
 from shared.programmes import ProgrammeTemplate
+from shared.synthesis import SPECS, WRITING_DAYS
 
 PARIS = ZoneInfo("Europe/Paris")
 DUE_HOUR = time(10, 0)
@@ -172,10 +173,34 @@ def _follow_up_contacts(
         first = max(due - timedelta(days=tolerance), dates.follow_up_start)
         last = min(due + timedelta(days=tolerance), dates.end)
         contacts.append(_contact(key, kind, phase, channel, due, first, last, tz, month=months))
-    if template.synthesis:
+    if SynthesisKind.MONTH_12 in template.syntheses:
         contacts.append(_contact(
-            "synthesis:m12", ContactKind.SYNTHESIS, phase, Channel.OFFICE, dates.end,
-            dates.end - timedelta(days=SYNTHESIS_WINDOW_DAYS - 1), dates.end, tz, month=12))
+            SPECS[SynthesisKind.MONTH_12].contact_key, ContactKind.SYNTHESIS, phase,
+            Channel.OFFICE, dates.end, dates.end - timedelta(days=SYNTHESIS_WINDOW_DAYS - 1),
+            dates.end, tz, month=12))
+    return contacts
+
+
+def _synthesis_contacts(template: ProgrammeTemplate, dates: ProgrammeDates,
+                        tz: ZoneInfo) -> list[PlannedContact]:
+    """The initial, mid-term and final syntheses: written after the visit they report on
+    (inclusion, W6, W12), due a week later and sent within ``WRITING_DAYS``."""
+    visits = {SynthesisKind.INITIAL: (0, dates.start),
+              SynthesisKind.MID_TERM: (template.mid_week, dates.start + timedelta(
+                  days=7 * template.mid_week - 1)),
+              SynthesisKind.FINAL: (template.intervention_weeks, dates.intervention_end)}
+    contacts = []
+    for kind, (week, visit_day) in visits.items():
+        if kind not in template.syntheses:
+            continue
+        due, first = visit_day + timedelta(days=7), visit_day
+        phase = Phase.INTERVENTION
+        if kind == SynthesisKind.FINAL:
+            # Written after the closing visit, so in the follow-up phase (windows stay in one).
+            phase, first = Phase.FOLLOW_UP, dates.follow_up_start
+        contacts.append(_contact(
+            SPECS[kind].contact_key, ContactKind.SYNTHESIS, phase, Channel.OFFICE, due,
+            first, visit_day + timedelta(days=WRITING_DAYS), tz, week=week))
     return contacts
 
 
@@ -184,8 +209,9 @@ def build_timeline(
 ) -> list[PlannedContact]:
     """Every planned contact of an enrolment starting on ``start``, in due order."""
     dates = programme_dates(template, start)
-    contacts = _intervention_contacts(template, start, tz) + _follow_up_contacts(
-        template, dates, tz)
+    contacts = (_intervention_contacts(template, start, tz)
+                + _follow_up_contacts(template, dates, tz)
+                + _synthesis_contacts(template, dates, tz))
     return sorted(contacts, key=lambda c: (c.due_at, c.key))
 
 

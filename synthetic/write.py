@@ -29,6 +29,7 @@ from shared.enums import EnrolmentState, Role
 from synthetic.activity import COLUMNS, NUMBERED, Cohort, Rows
 from synthetic.measures import write_measures
 from synthetic.plan import Calendar, Options, Pipeline, Staff, plan_specs, staff_accounts
+from synthetic.syntheses import write_care_teams, write_syntheses
 from synthetic.target import check_target
 
 # Patients planned and written together: bounds memory, keeps statements large.
@@ -70,7 +71,10 @@ def generate(session: Session, options: Options, staff_password: str, *,
     loaded = time.perf_counter()
     activity_weeks.rebuild()
     _measures(session, rng, options)
+    counts["care_team_members"] = write_care_teams(session, rng)
     session.commit()
+    # Through the workflow services, which commit each step as the staff's pages do.
+    counts["syntheses"] = write_syntheses(session, rng, options.today, staff.coordinator)
     return {"rows": dict(counts), "load_s": round(loaded - began, 1),
             "weeks_s": round(time.perf_counter() - loaded, 1)}
 

@@ -16,6 +16,7 @@ from mobile.screens.manual import ManualScreen
 from mobile.screens.messages import MessageCard, MessagesScreen
 from mobile.screens.pairing import PairingScreen
 from mobile.screens.questionnaires import QuestionnairesScreen
+from mobile.screens.reviews import ReviewCard, ReviewsScreen
 from mobile.screens.scan import ScanScreen
 from mobile.screens.settings import SettingsScreen
 from mobile.widgets.charts import BarChart, LineChart, WeekPicture
@@ -25,7 +26,7 @@ from mobile.widgets.scale_row import ScaleRow
 from mobile.widgets.stepper import Stepper
 
 for _cls in (Field, Fold, Stepper, ScaleRow, BarChart, LineChart, WeekPicture, ExerciseCard,
-             CorrectionCard, MessageCard):
+             CorrectionCard, MessageCard, ReviewCard):
     Factory.register(_cls.__name__, cls=_cls)
 
 # Name -> class (layouts in the .kv of the module), in the order they are added to the manager.
@@ -42,6 +43,7 @@ SCREENS: dict[str, type[Screen]] = {
     "questionnaires": QuestionnairesScreen,
     "history": HistoryScreen,
     "messages": MessagesScreen,
+    "reviews": ReviewsScreen,
     "corrections": CorrectionsScreen,
     "settings": SettingsScreen,
 }

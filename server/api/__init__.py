@@ -9,12 +9,13 @@ from server.extensions import api
 
 def register_api(app: Flask) -> None:
     """Register the API blueprints and declare the bearer schemes in the OpenAPI document."""
-    from server.api import auth, fhir, indicators, me, measures, notifications, patients, work
+    from server.api import auth, fhir, indicators, me, measures, notifications, patients, syntheses,
+        work
     from server.api.blueprint import SECURITY_SCHEMES
 
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
-    for module in (auth, me, notifications, patients, work, measures, fhir, indicators):
+    for module in (auth, me, notifications, patients, work, measures, fhir, indicators, syntheses):
         api.register_blueprint(module.blp)
     app.after_request(json_headers)
 

@@ -8,6 +8,7 @@ from flask import g
 from flask.views import MethodView
 
 from server.api.blueprint import Blueprint
+from server.api.schemas.syntheses import MySynthesisOut
 from server.api.schemas.tablet import (
     BatchResult,
     BookletEntryBatch,
@@ -18,7 +19,7 @@ from server.api.schemas.tablet import (
     SessionBatch,
 )
 from server.api.security import require_patient
-from server.services import ingest
+from server.services import ingest, syntheses
 from server.services.plan import patient_plan, patient_progress
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me",
@@ -40,6 +41,15 @@ class Progress(MethodView):
     def get(self) -> dict[str, Any]:
         """Sessions per week against the target band, and trends."""
         return patient_progress(g.patient_id)
+
+
+@blp.route("/syntheses")
+class MySyntheses(MethodView):
+    @blp.response(200, MySynthesisOut(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """The reviews of the programme sent to the care team, with the message written for
+        the patient (latest version of each, newest first)."""
+        return syntheses.patient_view(g.patient_id)
 
 
 def _batch_view(kind: ingest.ItemKind, schema: type, doc: str) -> type[MethodView]:

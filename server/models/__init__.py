@@ -17,6 +17,7 @@ from server.models.jobs import JobRun
 from server.models.measures import EnduranceTest, VisitReport
 from server.models.notifications import Notification
 from server.models.patients import Enrolment, EnrolmentTransition, Patient
+from server.models.syntheses import CareTeamMember, Synthesis, SynthesisRecipient
 from server.models.users import ApiToken, LoginThrottle, PairingCode, User
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "AuditEntry",
     "BookletEntry",
     "BookletItem",
+    "CareTeamMember",
     "Document",
     "DocumentKind",
     "EnduranceTest",
@@ -43,6 +45,8 @@ __all__ = [
     "QuestionnaireResponse",
     "ScheduledContact",
     "SessionSeries",
+    "Synthesis",
+    "SynthesisRecipient",
     "User",
     "VisitReport",
 ]

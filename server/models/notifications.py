@@ -73,3 +73,7 @@ class Notification(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A document of the patient file sent as an attachment (syntheses to a secure health
+    # messaging address); the message then concerns ``patient_id``'s record and goes to a
+    # professional of their care team at ``address``.
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))

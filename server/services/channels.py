@@ -40,6 +40,15 @@ class DeliveryError(Exception):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an e-mail (a synthesis to a secure health messaging address)."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """A claimed message, detached from the database session while it is sent."""
 
@@ -51,6 +60,7 @@ class Outgoing:
     kind: str
     dedupe_key: str
     attempts: int
+    attachment: Attachment | None = None
 
 
 class Channel(Protocol):
@@ -88,6 +98,10 @@ class EmailChannel:
         email["X-Reprise-Notification"] = str(message.id)
         footer = _("This automatic message was sent by Reprise. Please do not reply to it.")
         email.set_content(f"{message.body}\n\n-- \n{footer}\n", charset="utf-8")
+        if message.attachment is not None:
+            maintype, _slash, subtype = message.attachment.content_type.partition("/")
+            email.add_attachment(message.attachment.content, maintype=maintype,
+                                 subtype=subtype, filename=message.attachment.filename)
         return email
 
     def send(self, message: Outgoing) -> None:

@@ -66,14 +66,21 @@ def add_document(user: User, patient_id: int, *, kind: DocumentKind | str, title
         errors["file"] = [_("The file is over %(mb)d MB.", mb=MAX_DOCUMENT_BYTES // 2**20)]
     if errors:
         raise Invalid(_("Invalid request:"), "invalid_document", errors)
+    document = file_document(user, patient.id, DocumentKind(kind), title, filename, content)
+    record_access(user, WRITE, "document", [patient.id], document.id)
+    return document
+
+
+def file_document(user: User, patient_id: int, kind: DocumentKind, title: str,
+                  filename: str, content: bytes) -> Document:
+    """Store a checked file in the patient's record (the caller's transaction and audit)."""
     document = Document(
-        patient_id=patient.id, kind=DocumentKind(kind), title=title,
+        patient_id=patient_id, kind=kind, title=title[:200],
         filename=_safe_name(filename), content_type=_content_type(filename, content),
         size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content,
         uploaded_by_id=user.id, uploaded_at=utcnow())
     db.session.add(document)
     db.session.flush()
-    record_access(user, WRITE, "document", [patient.id], document.id)
     return document
 
 

@@ -23,6 +23,7 @@ from server.models import (
 )
 from server.services.access import WRITE
 from server.services.audit import record_access
+from server.services.care_team import add_members
 from server.services.errors import Conflict, Forbidden, Invalid
 from server.services.transactions import use_case
 from shared.enrolment import (
@@ -50,6 +51,7 @@ def create_patient(actor: User, data: dict[str, Any]) -> tuple[Patient, Enrolmen
     if actor.role not in (Role.COORDINATOR, Role.REFERENT):
         raise Forbidden(_("Your role may not register patients."), "forbidden")
     enrolment_data = data.pop("enrolment")
+    members = data.pop("care_team", [])
     referent_id = data.pop("referent_id", None)
     if actor.role == Role.REFERENT:
         referent_id = actor.id
@@ -63,6 +65,7 @@ def create_patient(actor: User, data: dict[str, Any]) -> tuple[Patient, Enrolmen
     )
     db.session.add_all([patient, enrolment])
     db.session.flush()
+    add_members(patient, members)
     return patient, enrolment
 
 

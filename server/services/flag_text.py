@@ -24,6 +24,21 @@ KIND_LABELS = {
     FlagKind.MISSED_CONTACT: lazy_gettext("Missed contact"),
 }
 
+# Where a flag stands, and what the physician decided on it.
+STATUS_LABELS = {
+    "open": lazy_gettext("open"), "acknowledged": lazy_gettext("acknowledged"),
+    "escalated": lazy_gettext("escalated"), "committee": lazy_gettext("committee"),
+    "resolved": lazy_gettext("resolved"), "cleared": lazy_gettext("cleared"),
+    "closed": lazy_gettext("closed"),
+}
+DECISION_LABELS = {
+    "continue": lazy_gettext("Continue"), "suspend": lazy_gettext("Suspend"),
+    "interrupt": lazy_gettext("Interrupt"),
+    "reinforcement_visit": lazy_gettext("Reinforcement visit"),
+    "reorientation_physio": lazy_gettext("Reorientation: physiotherapy"),
+    "reorientation_ssr": lazy_gettext("Reorientation: SSR stay"),
+}
+
 # Health events by kind, for the evidence line and the staff pages alike.
 EVENT_LABELS = {
     "hospitalisation": lazy_gettext("Hospitalisation"),

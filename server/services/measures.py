@@ -50,7 +50,18 @@ Row = dict[str, Any]
 
 # The visit a contact is, as a timepoint of the instruments.
 VISIT_TIMEPOINTS = {ContactKind.INCLUSION_VISIT: "W0", ContactKind.HOME_VISIT: "W6",
-                    ContactKind.CLOSING_VISIT: "W12", ContactKind.SYNTHESIS: "M12"}
+                    ContactKind.CLOSING_VISIT: "W12"}
+# Of the synthesis contacts, only the 12-month one measures again (the others are documents).
+M12_CONTACT_KEY = "synthesis:m12"
+
+
+def contact_timepoint(contact: ScheduledContact | None) -> str | None:
+    """The instruments' timepoint a contact measures (W0, W6, W12, M12), or None."""
+    if contact is None:
+        return None
+    if contact.kind == ContactKind.SYNTHESIS:
+        return "M12" if contact.key == M12_CONTACT_KEY else None
+    return VISIT_TIMEPOINTS.get(contact.kind)
 OUTCOME_TIMEPOINTS = ("W0", "W12", "M12")
 
 
@@ -146,7 +157,7 @@ def add_questionnaire(user: User, enrolment: Enrolment, data: Row,
             _("This questionnaire is not used in this programme.")]})
     score = score_answers(instrument, data["answers"])
     answered_at = data.get("answered_at") or utcnow()
-    timepoint = VISIT_TIMEPOINTS.get(contact.kind) if contact else None
+    timepoint = contact_timepoint(contact)
     answers = {code: int(value) for code, value in data["answers"].items()}
     row = QuestionnaireResponse(
         client_id=uuid.uuid4(), payload_digest="staff", received_at=utcnow(),
@@ -169,7 +180,7 @@ def record_questionnaire(user: User, enrolment_id: int, data: Row) -> Questionna
 def add_endurance_test(user: User, enrolment: Enrolment, data: Row,
                        contact: ScheduledContact | None = None) -> EnduranceTest:
     """Add (not commit) an endurance test; the load in watts is computed here."""
-    timepoint = VISIT_TIMEPOINTS.get(contact.kind) if contact else None
+    timepoint = contact_timepoint(contact)
     if timepoint is None and enrolment.start_date:
         timepoint = timepoint_of(enrolment, ENDURANCE_TIMEPOINTS, data["performed_on"])
     test = EnduranceTest(

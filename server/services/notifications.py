@@ -35,9 +35,9 @@ from sqlalchemy.sql.dml import Insert
 
 from server.clock import utcnow
 from server.extensions import db
-from server.models import Notification, Patient, User
+from server.models import Document, Notification, Patient, User
 from server.models.notifications import NotificationChannel, NotificationStatus
-from server.services.channels import Channel, Outgoing, configured_channels
+from server.services.channels import Attachment, Channel, Outgoing, configured_channels
 from server.services.errors import Invalid, NotFound
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,8 @@ class NewMessage:
     patient_id: int | None = None
     subject: str = ""
     address: str | None = None
+    # A document of the patient file to attach (e-mail only).
+    document_id: int | None = None
 
     def __post_init__(self) -> None:
         # Programming errors of the calling job, not input from a person: plain ValueError.
@@ -85,11 +87,13 @@ class NewMessage:
             raise ValueError("kind must have 1 to 40 characters")
         if len(self.subject) > 200:
             raise ValueError("subject must have at most 200 characters")
+        if self.document_id is not None and self.channel != NotificationChannel.EMAIL:
+            raise ValueError("only an e-mail carries a document")
 
 
 def enqueue(*, channel: NotificationChannel | str, kind: str, body: str, dedupe_key: str,
             user_id: int | None = None, patient_id: int | None = None, subject: str = "",
-            address: str | None = None) -> Notification:
+            address: str | None = None, document_id: int | None = None) -> Notification:
     """Store one message unless its ``dedupe_key`` is already stored; return the stored row.
 
     On a duplicate key the existing message is returned unchanged. Runs in the
@@ -97,7 +101,7 @@ def enqueue(*, channel: NotificationChannel | str, kind: str, body: str, dedupe_
     """
     message = NewMessage(channel=NotificationChannel(channel), kind=kind, body=body,
                          dedupe_key=dedupe_key, user_id=user_id, patient_id=patient_id,
-                         subject=subject, address=address)
+                         subject=subject, address=address, document_id=document_id)
     enqueue_many([message])
     return db.session.scalars(
         select(Notification).where(Notification.dedupe_key == dedupe_key)).one()
@@ -154,6 +158,7 @@ def _row(message: NewMessage, now: datetime) -> dict[str, Any]:
         "sent_at": now if in_app else None,
         "read_at": None,
         "last_error": None,
+        "document_id": message.document_id,
     }
 
 
@@ -290,10 +295,24 @@ def _claim(limit: int, channels: set[NotificationChannel]) -> list[Outgoing]:
         .where(t.id.in_(chosen), t.status == NotificationStatus.PENDING)
         .values(status=NotificationStatus.SENDING, next_attempt_at=now + SENDING_LEASE)
         .returning(t.id, t.channel, t.address, t.subject, t.body, t.kind, t.dedupe_key,
-                   t.attempts)
+                   t.attempts, t.document_id)
     ).all()
+    attachments = _attachments({row.document_id for row in rows if row.document_id})
     db.session.commit()
-    return sorted((Outgoing(**row._asdict()) for row in rows), key=lambda m: m.id)
+    return sorted((Outgoing(**{k: v for k, v in row._asdict().items() if k != "document_id"},
+                            attachment=attachments.get(row.document_id))
+                   for row in rows), key=lambda m: m.id)
+
+
+def _attachments(document_ids: set[int]) -> dict[int, Attachment]:
+    """The claimed messages' documents, read once before sending: channels never touch the
+    database."""
+    if not document_ids:
+        return {}
+    return {row.id: Attachment(row.filename, row.content_type, row.content)
+            for row in db.session.execute(
+                select(Document.id, Document.filename, Document.content_type, Document.content)
+                .where(Document.id.in_(sorted(document_ids))))}
 
 
 def _renew_lease(message_id: int) -> bool:

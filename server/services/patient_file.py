@@ -166,7 +166,7 @@ def load_patient_file(actor: User, patient_id: int) -> PatientFile:
         .where(Prescription.enrolment_id == enrolment.id,
                Prescription.from_week <= max(result.week, 1))
         .order_by(Prescription.from_week.desc()).limit(1))
-    result.weeks = _weekly_series(enrolment, template, today)
+    result.weeks = weekly_series(enrolment, template, today)
     result.curve = session_curve(enrolment, _last_sampled_session(enrolment.id))
     contacts = db.session.scalars(
         select(ScheduledContact).where(ScheduledContact.enrolment_id == enrolment.id)
@@ -281,8 +281,9 @@ def _mean(values: list[float]) -> float | None:
     return round(fmean(values), 1) if values else None
 
 
-def _weekly_series(enrolment: Enrolment, template: ProgrammeTemplate,
-                   today: date) -> list[WeekSeries]:
+def weekly_series(enrolment: Enrolment, template: ProgrammeTemplate,
+                  today: date) -> list[WeekSeries]:
+    """Each programme week up to ``today``'s as the patient logged it (three queries)."""
     start = enrolment.start_date
     current = min(week_of(start, today), template.total_weeks)
     symptom = (ErgoSession.pain_eva if template.symptom_score == SymptomScore.PAIN

@@ -13,6 +13,7 @@ from server.services.ingest import running_enrolment
 from server.services.measures import due_questionnaires
 from shared.enums import ContactStatus, EnrolmentState, Phase, SymptomScore
 from shared.progress import SessionFigures, trend, weekly_progress
+from shared.synthesis import OFFICE_ONLY_KEYS
 from shared.timeline import phase_on, programme_dates, week_of
 
 NEXT_CONTACTS = 3
@@ -46,7 +47,8 @@ def patient_plan(patient_id: int) -> dict[str, Any]:
         select(ScheduledContact)
         .where(ScheduledContact.enrolment_id == enrolment.id,
                ScheduledContact.status == ContactStatus.PLANNED,
-               ScheduledContact.window_closes > clock.now())
+               ScheduledContact.window_closes > clock.now(),
+               ScheduledContact.key.not_in(sorted(OFFICE_ONLY_KEYS)))
         .order_by(ScheduledContact.due_at)
         .limit(NEXT_CONTACTS)
     ).all()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from server.clock import get_clock
 from server.extensions import db
-from server.models import Enrolment, Patient, ScheduledContact, User
+from server.models import Enrolment, Patient, ScheduledContact, Synthesis, User
 from server.models.flags import OPEN_STATUSES, Flag
 from server.models.patients import display_name
 from server.services.access import READ, visible_patients
@@ -23,6 +23,7 @@ from server.services.audit import record_access
 from server.services.flag_text import describe, kind_label
 from server.services.flags import physician_items
 from server.services.pipeline import awaiting_validation, suspended_enrolments
+from server.services.syntheses import awaiting
 from server.services.transactions import read_use_case
 from shared.enums import ContactStatus, EnrolmentState, Phase, Role
 from shared.timeline import local_midnight
@@ -47,6 +48,8 @@ class PhysicianDesk:
     items: list[dict[str, Any]]
     dossiers: list[tuple[Enrolment, Patient]]
     suspended: list[tuple[Enrolment, Patient]]
+    # Final and 12-month syntheses waiting for the physician's co-signature.
+    syntheses: list[tuple[Synthesis, Patient]]
 
 
 @read_use_case
@@ -113,4 +116,4 @@ def physician_desk(user: User) -> PhysicianDesk:
     """The physician's home: the queue's items, the dossiers awaiting validation and the
     suspended programmes; audited."""
     return PhysicianDesk(items=work_queue(user).flags, dossiers=awaiting_validation(user),
-                         suspended=suspended_enrolments(user))
+                         suspended=suspended_enrolments(user), syntheses=awaiting(user))

@@ -21,7 +21,7 @@ from server.models import Enrolment, Patient, ScheduledContact, User, VisitRepor
 from server.services.access import READ, WRITE
 from server.services.calls import get_contact, record_contact
 from server.services.errors import Conflict, Invalid
-from server.services.measures import VISIT_TIMEPOINTS, add_endurance_test, add_questionnaire
+from server.services.measures import add_endurance_test, add_questionnaire, contact_timepoint
 from server.services.transactions import read_use_case, use_case
 from shared.enums import ContactStatus
 from shared.programmes import ProgrammeTemplate
@@ -45,7 +45,7 @@ CONTENT_FIELDS = tuple(sorted({f for fields in VISIT_FIELDS.values() for f in fi
 
 def visit_timepoint(contact: ScheduledContact) -> str | None:
     """W0, W6 or W12 for a visit contact, None for anything else."""
-    timepoint = VISIT_TIMEPOINTS.get(contact.kind)
+    timepoint = contact_timepoint(contact)
     return timepoint if timepoint in VISIT_FIELDS else None
 
 

@@ -20,13 +20,14 @@ from server.web import (
     patients,
     physician,
     queue,
+    syntheses,
     visits,
 )
 from server.web.base import TEMPLATE_GLOBALS, csrf, security_headers, web
 
 # Children are attached once per process: a blueprint cannot change after its first use.
 for _module in (auth, queue, patients, calls, flags, physician, coordinator, admin, visits,
-                indicators):
+                indicators, syntheses):
     web.register_blueprint(_module.bp)
 
 

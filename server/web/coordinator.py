@@ -23,6 +23,7 @@ from server.web.forms import (
     StartForm,
     apply_service_errors,
     choices,
+    load_members,
 )
 from server.web.session import current_user, roles_required
 from shared.enrolment import Action
@@ -59,9 +60,13 @@ def new() -> Any:
     """Register a patient and their enrolment request."""
     form = PatientRequestForm()
     _staff_choices(form)
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    # After validate(), which resets the fields' errors.
+    members = load_members(form.gp, form.specialist) if form.is_submitted() else []
+    if valid and members is not None:
         try:
-            patient, enrolment = register_patient(current_user(), form.patient_data())
+            patient, enrolment = register_patient(
+                current_user(), {**form.patient_data(), "care_team": members})
         except ServiceError as exc:
             # Nothing of a refused request was kept.
             if not apply_service_errors(form, exc):

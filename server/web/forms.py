@@ -14,11 +14,14 @@ from typing import Any
 # Lazy, and named _ so that extraction with the default keywords finds the strings.
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
+from marshmallow import ValidationError
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
     FileField,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -41,10 +44,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from server.models import DocumentKind
 from server.services.auth import MIN_PASSWORD_LENGTH
+from server.services.care_team import CareTeamMemberIn
 from server.services.errors import ServiceError
+from server.services.messages import translate_message
 from server.web.labels import LABELS
 from shared.enrolment import all_dossier_pieces
 from shared.enums import (
+    CareTeamRole,
     HealthEventKind,
     MedicationAdherence,
     Modality,
@@ -143,6 +149,81 @@ class RequiredNoteForm(FlaskForm):
     note = TextAreaField(_("Note"), validators=[DataRequired(REQUIRED), Length(max=2000)])
 
 
+class CareTeamEntryForm(Form):
+    """One professional of the care team (a sub-form: the page's form carries the CSRF)."""
+
+    # Labels of their own: the referral form's patient fields (name, phone) stay unambiguous.
+    # Checked by CareTeamMemberIn, and only for an entry that names someone.
+    role = SelectField(_("Profession"), choices=enum_choices(CareTeamRole, "care_role"),
+                       validate_choice=False)
+    name = StringField(_("Professional"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_("E-mail address"), validators=[Optional(), EMAIL, Length(max=254)])
+    secure_messaging = BooleanField(_("Secure health messaging address (MSSanté)"))
+    phone = StringField(_("Phone number"), validators=[Optional(), Length(max=30)])
+    postal_address = TextAreaField(_("Postal address"), validators=[Optional(), Length(max=500)])
+    receives_syntheses = BooleanField(_("Receives the syntheses"), default=True)
+
+    def member_data(self) -> dict[str, Any] | None:
+        """The professional as ``CareTeamMemberIn`` loads them; None when no name is given."""
+        if not (self.name.data or "").strip():
+            return None
+        return {"role": self.role.data, "name": self.name.data,
+                "email": self.email.data or None,
+                "secure_messaging": bool(self.secure_messaging.data),
+                "phone": self.phone.data or None,
+                "postal_address": self.postal_address.data or None,
+                "receives_syntheses": bool(self.receives_syntheses.data)}
+
+
+def load_members(*entries: FormField) -> list[dict[str, Any]] | None:
+    """The filled entries loaded by ``CareTeamMemberIn``, or None with each error next to
+    its field (the rules are the API's)."""
+    members, valid = [], True
+    for entry in entries:
+        data = entry.form.member_data()
+        if data is None:
+            continue
+        try:
+            members.append(CareTeamMemberIn().load(data))
+        except ValidationError as exc:
+            valid = False
+            for key, messages in exc.messages.items():
+                field = getattr(entry.form, key, None) or entry.form.name
+                field.errors = [*list(field.errors),
+                                *(translate_message(m) for m in messages)]
+    return members if valid else None
+
+
+class CareTeamForm(FlaskForm):
+    """A professional added to, or changed in, the patient's care team."""
+
+    member = FormField(CareTeamEntryForm, label=_("Professional"))
+
+
+class SynthesisDraftForm(FlaskForm):
+    """Which synthesis to start."""
+
+    kind = SelectField(_("Synthesis"), choices=[])
+
+
+class SynthesisSectionsForm(FlaskForm):
+    """The free-text sections of a draft synthesis."""
+
+    summary = TextAreaField(_("Summary of the period"), validators=[Length(max=5000)])
+    objectives = TextAreaField(_("Shared objectives and educational review"),
+                               validators=[Length(max=5000)])
+    next_steps = TextAreaField(_("Next steps and recommendations"),
+                               validators=[Length(max=5000)])
+    patient_message = TextAreaField(_("Message for the patient"), validators=[Length(max=5000)])
+
+
+class SynthesisStepForm(FlaskForm):
+    """A step of the synthesis workflow (the button pressed), with its reason if any."""
+
+    action = HiddenField(validators=[DataRequired(REQUIRED)])
+    reason = TextAreaField(_("Reason"), validators=[Optional(), Length(max=2000)])
+
+
 class PatientRequestForm(FlaskForm):
     """A new patient and their enrolment request."""
 
@@ -174,6 +255,15 @@ class PatientRequestForm(FlaskForm):
     # Return to work is the low back pain programme's first objective (seed 000).
     work_status = SelectField(_("Work at inclusion"), choices=WORK_STATUS_CHOICES,
                               validators=[Optional()])
+    # The care team at referral: the GP and the referring specialist (more on the file).
+    gp = FormField(CareTeamEntryForm, label=_("General practitioner"))
+    specialist = FormField(CareTeamEntryForm, label=_("Specialist or prescriber"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_submitted():
+            self.gp.form.role.data = CareTeamRole.GENERAL_PRACTITIONER.value
+            self.specialist.form.role.data = CareTeamRole.PNEUMOLOGIST.value
 
     def patient_data(self) -> dict[str, Any]:
         """The fields as ``services.enrolments.create_patient`` takes them."""

@@ -8,7 +8,15 @@ from typing import Any
 from flask_babel import lazy_gettext as _
 from markupsafe import Markup
 
-from server.services.flag_text import EVENT_LABELS, KIND_LABELS
+from server.services.flag_text import DECISION_LABELS, EVENT_LABELS, KIND_LABELS, STATUS_LABELS
+from server.services.synthesis_text import (
+    ACTION_LABELS,
+    MODALITY_LABELS,
+    SECTION_LABELS,
+)
+from server.services.synthesis_text import KIND_LABELS as SYNTHESIS_KIND_LABELS
+from server.services.synthesis_text import ROLE_LABELS as CARE_ROLE_LABELS
+from server.services.synthesis_text import STATE_LABELS as SYNTHESIS_STATE_LABELS
 from server.services.users import ROLE_LABELS
 
 LABELS: dict[str, dict[str, Any]] = {
@@ -30,7 +38,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "follow_up_call": _("Follow-up call"),
         "follow_up_consultation": _("Follow-up consultation"),
         "reinforcement_visit": _("Reinforcement visit"),
-        "micro_project_call": _("Micro-project call"), "synthesis": _("12-month synthesis"),
+        "micro_project_call": _("Micro-project call"), "synthesis": _("Synthesis"),
     },
     "contact_state": {
         "done": _("done"), "missed": _("missed"), "cancelled": _("cancelled"),
@@ -38,28 +46,21 @@ LABELS: dict[str, dict[str, Any]] = {
         "upcoming": _("upcoming"), "due": _("due"), "overdue": _("overdue"),
     },
     "flag": KIND_LABELS,
-    "flag_status": {
-        "open": _("open"), "acknowledged": _("acknowledged"), "escalated": _("escalated"),
-        "committee": _("committee"), "resolved": _("resolved"), "cleared": _("cleared"),
-        "closed": _("closed"),
-    },
+    "flag_status": STATUS_LABELS,
     "flag_action": {
         "opened": _("opened"), "updated": _("updated"), "acknowledge": _("acknowledged"),
         "escalate": _("escalated"), "escalated": _("escalated"),
         "committee": _("sent to the committee"), "resolve": _("resolved"),
         "decide": _("decided"), "cleared": _("cleared by itself"),
     },
-    "decision": {
-        "continue": _("Continue"), "suspend": _("Suspend"), "interrupt": _("Interrupt"),
-        "reinforcement_visit": _("Reinforcement visit"),
-        "reorientation_physio": _("Reorientation: physiotherapy"),
-        "reorientation_ssr": _("Reorientation: SSR stay"),
-    },
+    "decision": DECISION_LABELS,
     "role": ROLE_LABELS,
-    "modality": {
-        "continuous": _("continuous"), "intermittent": _("intermittent"),
-        "interval": _("interval"),
-    },
+    "modality": MODALITY_LABELS,
+    "care_role": CARE_ROLE_LABELS,
+    "synthesis_kind": SYNTHESIS_KIND_LABELS,
+    "synthesis_state": SYNTHESIS_STATE_LABELS,
+    "synthesis_action": ACTION_LABELS,
+    "synthesis_section": SECTION_LABELS,
     "event": EVENT_LABELS,
     "warning_sign": {
         "fever": _("Fever"), "cancer_history": _("History of cancer"), "trauma": _("Trauma"),

@@ -21,11 +21,11 @@ from markupsafe import Markup
 
 from server.models.flags import Flag
 from server.services import documents, fhir_export, pipeline
+from server.services.charts import Band, Series, bar_chart, line_chart, session_chart
 from server.services.errors import ServiceError
 from server.services.flag_text import describe
 from server.services.pairing_qr import pairing_qr_svg
 from server.services.patient_file import PatientFile, patient_list, patient_record
-from server.web.charts import Band, Series, bar_chart, line_chart, session_chart
 from server.web.formats import format_date
 from server.web.forms import DocumentForm, apply_service_errors
 from server.web.session import current_user, roles_required

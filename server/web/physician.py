@@ -46,7 +46,8 @@ def index() -> str:
     """Items awaiting the physician's decision, then dossiers awaiting validation."""
     desk = physician_desk(current_user())
     return render_template("web/physician/index.html", items=desk.items, dossiers=desk.dossiers,
-                           suspended=desk.suspended, action=ActionForm(formdata=None))
+                           suspended=desk.suspended, syntheses=desk.syntheses,
+                           action=ActionForm(formdata=None))
 
 
 def _item_page(flag_id: int, form: DecisionForm | None = None, status: int = 200) -> Any:

@@ -74,7 +74,7 @@ def test_full_lifecycle_to_completion_records_every_step(client, factories, auth
 
     contacts = db.session.scalar(select(func.count()).select_from(ScheduledContact).where(
         ScheduledContact.enrolment_id == enrolment_id))
-    assert contacts == 24  # 12 calls, 3 visits, 3 pneumologist, 5 follow-up calls, synthesis
+    assert contacts == 27  # 12 calls, 3 visits, 3 pneumologist, 5 follow-up calls, 4 syntheses
     assert db.session.scalar(select(func.count()).select_from(BookletItem).where(
         BookletItem.enrolment_id == enrolment_id)) == 4
     prescription = db.session.scalar(select(Prescription).where(

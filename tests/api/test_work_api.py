@@ -42,13 +42,16 @@ def test_queue_lists_due_contacts_then_flags_by_severity_then_age(client, auth, 
     adherence = next(f for f in body["flags"] if f["kind"] == "adherence")
     assert adherence["summary"] == "Semaine 2 : 1 séance(s), minimum 4."
     assert adherence["patient_name"] == "MARTIN Jeanne"
-    assert body["contacts"] == []  # the sweep marked the past calls missed
+    # The sweep marked the past calls missed; the initial synthesis is still in its window.
+    assert [c["kind"] for c in body["contacts"]] == ["synthesis"]
     call = db.session.scalars(select(ScheduledContact).where(
         ScheduledContact.kind == ContactKind.WEEKLY_CALL, ScheduledContact.week == 3)).one()
     clock.set(call.due_at + timedelta(hours=2))
     due = client.get("/api/v1/queue", headers=auth.staff(referent)).get_json()["contacts"]
-    assert [(c["id"], c["patient_id"], c["overdue"]) for c in due] == [
-        (call.id, patient.id, True)]
+    assert [(c["id"], c["patient_id"], c["overdue"]) for c in due if c["kind"] != "synthesis"
+            ] == [(call.id, patient.id, True)]
+    # The initial synthesis, due a week after the start and not sent, waits in the queue too.
+    assert [(c["kind"], c["overdue"]) for c in due][0] == ("synthesis", True)
 
 
 def test_queue_filters_by_phase(client, auth, team):

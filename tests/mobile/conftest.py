@@ -22,12 +22,13 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from mobile import i18n
 from mobile.store import Store
 from server.clock import FixedClock
 from server.extensions import db
-from server.models import Patient, Prescription, User
+from server.models import Patient, Prescription, Synthesis, User
 from server.services import auth as auth_service
-from shared.enums import Modality, Role
+from shared.enums import Modality, Role, SynthesisKind, SynthesisState
 from tests.conftest import Factories
 from tests.mobile.kivy_harness import Driver, VirtualDisplay, configure_kivy
 
@@ -92,6 +93,28 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
 def patient(factories: Factories) -> Patient:
     """A patient two weeks into the respiratory programme."""
     return factories.active_patient(factories.user(Role.REFERENT))
+
+
+@pytest.fixture
+def french() -> Iterator[None]:
+    """The tablet's logic speaks French for the test (and is left so)."""
+    i18n.set_language("fr")
+    yield
+    i18n.set_language("fr")
+
+
+@pytest.fixture
+def sent_review(patient: Patient, clock: Any) -> None:
+    """A mid-term synthesis sent for the patient, with the message written for them."""
+    now = clock.now()
+    enrolment = patient.enrolments[-1]
+    db.session.add(Synthesis(
+        patient_id=patient.id, enrolment_id=enrolment.id, kind=SynthesisKind.MID_TERM,
+        version=1, state=SynthesisState.SENT,
+        sections={"patient_message": "Bravo pour ces six semaines : continuez ainsi."},
+        snapshot={"totals": {"sessions": 22, "weeks": 6}}, created_by_id=patient.referent_id,
+        created_at=now, updated_at=now, sent_at=now, sent_by_id=patient.referent_id))
+    db.session.commit()
 
 
 @pytest.fixture

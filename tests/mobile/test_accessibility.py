@@ -93,7 +93,7 @@ def _problems(screen, window_colour, checked):
 
 
 def test_every_screen_holds_the_floor_at_the_largest_text_size(
-        interval_prescription, store, driver):
+        interval_prescription, sent_review, store, driver):
     from kivy.core.window import Window
 
     from mobile.screens import SCREENS
@@ -109,6 +109,11 @@ def test_every_screen_holds_the_floor_at_the_largest_text_size(
         driver.frames(4)
         problems += _problems(screen, Window.clearcolor, checked)
         driver.shoot(f"large_{name}")
+        if name == "reviews":  # the review sent for the patient, in large type
+            [review] = screen.ids.cards.children
+            assert review.message == "Bravo pour ces six semaines : continuez ainsi."
+            assert review.title == "Bilan de mi-parcours"
+            assert review.figures == "22 séances en 6 semaines"
         if name == "manual":  # and with everything unfolded
             screen.more = True
             driver.frames(4)

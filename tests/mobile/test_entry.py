@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from mobile import i18n
 from mobile.entry import scale_value, session_start, step_value
 from mobile.forms import session_form
 from shared.enums import SessionSource
@@ -16,9 +15,7 @@ PLAN = {"programme": {"symptom_score": "dyspnoea"},
 NOW = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def french():
-    i18n.set_language("fr")
+pytestmark = pytest.mark.usefixtures("french")
 
 
 def test_the_weeks_prescription_fills_duration_and_power_and_heart_rates_stay_empty():

@@ -22,11 +22,7 @@ NOW = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)  # noon in Paris, Monday of week 3
 TODAY = date(2026, 3, 2)
 
 
-@pytest.fixture(autouse=True)
-def french():
-    i18n.set_language("fr")
-    yield
-    i18n.set_language("fr")
+pytestmark = pytest.mark.usefixtures("french")
 
 
 def test_a_complete_session_becomes_the_payload_the_server_expects():

@@ -29,6 +29,7 @@ from server.models import (
     ApiToken,
     AuditEntry,
     BookletEntry,
+    CareTeamMember,
     Document,
     EnduranceTest,
     Enrolment,
@@ -40,6 +41,8 @@ from server.models import (
     Prescription,
     QuestionnaireResponse,
     ScheduledContact,
+    Synthesis,
+    SynthesisRecipient,
     User,
     VisitReport,
 )
@@ -460,6 +463,56 @@ def check_0012() -> None:
     assert _activity_weeks()[LOW_BACK, 1]["active_days"] == 3
 
 
+def write_0013(conn: Connection) -> None:
+    """A GP on a secure messaging address, a sent synthesis filed and e-mailed to them."""
+    put(conn, "care_team_members", {
+        "id": 1301, "patient_id": 111, "role": "general_practitioner", "name": "Dr Martin",
+        "email": "martin@medecin.mssante.fr", "secure_messaging": True, "phone": None,
+        "postal_address": "1 rue de la Paix, 75002 Paris", "receives_syntheses": True,
+        "created_at": WRITTEN, "removed_at": None})
+    put(conn, "documents", {
+        "id": 1302, "patient_id": 111, "kind": "synthesis", "title": "Synthèse initiale",
+        "filename": "synthese.pdf", "content_type": "application/pdf", "size": 8,
+        "sha256": "s" * 64, "content": b"%PDF-1.7", "uploaded_by_id": 101,
+        "uploaded_at": WRITTEN})
+    put(conn, "syntheses", {
+        "id": 1303, "patient_id": 111, "enrolment_id": RESPIRATORY, "kind": "initial",
+        "version": 1, "state": "sent", "sections": {"summary": "Bon départ."},
+        "snapshot": {"kind": "initial"}, "created_by_id": 101, "created_at": WRITTEN,
+        "updated_at": WRITTEN, "reason": None, "submitted_at": WRITTEN,
+        "validated_by_id": 101, "validated_at": WRITTEN, "cosigned_by_id": None,
+        "cosigned_at": None, "sent_by_id": 101, "sent_at": WRITTEN, "document_id": 1302})
+    put(conn, "notifications", {
+        "id": 1304, "channel": "email", "user_id": None, "patient_id": 111,
+        "address": "martin@medecin.mssante.fr", "subject": "Synthèse", "body": "Ci-joint.",
+        "kind": "synthesis", "dedupe_key": "synthesis:1303:1301", "created_at": WRITTEN,
+        "status": "pending", "attempts": 0, "next_attempt_at": WRITTEN, "sent_at": None,
+        "read_at": None, "last_error": None, "document_id": 1302})
+    put(conn, "synthesis_recipients", {
+        "id": 1305, "synthesis_id": 1303, "care_team_member_id": 1301,
+        "channel": "secure_email", "name": "Dr Martin", "role": "general_practitioner",
+        "address": "martin@medecin.mssante.fr", "notification_id": 1304, "posted_at": None,
+        "posted_by_id": None})
+
+
+def check_0013() -> None:
+    """Running enrolments got the new synthesis contacts (a closed window cancelled); the
+    synthesis, its document, recipient and outbox attachment read back."""
+    contacts = {(c.enrolment_id, c.key): c for c in db.session.scalars(
+        select(ScheduledContact).where(ScheduledContact.key.like("synthesis:%")))}
+    for enrolment_id in (RESPIRATORY, LOW_BACK):
+        assert {"synthesis:w0", "synthesis:w6", "synthesis:w12"} <= {
+            key for eid, key in contacts if eid == enrolment_id}
+    initial = contacts[RESPIRATORY, "synthesis:w0"]
+    assert initial.status == "cancelled"  # its window closed before the migration ran
+    assert initial.due_at == datetime(2026, 11, 9, 9, 0, tzinfo=UTC)  # 10:00 in Paris
+    assert db.session.get(CareTeamMember, 1301).secure_messaging is True
+    synthesis = db.session.get(Synthesis, 1303)
+    assert (synthesis.kind, synthesis.state, synthesis.document_id) == ("initial", "sent", 1302)
+    assert db.session.get(SynthesisRecipient, 1305).notification_id == 1304
+    assert db.session.get(Notification, 1304).document_id == 1302
+
+
 def write_0014(conn: Connection) -> None:
     """Days in hospital reported at the W12 visit written at revision 0011."""
     conn.execute(sa.text("UPDATE scheduled_contacts SET hospital_days = 6 WHERE id = 1171"))
@@ -493,5 +546,8 @@ DATA: dict[str, RevisionData] = {
     "0010": RevisionData(write_0010, check_0010),
     "0011": RevisionData(write_0011, check_0011),
     "0012": RevisionData(write_0012, check_0012),
+    "0013_care_team_syntheses": RevisionData(write_0013, check_0013),
+
+
     "0014": RevisionData(write_0014, check_0014),
 }

@@ -206,9 +206,8 @@ def test_follow_up_calls_and_consultations_land_on_calendar_months(template, sta
 @given(template=templates, start=starts)
 def test_synthesis_is_due_on_the_last_day_with_a_two_week_window(template, start):
     dates = programme_dates(template, start)
-    (synthesis,) = [c for c in build_timeline(template, start)
-                    if c.kind == ContactKind.SYNTHESIS]
-    assert synthesis.key == "synthesis:m12" and synthesis.month == 12
+    (synthesis,) = [c for c in build_timeline(template, start) if c.key == "synthesis:m12"]
+    assert synthesis.kind == ContactKind.SYNTHESIS and synthesis.month == 12
     assert synthesis.due_date == dates.end
     assert synthesis.window_closes == local_midnight(dates.end + DAY)
     assert (synthesis.window_closes.date() - synthesis.window_opens.date()).days == (
@@ -217,9 +216,30 @@ def test_synthesis_is_due_on_the_last_day_with_a_two_week_window(template, start
 
 @PROPERTY
 @given(template=templates, start=starts)
+def test_syntheses_follow_the_visit_they_report_on(template, start):
+    dates = programme_dates(template, start)
+    contacts = by_key(build_timeline(template, start))
+    visits = {"synthesis:w0": ("visit:w0", 0),
+              "synthesis:w6": (f"visit:w{template.mid_week}", template.mid_week),
+              "synthesis:w12": (f"visit:w{template.intervention_weeks}",
+                                template.intervention_weeks)}
+    for key, (visit_key, week) in visits.items():
+        synthesis, visit = contacts[key], contacts[visit_key]
+        assert synthesis.kind == ContactKind.SYNTHESIS and synthesis.week == week
+        # Written after the visit, due a week after the end of its week, within two weeks.
+        assert synthesis.due_at > visit.due_at
+        assert synthesis.window_closes > synthesis.due_at > synthesis.window_opens
+        assert (synthesis.window_closes.date() - synthesis.due_date).days == 8
+    assert contacts["synthesis:w12"].phase == Phase.FOLLOW_UP
+    assert contacts["synthesis:w12"].window_opens == local_midnight(dates.follow_up_start)
+
+
+@PROPERTY
+@given(template=templates, start=starts)
 def test_intervention_contacts_fall_in_their_programme_week(template, start):
     for contact in build_timeline(template, start):
-        if contact.phase != Phase.INTERVENTION:
+        # Syntheses are written after the visit they report on (test below).
+        if contact.phase != Phase.INTERVENTION or contact.kind == ContactKind.SYNTHESIS:
             continue
         if contact.week == 0:
             assert contact.due_date == start, contact
@@ -462,7 +482,8 @@ def test_respiratory_timeline_has_the_seed_003_schedule():
     visits = {"visit:w0", "visit:w6", "visit:w12"}
     specialists = {"specialist:w0", "specialist:w6", "specialist:w12"}
     follow_up = {f"call:m{m}" for m in (1, 2, 3, 6, 9)}
-    assert set(contacts) == weekly | visits | specialists | follow_up | {"synthesis:m12"}
+    syntheses = {"synthesis:w0", "synthesis:w6", "synthesis:w12", "synthesis:m12"}
+    assert set(contacts) == weekly | visits | specialists | follow_up | syntheses
     assert all(contacts[k].kind == ContactKind.WEEKLY_CALL for k in weekly)
     assert all(contacts[k].channel == Channel.PHONE for k in weekly | follow_up)
     assert all(contacts[k].kind == ContactKind.SPECIALIST_CONSULTATION for k in specialists)
@@ -493,7 +514,8 @@ def test_low_back_pain_timeline_has_no_specialist_and_two_consultations():
         {f"call:w{w}" for w in (1, 2, 3, 4, 6, 8, 10, 12)}
         | {"visit:w0", "visit:w6", "visit:w12"}
         | {f"call:m{m}" for m in (1, 2, 3, 5)}
-        | {"consultation:m3", "consultation:m6", "synthesis:m12"}
+        | {"consultation:m3", "consultation:m6"}
+        | {"synthesis:w0", "synthesis:w6", "synthesis:w12", "synthesis:m12"}
     )
     assert set(contacts) == expected
     assert contacts["consultation:m3"].kind == ContactKind.FOLLOW_UP_CONSULTATION

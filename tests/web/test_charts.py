@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from server.web.charts import Band, Series, bar_chart, line_chart, nice_top
+from server.services.charts import Band, Series, bar_chart, line_chart, nice_top
 
 
 @pytest.mark.parametrize(("top", "expected"), [(40.2, 50), (8, 8), (100, 100), (1, 1),

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from server.clock import get_clock
+from server.services.care_team import MAX_MEMBERS, CareTeamMemberIn
 from server.services.validation import Day, InRange, Integer, heart_rate
 from shared.enrolment import Action, all_dossier_pieces, dossier_pieces
 from shared.enums import EnrolmentState, ReferralSource, Sex, WorkStatus
@@ -102,6 +103,9 @@ class PatientIn(Schema):
     hr_rest_max = heart_rate()
     hr_ceiling = heart_rate()
     enrolment = fields.Nested(EnrolmentIn, required=True)
+    # The professionals around the patient, who receive the syntheses.
+    care_team = fields.List(fields.Nested(CareTeamMemberIn), load_default=list,
+                            validate=validate.Length(max=MAX_MEMBERS))
 
     @validates("birth_date")
     def _adult(self, value: Any, **kwargs: Any) -> None:
