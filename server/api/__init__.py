@@ -9,8 +9,17 @@ from server.extensions import api
 
 def register_api(app: Flask) -> None:
     """Register the API blueprints and declare the bearer schemes in the OpenAPI document."""
-    from server.api import auth, fhir, indicators, me, measures, notifications, patients, syntheses,
-        work
+    from server.api import (
+        auth,
+        fhir,
+        indicators,
+        me,
+        measures,
+        notifications,
+        patients,
+        syntheses,
+        work,
+    )
     from server.api.blueprint import SECURITY_SCHEMES
 
     for name, scheme in SECURITY_SCHEMES.items():
