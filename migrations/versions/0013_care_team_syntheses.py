@@ -1,6 +1,6 @@
 """care team, synthesis documents and their recipients; attachments in the outbox
 
-Revision ID: 0013_care_team_syntheses
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-03 18:00:00
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_care_team_syntheses'
+revision = '0013'
 down_revision = '0012'
 branch_labels = None
 depends_on = None

@@ -546,8 +546,6 @@ DATA: dict[str, RevisionData] = {
     "0010": RevisionData(write_0010, check_0010),
     "0011": RevisionData(write_0011, check_0011),
     "0012": RevisionData(write_0012, check_0012),
-    "0013_care_team_syntheses": RevisionData(write_0013, check_0013),
-
-
+    "0013": RevisionData(write_0013, check_0013),
     "0014": RevisionData(write_0014, check_0014),
 }
