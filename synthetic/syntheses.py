@@ -23,6 +23,7 @@ from server.services import syntheses
 from server.services.bulk import insert_rows
 from shared.enums import CareTeamRole, EnrolmentState, SynthesisKind
 from shared.synthesis import SPECS, Action
+from shared.timeline import local_midnight
 from synthetic.texts import LAST_NAMES
 
 # Programmes whose syntheses are written (each sent one renders a PDF: about half a second).
@@ -88,9 +89,12 @@ def write_syntheses(session: Session, rng: random.Random, today: date,
                                     EnrolmentState.COMPLETED)),
                Patient.referent_id.is_not(None), Patient.physician_id.is_not(None))
         .order_by(Enrolment.id)).all()
-    opened = {(c.enrolment_id, c.key) for c in session.scalars(
+    now, cutoff = utcnow(), local_midnight(today)
+    # Contact -> whether it was due before today: one due later is written but not sent (a
+    # contact from today on stays planned, as the generator leaves the others).
+    opened = {(c.enrolment_id, c.key): c.due_at < cutoff for c in session.scalars(
         select(ScheduledContact).where(ScheduledContact.key.like("synthesis:%"),
-                                       ScheduledContact.window_opens <= utcnow()))}
+                                       ScheduledContact.window_opens <= now))}
     written = 0
     for n, (enrolment, patient) in enumerate(rng.sample(running, min(SAMPLE, len(running)))):
         kinds = [k for k in enrolment.template.syntheses
@@ -99,6 +103,8 @@ def write_syntheses(session: Session, rng: random.Random, today: date,
         physician = session.get(User, patient.physician_id)
         for i, kind in enumerate(kinds):
             last = LATEST[n % len(LATEST)] if i == len(kinds) - 1 else "sent"
+            if last == "sent" and not opened[enrolment.id, SPECS[kind].contact_key]:
+                last = "validated"
             _write(patient, kind, last, referent, coordinator, physician)
             written += 1
     return written

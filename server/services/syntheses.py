@@ -197,14 +197,10 @@ def synthesis_page(user: User, synthesis_id: int) -> SynthesisPage:
         .order_by(Synthesis.version.desc())))
     recipients = list(db.session.scalars(select(SynthesisRecipient).where(
         SynthesisRecipient.synthesis_id == synthesis.id).order_by(SynthesisRecipient.id)))
-    people = {synthesis.created_by_id, synthesis.validated_by_id, synthesis.cosigned_by_id,
-              synthesis.sent_by_id} - {None}
-    names = dict(db.session.execute(select(User.id, User.full_name).where(
-        User.id.in_(people))).all()) if people else {}
     actions = next_actions(synthesis.kind, synthesis.state, user.role)
     return SynthesisPage(synthesis, patient, _record(synthesis), versions, actions,
                          recipients, _plan(patient.id)
-                         if synthesis.state != SynthesisState.SENT else [], names)
+                         if synthesis.state != SynthesisState.SENT else [], _names(synthesis))
 
 
 @use_case
@@ -308,7 +304,9 @@ def version_info(synthesis: Synthesis, names: dict[int, str]) -> dict[str, Any]:
 
 
 def _names(synthesis: Synthesis) -> dict[int, str]:
-    people = {synthesis.created_by_id, synthesis.validated_by_id, synthesis.cosigned_by_id}
+    """The names of the staff who wrote, validated, co-signed and sent the version."""
+    people = {synthesis.created_by_id, synthesis.validated_by_id, synthesis.cosigned_by_id,
+              synthesis.sent_by_id}
     return dict(db.session.execute(select(User.id, User.full_name).where(
         User.id.in_(people - {None}))).all())
 

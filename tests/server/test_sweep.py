@@ -227,7 +227,11 @@ def test_silence_counts_days_since_the_tablet_last_sent_anything(factories, refe
     assert describe(flag.kind, flag.evidence) == (
         "Rien reçu depuis le 25 févr. 2026 : 5 jours (alerte à partir de 5).")
     clock.set(datetime.combine(TODAY + timedelta(days=1), time(6), PARIS))
-    assert sweep(TODAY + timedelta(days=1)).flags_updated == 0  # one more day, same flag
+    updated = flag.updated_at
+    # (The initial synthesis, still unsent when its two weeks end, is flagged apart.)
+    sweep(TODAY + timedelta(days=1))
+    db.session.refresh(flag)
+    assert flag.updated_at == updated  # one more day, same flag
     assert "6 jours" in describe(flag.kind, flag.evidence)
     clock.set(datetime.combine(TODAY, time(6), PARIS))
     other = factories.active_patient(referent, first_name="Paul")
