@@ -235,9 +235,10 @@ class _Year:
         return instant.astimezone(self.tz).date()
 
 
-def _rows(query: Select[Any]) -> Any:
-    """A read of many plain rows: through the connection, without the ORM's row handling."""
-    return db.session.connection().execute(query)
+def _rows(query: Select[Any]) -> list[Any]:
+    """A read of many plain rows: through the connection, without the ORM's row handling,
+    fetched at once (row by row, the driver's per-row calls cost more than the query)."""
+    return list(db.session.connection().execute(query).all())
 
 
 def _programme_filter(query: Select[Any], programme: str | None) -> Select[Any]:
