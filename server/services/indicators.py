@@ -451,8 +451,7 @@ def _populations(year_number: int, programme: str | None) -> Populations:
                      if j.start_date <= day < last and (stop is None or day <= stop)}
             pops["incidents"].add(e, p, bool(kinds))
             for kind in kinds:
-                pops[f"incidents:{kind}"].members[e] = p
-                pops[f"incidents:{kind}"].hits.add(e)
+                pops[f"incidents:{kind}"].add(e, p, True)
         if year.first <= j.start_date < year.end and j.dossier_completed_at is not None:
             days = delay_days(j.dossier_completed_at, j.start_date, year.tz)
             pops["dossier_to_start"].add(e, p, days is not None
