@@ -5,10 +5,10 @@ l.5055-5268): for each indicator a definition, a numerator and a
 denominator, and a target for the programme's first year (N) and the two
 after it. The low back pain documents (seeds 000-002, 004) give no
 indicator table: the low back pain programme keeps the process targets
-(they are about the organisation, not the disease) and has no volume or
-outcome target ("to define"); its quality of life is read on the Oswestry
-disability index (its own MCID) instead of the CRQ, it has no endurance
-test, and its follow-up minimum is its own (``ProgrammeTemplate``).
+(they are about the organisation, not the disease) and has no volume,
+outcome or hospital days target ("to define"); its quality of life is read
+on the Oswestry disability index (its own MCID) instead of the CRQ, it has
+no endurance test, and its follow-up minimum is its own (``ProgrammeTemplate``).
 
 Year N of each programme is settled here (``FIRST_YEAR``): the seed's
 table starts with the experimentation, so year N is the calendar year the
@@ -223,8 +223,9 @@ def _low_back(indicator: Indicator) -> Indicator:
                        seed_lines="no endurance test in seeds 000-002")
     if indicator.code == "activity_kept":
         return replace(indicator, seed_lines="2 active days a week (seed 002 l.98); to define")
-    if indicator.unit == Unit.COUNT:
-        # Volumes are the respiratory experimentation's; none is set for low back pain.
+    if indicator.unit == Unit.COUNT or indicator.code == "hospital_days":
+        # Volumes and the fall in (respiratory) hospital days are the respiratory
+        # experimentation's; none is set for low back pain.
         return replace(indicator, targets=NO_TARGET)
     return indicator
 

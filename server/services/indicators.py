@@ -235,9 +235,10 @@ class _Year:
         return instant.astimezone(self.tz).date()
 
 
-def _rows(query: Select[Any]) -> Any:
-    """A read of many plain rows: through the connection, without the ORM's row handling."""
-    return db.session.connection().execute(query)
+def _rows(query: Select[Any]) -> list[Any]:
+    """A read of many plain rows: through the connection, without the ORM's row handling,
+    fetched at once (row by row, the driver's per-row calls cost more than the query)."""
+    return list(db.session.connection().execute(query).all())
 
 
 def _programme_filter(query: Select[Any], programme: str | None) -> Select[Any]:
@@ -450,8 +451,7 @@ def _populations(year_number: int, programme: str | None) -> Populations:
                      if j.start_date <= day < last and (stop is None or day <= stop)}
             pops["incidents"].add(e, p, bool(kinds))
             for kind in kinds:
-                pops[f"incidents:{kind}"].members[e] = p
-                pops[f"incidents:{kind}"].hits.add(e)
+                pops[f"incidents:{kind}"].add(e, p, True)
         if year.first <= j.start_date < year.end and j.dossier_completed_at is not None:
             days = delay_days(j.dossier_completed_at, j.start_date, year.tz)
             pops["dossier_to_start"].add(e, p, days is not None
