@@ -36,7 +36,7 @@ import time
 import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -82,8 +82,11 @@ class Results:
         return answer
 
 
-def issue_device_tokens(url: str, today: date, count: int) -> list[str]:
-    """Device tokens for ``count`` patients in their intervention (rows written directly)."""
+def issue_device_tokens(url: str, today: date, count: int) -> list[tuple[str, datetime]]:
+    """Device tokens for ``count`` patients in their intervention (rows written directly),
+    each with the instant its session of this run starts: 09:30 on ``today``, or a minute
+    after the end of the patient's last session (an earlier run's), since a patient's
+    sessions may not overlap."""
     from server import create_app
     from server.clock import FixedClock
     from server.extensions import db
@@ -100,7 +103,14 @@ def issue_device_tokens(url: str, today: date, count: int) -> list[str]:
         tokens = [issue_token(patient_id=pid, label="load bench").raw for pid in patients]
         db.session.commit()
         db.engine.dispose()
-    return tokens
+    first = datetime.combine(today, clock_time(9, 30), ZoneInfo("Europe/Paris"))
+    with psycopg.connect(url) as conn:
+        ends = dict(conn.execute(
+            "SELECT patient_id, max(started_at + duration_s * interval '1 second') "
+            "FROM ergo_sessions WHERE patient_id = ANY(%s) AND started_at >= %s "
+            "GROUP BY patient_id", (list(patients), first)).fetchall())
+    return [(token, max(first, ends[pid] + timedelta(minutes=1)) if pid in ends else first)
+            for token, pid in zip(tokens, patients, strict=True)]
 
 
 def referents(url: str, count: int) -> list[tuple[StaffLogin, list[int]]]:
@@ -113,11 +123,10 @@ def referents(url: str, count: int) -> list[tuple[StaffLogin, list[int]]]:
     return [(StaffLogin(id=r[0], email=r[1], password=STAFF_PASSWORD), r[2]) for r in rows]
 
 
-def tablet_sync(base: str, token: str, today: date, results: Results) -> None:
+def tablet_sync(base: str, token: str, started: datetime, results: Results) -> None:
     """One sync of a tablet: a session up, then plan, progress and messages down."""
     with requests.Session() as http:
         http.headers["Authorization"] = f"Bearer {token}"
-        started = datetime.combine(today, clock_time(9, 30), ZoneInfo("Europe/Paris"))
         session = {"id": str(uuid.uuid4()), "started_at": started.isoformat(),
                    "duration_s": 1800, "watts": 40, "distance_km": 9.5, "hr_rest": 72,
                    "hr_mean": 104, "hr_max": 121, "dyspnoea": 4, "source": "manual"}
@@ -139,29 +148,29 @@ def staff_browsing(base: str, session: requests.Session, patients: list[int], pa
                 time.sleep(think)
             if i % 4 == 0:
                 results.timed("staff GET /queue/", lambda: session.get(
-                    f"{base}/queue/", timeout=30))
+                    f"{base}/queue/", timeout=30, allow_redirects=False))
             else:
                 pid = patients[i % len(patients)]
                 results.timed("staff GET /patients/<id>", lambda p=pid: session.get(
-                    f"{base}/patients/{p}", timeout=30))
+                    f"{base}/patients/{p}", timeout=30, allow_redirects=False))
     finally:
         session.close()
 
 
-def run_tablets(base: str, tokens: list[str], today: date, results: Results, stop_at: float,
-                window: float, clients: int) -> int:
+def run_tablets(base: str, tokens: list[tuple[str, datetime]], results: Results,
+                stop_at: float, window: float, clients: int) -> int:
     """Every tablet's sync, spread over ``window`` seconds (or back to back when 0); the
     number of syncs that started over a second after their instant."""
     if not window:
         with ThreadPoolExecutor(max_workers=clients) as pool:
-            list(pool.map(lambda token: tablet_sync(base, token, today, results)
+            list(pool.map(lambda tablet: tablet_sync(base, *tablet, results)
                           if time.monotonic() < stop_at else None, tokens))
         return 0
     began = time.monotonic()
     late = 0
     lock = threading.Lock()
 
-    def at_its_instant(index: int, token: str) -> None:
+    def at_its_instant(index: int, tablet: tuple[str, datetime]) -> None:
         nonlocal late
         instant = began + window * index / len(tokens)
         time.sleep(max(0.0, instant - time.monotonic()))
@@ -169,7 +178,7 @@ def run_tablets(base: str, tokens: list[str], today: date, results: Results, sto
             with lock:
                 late += 1
         if time.monotonic() < stop_at:
-            tablet_sync(base, token, today, results)
+            tablet_sync(base, *tablet, results)
 
     # Enough threads that a slow answer never delays the next tablet's instant.
     with ThreadPoolExecutor(max_workers=64) as pool:
@@ -245,7 +254,7 @@ def main() -> None:
             for session, patients in sessions]
         for thread in staff_threads:
             thread.start()
-        late = run_tablets(base, tokens, today, results, stop_at, args.tablet_window,
+        late = run_tablets(base, tokens, results, stop_at, args.tablet_window,
                            args.tablet_clients)
         for thread in staff_threads:
             thread.join()

@@ -31,6 +31,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import requests
@@ -101,26 +102,28 @@ def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 6
     raise TimeoutError("the server did not answer")
 
 
+class LoopbackSession(requests.Session):
+    """A client over the loopback's plain HTTP that sends back the Secure session cookie,
+    which the server sets again on every answer."""
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # noqa: D102
+        answer = super().request(*args, **kwargs)
+        for cookie in self.cookies:
+            cookie.secure = False
+        return answer
+
+
 def logged_in(base: str, login: StaffLogin) -> requests.Session:
     """A client session logged in through the form, as a browser would."""
-    session = requests.Session()
+    session = LoopbackSession()
     page = session.get(f"{base}/login", timeout=10)
-    _plain_http(session)
     token = CSRF_RE.search(page.text).group(1)
     answer = session.post(f"{base}/login", data={
         "email": login.email, "password": login.password, "csrf_token": token},
         allow_redirects=False, timeout=10)
     if answer.status_code != 302:
         raise RuntimeError(f"log-in refused ({answer.status_code})")
-    _plain_http(session)
     return session
-
-
-def _plain_http(session: requests.Session) -> None:
-    # The session cookie is Secure: over the loopback's plain HTTP the client must be
-    # told to send it back.
-    for cookie in session.cookies:
-        cookie.secure = False
 
 
 def timed_gets(sessions: list[requests.Session], urls: list[str]) -> list[float]:
@@ -134,7 +137,8 @@ def timed_gets(sessions: list[requests.Session], urls: list[str]) -> list[float]
             with lock:
                 local.session = next(pool)
         began = time.perf_counter()
-        answer = local.session.get(url, timeout=30)
+        # No redirect followed: a lost session would answer the log-in page with a 200.
+        answer = local.session.get(url, timeout=30, allow_redirects=False)
         elapsed = (time.perf_counter() - began) * 1000
         if answer.status_code != 200:
             raise RuntimeError(f"{url}: HTTP {answer.status_code}")
