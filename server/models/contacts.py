@@ -29,10 +29,14 @@ class ScheduledContact(db.Model):
     __table_args__ = (
         UniqueConstraint("enrolment_id", "key", name="uq_scheduled_contacts_enrolment_key"),
         Index("ix_scheduled_contacts_status_due", "status", "due_at"),
-        # The sweep asks which enrolments had their (rare) reinforcement visit, and which
-        # planned contacts saw their window close.
+        # Contacts of a kind in a status (reinforcement visits, syntheses); planned contacts
+        # whose window closed.
         Index("ix_scheduled_contacts_kind_status", "kind", "status"),
         Index("ix_scheduled_contacts_status_closes", "status", "window_closes"),
+        # The sweep's reinforced enrolments, answered by the index alone (no heap pages).
+        Index("ix_scheduled_contacts_reinforced", "enrolment_id",
+              postgresql_where=text("kind = 'reinforcement_visit' AND status = 'done'"),
+              sqlite_where=text("kind = 'reinforcement_visit' AND status = 'done'")),
         # The indicators read every recorded hospital stay of the file: a few contacts each.
         Index("ix_scheduled_contacts_hospital_days", "enrolment_id", "kind", "hospital_days",
               postgresql_where=text("hospital_days IS NOT NULL"),

@@ -183,7 +183,7 @@ def active_file(today: date, only: set[int] | None,
     unsafe session not reported yet).
     """
     weeks = _recent_weeks(today, only)
-    reinforced = _reinforcement_visits().scalar_subquery()
+    reinforced = reinforcement_visits().scalar_subquery()
     columns = ActiveRow(
         enrolment_id=Enrolment.id, patient_id=Enrolment.patient_id,
         programme_code=Enrolment.programme_code,
@@ -298,7 +298,8 @@ def _new_events(only: set[int] | None) -> Select[Any]:
         .order_by(HealthEvent.occurred_on, HealthEvent.id), only)
 
 
-def _reinforcement_visits() -> Select[Any]:
+def reinforcement_visits() -> Select[Any]:
+    """The enrolments whose reinforcement visit took place (a partial index answers it)."""
     return select(ScheduledContact.enrolment_id).where(
         ScheduledContact.kind == ContactKind.REINFORCEMENT_VISIT,
         ScheduledContact.status == ContactStatus.DONE)
@@ -306,5 +307,5 @@ def _reinforcement_visits() -> Select[Any]:
 
 def reinforced_enrolments(only: set[int] | None) -> Select[Any]:
     """The running enrolments (of some patients) whose reinforcement visit took place."""
-    return scope(_reinforcement_visits().distinct()
+    return scope(reinforcement_visits().distinct()
                  .join(Enrolment, Enrolment.id == ScheduledContact.enrolment_id), only)

@@ -47,7 +47,7 @@ from server.models import (
     VisitReport,
 )
 from server.models.flags import Flag, FlagEvent
-from server.services import activity_weeks, samples
+from server.services import activity_weeks, samples, sweep_read
 
 START = date(2026, 11, 2)  # a Monday: programme week 1 of both enrolments
 RESPIRATORY, LOW_BACK = 121, 122  # the enrolments written at revision 0001
@@ -525,6 +525,24 @@ def check_0014() -> None:
         ScheduledContact.hospital_days.is_not(None))) == 1
 
 
+def write_0015(conn: Connection) -> None:
+    """A reinforcement visit done in the low back pain follow-up, written at revision 0015."""
+    due = datetime.combine(day(150), datetime.min.time(), UTC) + timedelta(hours=10)
+    put(conn, "scheduled_contacts", {
+        "id": 1501, "enrolment_id": LOW_BACK, "key": "reinforcement_visit:4",
+        "kind": "reinforcement_visit", "phase": "follow_up", "channel": "home", "week": None,
+        "month": 4, "due_at": due, "window_opens": due - timedelta(days=7),
+        "window_closes": due + timedelta(days=7), "status": "done", "attempts": 0,
+        "done_at": due, "recorded_by_id": 101, "outcome": {"reached": True}, "notes": None})
+
+
+def check_0015() -> None:
+    """The sweep's question finds that visit, and only it, through the partial index."""
+    assert set(db.session.scalars(sweep_read.reinforcement_visits())) == {LOW_BACK}
+    indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("scheduled_contacts")}
+    assert "ix_scheduled_contacts_reinforced" in indexes
+
+
 @dataclass(frozen=True)
 class RevisionData:
     """What a revision's data test writes (at that revision) and checks (at head)."""
@@ -548,4 +566,5 @@ DATA: dict[str, RevisionData] = {
     "0012": RevisionData(write_0012, check_0012),
     "0013": RevisionData(write_0013, check_0013),
     "0014": RevisionData(write_0014, check_0014),
+    "0015": RevisionData(write_0015, check_0015),
 }
