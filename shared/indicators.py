@@ -67,6 +67,9 @@ class Indicator:
     seed_lines: str  # where the seed defines it (seed 003 unless said)
     # False where the programme does not measure it (low back pain: no endurance test).
     applies: bool = True
+    # What the seed says beside its lines (a target it leaves open, a reading chosen).
+    note_fr: str = ""
+    note_en: str = ""
 
     def target(self, programme: str, year: int) -> float | None:
         """The target of ``year`` for ``programme`` (the N+2 one after it; none before N)."""
@@ -105,14 +108,17 @@ RESPIRATORY_INDICATORS: tuple[Indicator, ...] = (
         "(achevée ou arrêtée)",
         "Started programmes whose intervention phase ended in the year (completed or stopped)",
         Unit.PERCENT, (85, 85, 85), Goal.AT_LEAST,
-        "l.5085-5090 (written initiated/completed, read completed/started)"),
+        "l.5085-5090",
+        note_fr="écrit « initiés/terminés », lu terminés / débutés",
+        note_en="written initiated/completed, read completed/started"),
     Indicator(
         "dossier_to_start", "process",
         "Délai moyen de prise en charge", "Mean delay to start",
         "Jours entre le dossier complet et la mise en œuvre, en moyenne",
         "Days from complete dossier to start, on average",
         "Programmes débutés dans l'année", "Programmes started in the year",
-        Unit.DAYS, (28, 28, 28), Goal.AT_MOST, "l.5096-5100 (4 weeks)"),
+        Unit.DAYS, (28, 28, 28), Goal.AT_MOST, "l.5096-5100",
+        note_fr="4 semaines", note_en="4 weeks"),
     Indicator(
         "quality_of_life", "result",
         "Amélioration significative de la qualité de vie (CRQ)",
@@ -145,7 +151,9 @@ RESPIRATORY_INDICATORS: tuple[Indicator, ...] = (
         "over the year then quarter by quarter",
         "Patients ayant au moins une semaine de suivi achevée dans l'année (le trimestre)",
         "Patients with at least one completed follow-up week in the year (the quarter)",
-        Unit.PERCENT, NO_TARGET, Goal.AT_LEAST, "l.5116-5123 (3 sessions a week; to define)"),
+        Unit.PERCENT, NO_TARGET, Goal.AT_LEAST, "l.5116-5123",
+        note_fr="3 séances par semaine ; cible à définir",
+        note_en="3 sessions a week; target to define"),
     Indicator(
         "follow_up_patients", "activity",
         "Patients ayant bénéficié du parcours (phase d'accompagnement)",
@@ -201,7 +209,8 @@ RESPIRATORY_INDICATORS: tuple[Indicator, ...] = (
         "Started programmes with at least one health event during the intervention, by kind",
         "Programmes dont la phase d'intervention a pris fin dans l'année",
         "Programmes whose intervention phase ended in the year",
-        Unit.PERCENT, NO_TARGET, Goal.AT_MOST, "l.4113-4135 (30 % in practice; no target)"),
+        Unit.PERCENT, NO_TARGET, Goal.AT_MOST, "l.4113-4135",
+        note_fr="30 % en pratique ; pas de cible", note_en="30 % in practice; no target"),
 )
 
 
@@ -217,12 +226,15 @@ def _low_back(indicator: Indicator) -> Indicator:
                          "clinically important difference from W0 to W12",
             denominator_fr="Programmes réalisés dans l'année avec un Oswestry à S0 et à S12",
             denominator_en="Programmes done in the year with an Oswestry at W0 and at W12",
-            targets=NO_TARGET, seed_lines="seed 000 l.1362-1370 (no target)")
+            targets=NO_TARGET, seed_lines="seed 000 l.1362-1370", note_fr="pas de cible",
+            note_en="no target")
     if indicator.code == "endurance":
-        return replace(indicator, applies=False, targets=NO_TARGET,
-                       seed_lines="no endurance test in seeds 000-002")
+        return replace(indicator, applies=False, targets=NO_TARGET, seed_lines="seeds 000-002",
+                       note_fr="pas de test d'endurance", note_en="no endurance test")
     if indicator.code == "activity_kept":
-        return replace(indicator, seed_lines="2 active days a week (seed 002 l.98); to define")
+        return replace(indicator, seed_lines="seed 002 l.98",
+                       note_fr="2 jours actifs par semaine ; cible à définir",
+                       note_en="2 active days a week; target to define")
     if indicator.unit == Unit.COUNT or indicator.code == "hospital_days":
         # Volumes and the fall in (respiratory) hospital days are the respiratory
         # experimentation's; none is set for low back pain.

@@ -40,6 +40,7 @@ class IndicatorRowOut(Schema):
     days_after = fields.Integer(allow_none=True)
     contacts = fields.Integer(allow_none=True)
     seed_lines = fields.String()
+    seed_note = fields.String()
 
 
 class IndicatorsOut(Schema):

@@ -631,7 +631,8 @@ def export_rows(indicators: Indicators) -> list[dict[str, Any]]:
                     "year_of_programme": None if table.year_index is None
                     else ("N", "N+1", "N+2")[table.year_index],
                     "indicator": i.code, "kind": i.kind, "unit": i.unit.value,
-                    "goal": i.goal.value, "applies": i.applies, "seed_lines": i.seed_lines}
+                    "goal": i.goal.value, "applies": i.applies, "seed_lines": i.seed_lines,
+                    "seed_note": i.note_en}
             rows.append({**base, "part": None, "value": figure.value,
                          "numerator": figure.numerator, "denominator": figure.denominator,
                          "target": figure.target, "met": figure.met,
@@ -647,7 +648,8 @@ def export_rows(indicators: Indicators) -> list[dict[str, Any]]:
 
 EXPORT_COLUMNS = ("year", "programme", "year_of_programme", "indicator", "part", "kind",
                   "unit", "value", "numerator", "denominator", "target", "goal", "met",
-                  "applies", "days_before", "days_after", "contacts", "seed_lines")
+                  "applies", "days_before", "days_after", "contacts", "seed_lines",
+                  "seed_note")
 
 
 def export_csv(rows: list[dict[str, Any]]) -> str:
