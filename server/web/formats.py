@@ -26,10 +26,13 @@ def _moment(moment: datetime, style: str, locale: str) -> str:
     return babel_dates.format_datetime(moment, format=style, tzinfo=moment.tzinfo, locale=locale)
 
 
-def format_date(value: date | datetime | None, style: str = "medium") -> str:
-    """A calendar day (a datetime is read as its local day)."""
+def format_date(value: date | datetime | str | None, style: str = "medium") -> str:
+    """A calendar day (a datetime is read as its local day; a string is an ISO day, as the
+    frozen JSON of a synthesis holds them)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         value = value.astimezone(get_clock().tz).date()
     return _day(value, style, str(get_locale()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -88,3 +89,15 @@ def test_a_physician_reads_but_does_not_draft(web: WebClient, factories: Factori
     response = web.post(page, {"kind": "initial"}, form_page=page)
     assert response.status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Synthesis)) == 0
+
+
+def test_the_synthesis_page_writes_its_days_as_the_reader_does(
+        web: WebClient, factories: Factories) -> None:
+    referent = factories.user(Role.REFERENT)
+    patient = factories.active_patient(referent, start=factories.clock.today()
+                                       - timedelta(days=10))
+    draft = syntheses.start_draft(referent, patient.id, "initial")
+    web.login(referent)
+    page = web.get(f"/syntheses/{draft.id}").text
+    # "Données jusqu'au 1 mars 2026", not the ISO day of the record's JSON.
+    assert re.search(r"Données jusqu(&#39;|')au \d{1,2} [a-zéû]+\.? 20\d\d</li>", page)
