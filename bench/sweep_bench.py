@@ -25,7 +25,8 @@ day, at most twice the query; the first sweep over a file with no flags at
 most 1.5 times the query plus the COPY of the rows it writes; each under 60 s.
 Ratios are printed as the median of the rounds with their range.
 
-    .venv/bin/python bench/sweep_bench.py [--patients 100000] [--runs 3] [--rebuild] [--profile]
+    .venv/bin/python bench/sweep_bench.py [--patients 100000] [--runs 3] [--rebuild]
+        [--profile first|again|next]
 """
 
 from __future__ import annotations
@@ -123,7 +124,9 @@ def time_sweep(today: date, profile: bool) -> tuple[float, SweepSummary]:
         profiler.disable()
     elapsed = time.perf_counter() - began
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(25)
     return elapsed, summary
 
 
@@ -207,18 +210,21 @@ class Round:
         return self.first.sweep_s / (self.first.query_s + self.copy_s)
 
 
-def sweep_round(url: str, clock: FixedClock, today: date, profile: bool) -> Round:
-    """Sweep ``today`` twice from the generated state, then tomorrow; time the COPY baseline."""
+def sweep_round(url: str, clock: FixedClock, today: date, profile: str | None) -> Round:
+    """Sweep ``today`` twice from the generated state, then tomorrow; time the COPY baseline.
+
+    ``profile`` names the sweep to run under cProfile (first, again or next), if any.
+    """
     tomorrow = today + timedelta(days=1)
     with psycopg.connect(url) as conn:
         restore_pristine(conn)
     clock.set(FixedClock.on_day(today).now())
-    first = paired(url, today, profile)
+    first = paired(url, today, profile == "first")
     with psycopg.connect(url) as conn:
         written = export_written(conn)
-    again = paired(url, today, False)
+    again = paired(url, today, profile == "again")
     clock.set(FixedClock.on_day(tomorrow).now())
-    next_day = paired(url, tomorrow, False)
+    next_day = paired(url, tomorrow, profile == "next")
     db.session.remove()
     with psycopg.connect(url) as conn:
         restore_pristine(conn)
@@ -233,7 +239,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3,
                         help="runs of the hand-written query and of the read; rounds of sweeps")
     parser.add_argument("--rebuild", action="store_true", help="regenerate the cohort")
-    parser.add_argument("--profile", action="store_true", help="cProfile the first sweep")
+    parser.add_argument("--profile", choices=("first", "again", "next"),
+                        help="cProfile this sweep of the first round")
     args = parser.parse_args()
     url = os.environ.get("BENCH_SWEEP_URL", DEFAULT_URL)
     today = DEFAULT_TODAY
@@ -251,7 +258,7 @@ def main() -> None:
                      clock=clock)
     with app.app_context():
         read_s = statistics.median(time_sweep_read(today, args.runs))
-        rounds = [sweep_round(url, clock, today, args.profile and i == 0)
+        rounds = [sweep_round(url, clock, today, args.profile if i == 0 else None)
                   for i in range(args.runs)]
         db.engine.dispose()
 

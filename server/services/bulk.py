@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
+import psycopg
 from sqlalchemy import JSON, Table, insert, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.models.types import StrEnumType
@@ -15,33 +17,41 @@ from server.models.types import StrEnumType
 
 def copy_rows(session: Session, table: Table, columns: Sequence[str],
               rows: Sequence[Sequence[object]]) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order) in the session's transaction."""
+    """Insert ``rows`` (tuples in ``columns`` order) in the session's transaction.
+
+    A unique or foreign key violated raises SQLAlchemy's ``IntegrityError``, as
+    an INSERT would, whatever the path.
+    """
     if not rows:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
         column_list = ", ".join(columns)
-        with raw.cursor() as cursor, cursor.copy(
-            f"COPY {table.name} ({column_list}) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
+        statement = f"COPY {table.name} ({column_list}) FROM STDIN"
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.errors.IntegrityError as error:
+            raise IntegrityError(statement, None, error) from error
         return
     connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
                 ids_by: str | None = None) -> dict[Any, int]:
-    """Insert rows given as dictionaries (same keys each).
+    """Insert rows given as dictionaries.
 
-    With ``ids_by`` (a unique column), answers the new ids by that column's
-    values. On PostgreSQL the ids are drawn from the table's sequence first and
-    the rows go through COPY, which bypasses SQLAlchemy's column types: enums
-    are sent as their values and JSON columns as JSON text here.
+    A column some rows leave out takes its default there (or NULL). With
+    ``ids_by`` (a unique column), answers the new ids by that column's values.
+    On PostgreSQL the ids are drawn from the table's sequence first and the
+    rows go through COPY, which bypasses SQLAlchemy's column types: enums are
+    sent as their values and JSON columns as JSON text here.
     """
     if not rows:
         return {}
+    rows = _complete(table, rows)
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         if ids_by is None:
@@ -62,6 +72,25 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
     copy_rows(session, table, ["id", *columns],
               [[row_id, *value] for row_id, value in zip(ids, values, strict=True)])
     return {row[ids_by]: row_id for row, row_id in zip(rows, ids, strict=True)}
+
+
+def _complete(table: Table, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """``rows`` with the same keys each: a key some rows lack takes the column's default."""
+    keys = {key: None for row in rows for key in row}
+    if all(len(row) == len(keys) for row in rows):
+        return rows
+    defaults = {key: table.c[key].default for key in keys}
+    return [{key: row[key] if key in row else _default(defaults[key]) for key in keys}
+            for row in rows]
+
+
+def _default(default: Any) -> Any:
+    """A column's Python-side default value (None when it has none)."""
+    if default is None:
+        return None
+    if default.is_callable:
+        return default.arg(None)
+    return default.arg if default.is_scalar else None
 
 
 def write_rows(session: Session, table: Table, columns: Sequence[str],
