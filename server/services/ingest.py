@@ -209,8 +209,10 @@ def _store(kind: ItemKind, patient_id: int, enrolment: Enrolment, items: list[Ro
         if kind is SESSIONS or kind is BOOKLET_ENTRIES:
             activity_weeks.refresh(enrolment, [row["day"] for row in rows])
         enrolment.last_received_at = now
+    # Judged before the commit, which would expire the enrolment and its patient.
+    alert = kind is HEALTH_EVENTS and fresh or kind is SESSIONS and _any_unsafe(enrolment, rows)
     db.session.commit()
-    if kind is HEALTH_EVENTS and fresh or kind is SESSIONS and _any_unsafe(enrolment, rows):
+    if alert:
         # Unsafe heart rates and health events must reach the referent and physician now.
         sweep_patients([patient_id])
     return [{"id": str(item["id"]), "server_id": ids[item["id"]]} for item in items]
