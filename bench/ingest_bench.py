@@ -9,7 +9,9 @@ executemany and the same samples by a raw COPY into a plain one-row-per-sample
 table (no index, no key: the row layout at its fastest); each API rate is
 reported as a ratio of the raw one.
 
-    .venv/bin/python bench/ingest_bench.py [--sessions 300] [--batch 10]
+The tablet sends 50 items per POST (``mobile.sync.DEFAULT_BATCH``), the default here.
+
+    .venv/bin/python bench/ingest_bench.py [--sessions 1000] [--batch 50]
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from server.services.enrolments import apply_transition, create_patient  # noqa:
 from server.services.users import create_user  # noqa: E402
 from shared.enrolment import Action  # noqa: E402
 from shared.enums import Role  # noqa: E402
+from mobile.sync import DEFAULT_BATCH  # noqa: E402
 from shared.samples import PackedSeries  # noqa: E402
 from shared.timeline import PARIS  # noqa: E402
 
@@ -149,8 +152,9 @@ def run_raw(url: str, patient_id: int, enrolment_id: int, sessions: list[dict]) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=300)
-    parser.add_argument("--batch", type=int, default=10, help="sessions per POST")
+    parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH,
+                        help="sessions per POST (default: the tablet's)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     ensure_database(url)
