@@ -38,6 +38,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from flask import Flask  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import text as sql_text  # noqa: E402
 
@@ -84,6 +85,15 @@ def busy_referent(url: str = DEFAULT_URL) -> StaffLogin:
     return StaffLogin(id=row[0], email=row[1], password=STAFF_PASSWORD)
 
 
+def _upgrade(url: str) -> Flask:
+    """The schema of ``url`` brought to the migrations' head; the app that did it."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "SECRET_KEY": "bench"})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.engine.dispose()
+    return app
+
+
 def build_cohort(url: str = DEFAULT_URL, patients: int = 100_000, seed: int = 7,
                  today: date = DEFAULT_TODAY, rebuild: bool = False) -> dict[str, Any]:
     """Make ``url``'s database hold the cohort for these arguments; return its figures.
@@ -98,10 +108,7 @@ def build_cohort(url: str = DEFAULT_URL, patients: int = 100_000, seed: int = 7,
             return {**stored, "reused": True}
     began = time.perf_counter()
     _recreate_database(url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "SECRET_KEY": "bench"})
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        db.engine.dispose()
+    app = _upgrade(url)
     schema = time.perf_counter()
     with psycopg.connect(url) as conn:
         restore = _detach_indexes(conn, LOADED_TABLES)
@@ -181,20 +188,28 @@ def keep_pristine_until(conn: psycopg.Connection, instant: datetime) -> None:
 
 
 def _stored_cohort(url: str) -> dict[str, Any] | None:
-    """The stored cohort's figures, unless there is none or its schema is not the models'."""
+    """The stored cohort's figures, unless there is none or its schema is not the models'.
+
+    A cohort generated before the latest migrations gets them first (new tables,
+    indexes), rather than its generation again.
+    """
     try:
         with psycopg.connect(url) as conn:
             row = conn.execute("SELECT figures FROM bench_cohort").fetchone()
-            columns = set(conn.execute(
-                "SELECT table_name, column_name FROM information_schema.columns"
-                " WHERE table_schema = 'public'").fetchall())
     except (psycopg.OperationalError, psycopg.errors.UndefinedTable):
         return None
+    if row is None:
+        return None
+    _upgrade(url)
+    with psycopg.connect(url) as conn:
+        columns = set(conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = 'public'").fetchall())
     wanted = {(t.name, c.name) for t in db.metadata.sorted_tables for c in t.columns}
     if not wanted <= columns:
         print("the stored cohort predates the current schema: rebuilding it")
         return None
-    return row[0] if row else None
+    return row[0]
 
 
 def _recreate_database(url: str) -> None:

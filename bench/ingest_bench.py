@@ -32,6 +32,7 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from mobile.sync import DEFAULT_BATCH  # noqa: E402
 from server import create_app  # noqa: E402
 from server.clock import FixedClock  # noqa: E402
 from server.extensions import db  # noqa: E402
@@ -41,7 +42,6 @@ from server.services.enrolments import apply_transition, create_patient  # noqa:
 from server.services.users import create_user  # noqa: E402
 from shared.enrolment import Action  # noqa: E402
 from shared.enums import Role  # noqa: E402
-from mobile.sync import DEFAULT_BATCH  # noqa: E402
 from shared.samples import PackedSeries  # noqa: E402
 from shared.timeline import PARIS  # noqa: E402
 

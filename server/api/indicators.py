@@ -41,6 +41,8 @@ class IndicatorRowOut(Schema):
     contacts = fields.Integer(allow_none=True)
     seed_lines = fields.String()
     seed_note = fields.String()
+    computed_at = fields.String(metadata={"description": "When the figures were computed "
+                                          "(ISO 8601): the nightly job, or a recompute."})
 
 
 class IndicatorsOut(Schema):

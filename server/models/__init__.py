@@ -13,6 +13,7 @@ from server.models.audit import AuditEntry
 from server.models.contacts import Prescription, ScheduledContact
 from server.models.documents import Document, DocumentKind
 from server.models.flags import Flag, FlagEvent
+from server.models.indicators import IndicatorSnapshot
 from server.models.jobs import JobRun
 from server.models.measures import EnduranceTest, VisitReport
 from server.models.notifications import Notification
@@ -36,6 +37,7 @@ __all__ = [
     "Flag",
     "FlagEvent",
     "HealthEvent",
+    "IndicatorSnapshot",
     "JobRun",
     "LoginThrottle",
     "Notification",

@@ -33,6 +33,7 @@ from typing import Any
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import Select, case, func, select
+from sqlalchemy.exc import IntegrityError
 
 from server.clock import get_clock
 from server.extensions import db
@@ -42,6 +43,7 @@ from server.models import (
     Enrolment,
     EnrolmentTransition,
     HealthEvent,
+    IndicatorSnapshot,
     Patient,
     QuestionnaireResponse,
     ScheduledContact,
@@ -51,7 +53,7 @@ from server.services import access
 from server.services.audit import record_access
 from server.services.errors import Forbidden
 from server.services.pipeline import delay_days
-from server.services.transactions import read_use_case
+from server.services.transactions import read_use_case, use_case
 from shared.enums import (
     Channel,
     ContactKind,
@@ -175,10 +177,11 @@ class ProgrammeIndicators:
 
 @dataclass(frozen=True)
 class Indicators:
-    """The indicator tables of a year, one per programme asked for."""
+    """The indicator tables of a year, one per programme asked for, as computed then."""
 
     year: int
     programmes: list[ProgrammeIndicators]
+    computed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -568,25 +571,103 @@ def selectable_years(year: int) -> list[int]:
     return list(range(min(min(FIRST_YEAR.values()), year), max(default_year(), year) + 1))
 
 
+def _year_index(programme: str, year: int) -> int | None:
+    index = year - FIRST_YEAR[programme]
+    return min(index, 2) if index >= 0 else None
+
+
 def compute(year: int, programme: str | None = None) -> Indicators:
-    """The indicator tables of ``year`` (one programme, or all): no access check."""
+    """The indicator tables of ``year`` (one programme, or all), now: no access check."""
     populations = _populations(year, programme)
-    tables = []
-    for code, pops in populations.items():
-        index = year - FIRST_YEAR[code]
-        tables.append(ProgrammeIndicators(
-            code, year, min(index, 2) if index >= 0 else None,
-            [_figure(code, year, indicator, pops) for indicator in INDICATORS[code]]))
-    return Indicators(year, tables)
+    tables = [ProgrammeIndicators(
+        code, year, _year_index(code, year),
+        [_figure(code, year, indicator, pops) for indicator in INDICATORS[code]])
+        for code, pops in populations.items()]
+    return Indicators(year, tables, get_clock().now())
+
+
+# -- snapshots: what the page and the exports read -----------------------------------------
+
+def snapshot(year: int) -> Indicators:
+    """Compute ``year`` for every programme and keep it as the year's snapshot."""
+    result = compute(year)
+    row = IndicatorSnapshot(year=year, computed_at=result.computed_at,
+                            tables=[_table_json(t) for t in result.programmes])
+    try:
+        with db.session.begin_nested():
+            db.session.merge(row)
+    except IntegrityError:
+        pass  # another process stored the same year meanwhile: its figures are as fresh
+    return result
+
+
+def stored(year: int) -> Indicators | None:
+    """The year's snapshot, or None when there is none or the indicators changed since."""
+    row = db.session.get(IndicatorSnapshot, year)
+    if row is None:
+        return None
+    tables = {t["programme"]: t for t in row.tables}
+    if set(tables) != set(TEMPLATES) or any(
+            [f["code"] for f in tables[code]["figures"]] != [i.code for i in INDICATORS[code]]
+            for code in TEMPLATES):
+        return None  # written before a change of the indicators' definitions
+    return Indicators(year, [_table_from_json(year, tables[code]) for code in TEMPLATES],
+                      row.computed_at)
+
+
+def refresh_snapshots(day: date) -> dict[str, Any]:
+    """The nightly job: this year's and last year's snapshots computed again.
+
+    Last year's too: its last visits and follow-up calls are recorded in the
+    first weeks of the new year.
+    """
+    years = [day.year - 1, day.year]
+    for year in years:
+        snapshot(year)
+    db.session.commit()
+    return {"years": years}
+
+
+def _table_json(table: ProgrammeIndicators) -> dict[str, Any]:
+    """A programme's figures as stored: targets and verdicts are the indicators' own, read
+    again from ``shared.indicators`` when the snapshot is shown."""
+    return {"programme": table.programme, "figures": [
+        {"code": f.indicator.code, "value": f.value, "numerator": f.numerator,
+         "denominator": f.denominator, "extra": f.extra,
+         "parts": [[p.key, p.numerator, p.denominator, p.value] for p in f.parts]}
+        for f in table.figures]}
+
+
+def _table_from_json(year: int, data: dict[str, Any]) -> ProgrammeIndicators:
+    programme = data["programme"]
+    figures = []
+    for item in data["figures"]:
+        indicator = _indicator(programme, item["code"])
+        target = indicator.target(programme, year)
+        figures.append(Figure(indicator, item["value"], item["numerator"], item["denominator"],
+                              target, indicator.met(item["value"], target),
+                              tuple(Part(*part) for part in item["parts"]), item["extra"]))
+    return ProgrammeIndicators(programme, year, _year_index(programme, year), figures)
 
 
 @read_use_case
 def indicator_table(actor: User, year: int | None = None,
                     programme: str | None = None) -> Indicators:
     """The coordinator's indicator tables for a year (default: this one), all programmes
-    unless one is asked for. Aggregates only: no patient record is read, nothing audited."""
+    unless one is asked for, as last computed (computed now if never). Aggregates only:
+    no patient record is read, nothing audited."""
     _require_coordinator(actor)
-    return compute(year or default_year(), programme)
+    year = year or default_year()
+    result = stored(year) or snapshot(year)
+    return Indicators(year, [t for t in result.programmes if programme in (None, t.programme)],
+                      result.computed_at)
+
+
+@use_case
+def recompute(actor: User, year: int | None = None) -> Indicators:
+    """The coordinator's "compute again now": the year's snapshot replaced."""
+    _require_coordinator(actor)
+    return snapshot(year or default_year())
 
 
 @read_use_case
@@ -621,8 +702,10 @@ def patients_behind(actor: User, indicator: str, year: int | None = None,
 def export_rows(indicators: Indicators) -> list[dict[str, Any]]:
     """The tables as flat rows for the external evaluator: aggregates, no patient identity.
 
-    One row per figure, then one per part of a figure that breaks down (``part`` set).
+    One row per figure, then one per part of a figure that breaks down (``part`` set);
+    each says when the figures were computed.
     """
+    computed_at = indicators.computed_at.isoformat() if indicators.computed_at else None
     rows = []
     for table in indicators.programmes:
         for figure in table.figures:
@@ -632,7 +715,7 @@ def export_rows(indicators: Indicators) -> list[dict[str, Any]]:
                     else ("N", "N+1", "N+2")[table.year_index],
                     "indicator": i.code, "kind": i.kind, "unit": i.unit.value,
                     "goal": i.goal.value, "applies": i.applies, "seed_lines": i.seed_lines,
-                    "seed_note": i.note_en}
+                    "seed_note": i.note_en, "computed_at": computed_at}
             rows.append({**base, "part": None, "value": figure.value,
                          "numerator": figure.numerator, "denominator": figure.denominator,
                          "target": figure.target, "met": figure.met,
@@ -649,7 +732,7 @@ def export_rows(indicators: Indicators) -> list[dict[str, Any]]:
 EXPORT_COLUMNS = ("year", "programme", "year_of_programme", "indicator", "part", "kind",
                   "unit", "value", "numerator", "denominator", "target", "goal", "met",
                   "applies", "days_before", "days_after", "contacts", "seed_lines",
-                  "seed_note")
+                  "seed_note", "computed_at")
 
 
 def export_csv(rows: list[dict[str, Any]]) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from server.clock import get_clock
 from server.extensions import db
 from server.models import JobRun
+from server.services.indicators import refresh_snapshots
 from server.services.reminders import send_digests, send_patient_reminders
 from server.services.sweep import sweep
 
@@ -56,6 +57,8 @@ DAILY_JOBS = (
     DailyJob("sweep", time(6, 0), _sweep),
     DailyJob("digest", time(7, 0), send_digests),
     DailyJob("reminders", time(17, 0), send_patient_reminders),
+    # At night, when nobody reads: seconds of aggregation over the whole file.
+    DailyJob("indicators", time(3, 0), refresh_snapshots),
 )
 
 

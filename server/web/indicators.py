@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 
@@ -37,7 +37,18 @@ def index() -> str:
     result = indicators.indicator_table(current_user(), args["year"], programme)
     return render_template("web/indicators/index.html", table=result.programmes[0],
                            year=result.year, programmes=TEMPLATES,
+                           computed_at=result.computed_at,
                            years=indicators.selectable_years(result.year))
+
+
+@bp.route("/recompute", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def recompute() -> Response:
+    """Compute the year's figures again now (the page shows them as last computed)."""
+    args = _args(IndicatorArgs())
+    result = indicators.recompute(current_user(), args["year"])
+    flash(_("The figures were computed again."), "ok")
+    return redirect(url_for(".index", year=result.year, programme=args["programme"]))
 
 
 @bp.route("/patients")

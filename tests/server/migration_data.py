@@ -35,6 +35,7 @@ from server.models import (
     Enrolment,
     ErgoSession,
     HealthEvent,
+    IndicatorSnapshot,
     JobRun,
     Notification,
     Patient,
@@ -47,7 +48,7 @@ from server.models import (
     VisitReport,
 )
 from server.models.flags import Flag, FlagEvent
-from server.services import activity_weeks, samples, sweep_read
+from server.services import activity_weeks, indicators, samples, sweep_read
 
 START = date(2026, 11, 2)  # a Monday: programme week 1 of both enrolments
 RESPIRATORY, LOW_BACK = 121, 122  # the enrolments written at revision 0001
@@ -543,6 +544,20 @@ def check_0015() -> None:
     assert "ix_scheduled_contacts_reinforced" in indexes
 
 
+def write_0016(conn: Connection) -> None:
+    """The indicators of 2026 as the nightly job left them, written at revision 0016."""
+    put(conn, "indicator_snapshots", {
+        "year": 2026, "computed_at": WRITTEN,
+        "tables": [{"programme": "respiratory_home", "figures": []}]})
+
+
+def check_0016() -> None:
+    """The snapshot reads back, and is taken for stale: its figures are not today's list."""
+    row = db.session.get(IndicatorSnapshot, 2026)
+    assert (row.computed_at, row.tables[0]["programme"]) == (WRITTEN, "respiratory_home")
+    assert indicators.stored(2026) is None
+
+
 @dataclass(frozen=True)
 class RevisionData:
     """What a revision's data test writes (at that revision) and checks (at head)."""
@@ -567,4 +582,5 @@ DATA: dict[str, RevisionData] = {
     "0013": RevisionData(write_0013, check_0013),
     "0014": RevisionData(write_0014, check_0014),
     "0015": RevisionData(write_0015, check_0015),
+    "0016": RevisionData(write_0016, check_0016),
 }

@@ -26,12 +26,16 @@ every week of 2025 is over). Respiratory unless said; days are local.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from server.extensions import db
 from server.models import (
     AuditEntry,
+    IndicatorSnapshot,
+    QuestionnaireResponse,
 )
 from server.services import indicators
 from server.services.errors import Forbidden
@@ -188,3 +192,63 @@ def test_the_export_rows_name_no_patient(indicator_cohort):
         assert name not in text
     # One row per figure of each programme, then its parts (4 quarters, 2 kinds, 4 quarters).
     assert len(rows) == 2 * len(INDICATORS[RESP]) + 4 + 2 + 4
+
+
+def _quality_of_life(result: indicators.Indicators) -> tuple[int | None, int | None]:
+    figure = {f.indicator.code: f for f in result.programmes[0].figures}["quality_of_life"]
+    return figure.numerator, figure.denominator
+
+
+def test_the_table_is_the_snapshot_until_computed_again(indicator_cohort, factories, clock):
+    coordinator = factories.staff(Role.COORDINATOR)
+    first = indicators.indicator_table(coordinator, 2025, RESP)
+    assert first.programmes == indicators.compute(2025, RESP).programmes
+    assert first.computed_at == clock.now()
+    # B's W12 CRQ corrected to 4.6 (+0.6): now improved too.
+    db.session.execute(update(QuestionnaireResponse).where(
+        QuestionnaireResponse.enrolment_id == indicator_cohort["B"].id,
+        QuestionnaireResponse.timepoint == "W12").values(score=4.6))
+    db.session.commit()
+    clock.set(clock.now() + timedelta(hours=1))
+
+    again = indicators.indicator_table(coordinator, 2025, RESP)
+    assert (_quality_of_life(again), again.computed_at) == ((1, 2), first.computed_at)
+
+    recomputed = indicators.recompute(coordinator, 2025)
+    assert (_quality_of_life(indicators.indicator_table(coordinator, 2025, RESP)),
+            recomputed.computed_at) == ((2, 2), clock.now())
+
+
+def test_reading_the_snapshot_runs_none_of_the_seven_queries(indicator_cohort, factories, app):
+    from sqlalchemy import event
+
+    coordinator = factories.staff(Role.COORDINATOR)
+    indicators.indicator_table(coordinator, 2025)
+    statements: list[str] = []
+
+    def count(*args) -> None:
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        indicators.indicator_table(coordinator, 2025)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert [s for s in statements if "indicator_snapshots" not in s] == []
+
+
+def test_the_nightly_job_computes_this_year_and_the_last_again(indicator_cohort, factories,
+                                                               clock):
+    coordinator = factories.staff(Role.COORDINATOR)
+    stale = indicators.indicator_table(coordinator, 2025, RESP).computed_at
+    db.session.execute(update(QuestionnaireResponse).where(
+        QuestionnaireResponse.enrolment_id == indicator_cohort["B"].id,
+        QuestionnaireResponse.timepoint == "W12").values(score=4.6))
+    db.session.commit()
+    clock.set(clock.now() + timedelta(days=1))
+
+    assert indicators.refresh_snapshots(date(2026, 3, 3)) == {"years": [2025, 2026]}
+
+    fresh = indicators.indicator_table(coordinator, 2025, RESP)
+    assert (_quality_of_life(fresh), fresh.computed_at > stale) == ((2, 2), True)
+    assert {row.year for row in db.session.scalars(select(IndicatorSnapshot))} == {2025, 2026}

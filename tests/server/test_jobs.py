@@ -213,9 +213,11 @@ def test_latest_period_is_the_last_local_day_whose_run_time_has_passed(
     assert job.latest_period(now) == period
 
 
-def test_daily_jobs_are_the_sweep_at_6_the_digest_at_7_and_reminders_at_17() -> None:
+def test_daily_jobs_are_the_sweep_at_6_the_digest_at_7_reminders_at_17_indicators_at_3(
+) -> None:
     assert [(job.name, job.at) for job in jobs.DAILY_JOBS] == [
-        ("sweep", time(6, 0)), ("digest", time(7, 0)), ("reminders", time(17, 0))]
+        ("sweep", time(6, 0)), ("digest", time(7, 0)), ("reminders", time(17, 0)),
+        ("indicators", time(3, 0))]
 
 
 # --- Catch-up after downtime ----------------------------------------------------------------
@@ -240,37 +242,39 @@ def test_catch_up_at_start_up_runs_the_missed_sweep_once(
         app: Any, clock: FixedClock, recorded_jobs: dict[str, Recorder]) -> None:
     """Down since Saturday evening, started Monday 05:00: Sunday's jobs run, once each."""
     saturday = TODAY - timedelta(days=2)
-    for name in ("sweep", "digest", "reminders"):
+    for name in ("sweep", "digest", "reminders", "indicators"):
         done_run(name, saturday)
     clock.set(at(TODAY, 5))
 
     summary = catch_up()
 
-    assert summary == {name: {"day": YESTERDAY.isoformat()} for name in recorded_jobs}
+    assert summary == {name: {"day": (TODAY if name == "indicators" else YESTERDAY).isoformat()}
+                       for name in recorded_jobs}
     assert {name: r.days for name, r in recorded_jobs.items()} == {
-        "sweep": [YESTERDAY], "digest": [YESTERDAY], "reminders": [YESTERDAY]}
+        "sweep": [YESTERDAY], "digest": [YESTERDAY], "reminders": [YESTERDAY],
+        "indicators": [TODAY]}  # 03:00 today has passed
     assert [r for r in runs() if r[1] == YESTERDAY.isoformat()] == [
         ("digest", "2026-03-01", "done"), ("reminders", "2026-03-01", "done"),
         ("sweep", "2026-03-01", "done")]
 
     # A second start-up (or a second scheduler) catches up nothing.
-    assert catch_up() == {"sweep": None, "digest": None, "reminders": None}
+    assert catch_up() == {"sweep": None, "digest": None, "reminders": None, "indicators": None}
     assert all(len(r.days) == 1 for r in recorded_jobs.values())
-    assert len(runs()) == 6
+    assert len(runs()) == 8
 
 
 def test_catch_up_runs_today_for_jobs_whose_time_has_come_and_yesterday_for_the_others(
         app: Any, clock: FixedClock, recorded_jobs: dict[str, Recorder]) -> None:
-    """Started at 12:00: sweep (06:00) and digest (07:00) for today, reminders (17:00)
-    for yesterday, its latest period; the older missed days are not replayed."""
+    """Started at 12:00: indicators (03:00), sweep (06:00) and digest (07:00) for today,
+    reminders (17:00) for yesterday, its latest period; older missed days are not replayed."""
     clock.set(at(TODAY, 12))
 
     catch_up()
 
     assert {name: r.days for name, r in recorded_jobs.items()} == {
-        "sweep": [TODAY], "digest": [TODAY], "reminders": [YESTERDAY]}
-    assert runs() == [("digest", "2026-03-02", "done"), ("reminders", "2026-03-01", "done"),
-                      ("sweep", "2026-03-02", "done")]
+        "sweep": [TODAY], "digest": [TODAY], "reminders": [YESTERDAY], "indicators": [TODAY]}
+    assert runs() == [("digest", "2026-03-02", "done"), ("indicators", "2026-03-02", "done"),
+                      ("reminders", "2026-03-01", "done"), ("sweep", "2026-03-02", "done")]
 
 
 def test_catch_up_when_nothing_was_missed_runs_nothing(
@@ -278,13 +282,15 @@ def test_catch_up_when_nothing_was_missed_runs_nothing(
     done_run("sweep", TODAY)
     done_run("digest", TODAY)
     done_run("reminders", YESTERDAY)
+    done_run("indicators", TODAY)
     clock.set(at(TODAY, 16, 59))
 
-    assert catch_up() == {"sweep": None, "digest": None, "reminders": None}
+    assert catch_up() == {"sweep": None, "digest": None, "reminders": None, "indicators": None}
     assert all(r.days == [] for r in recorded_jobs.values())
 
     clock.set(at(TODAY, 17))  # reminders' time today: now its period is missing
-    assert catch_up() == {"sweep": None, "digest": None, "reminders": {"day": "2026-03-02"}}
+    assert catch_up() == {"sweep": None, "digest": None, "reminders": {"day": "2026-03-02"},
+                          "indicators": None}
 
 
 def test_catch_up_with_the_real_jobs_sweeps_once_and_records_each_summary(
@@ -302,15 +308,17 @@ def test_catch_up_with_the_real_jobs_sweeps_once_and_records_each_summary(
     flags = db.session.scalar(select(func.count()).select_from(Flag))
     assert flags == first["sweep"]["flags_opened"]
     assert first["digest"] is not None and first["reminders"] is not None
+    # 03:00 today has passed: the indicators of this year and the last one, computed.
+    assert first["indicators"] == {"years": [TODAY.year - 1, TODAY.year]}
     for name, summary in first.items():
-        row = the_run(name, YESTERDAY)
+        row = the_run(name, TODAY if name == "indicators" else YESTERDAY)
         assert (row.status, row.summary) == ("done", summary)
     outbox = db.session.scalar(select(func.count()).select_from(Notification))
 
-    assert catch_up() == {"sweep": None, "digest": None, "reminders": None}
+    assert catch_up() == {"sweep": None, "digest": None, "reminders": None, "indicators": None}
     assert db.session.scalar(select(func.count()).select_from(Flag)) == flags
     assert db.session.scalar(select(func.count()).select_from(Notification)) == outbox
-    assert len(runs()) == 3
+    assert len(runs()) == 4
 
 
 # --- Two schedulers racing on PostgreSQL ----------------------------------------------------

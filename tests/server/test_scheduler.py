@@ -32,7 +32,8 @@ from shared.enums import Role
 from tests.conftest import TODAY, Factories
 
 PARIS = ZoneInfo("Europe/Paris")
-DAILY = {"sweep": time(6, 0), "digest": time(7, 0), "reminders": time(17, 0)}
+DAILY = {"sweep": time(6, 0), "digest": time(7, 0), "reminders": time(17, 0),
+         "indicators": time(3, 0)}
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -80,12 +81,13 @@ def test_daily_jobs_are_registered_at_their_local_time_in_paris(bare_app: Flask)
         assert {fields[f] for f in ("year", "month", "day", "week", "day_of_week")} == {"*"}
         assert (jobs[name].coalesce, jobs[name].max_instances) == (True, 1)
         assert jobs[name].misfire_grace_time == 3600
-    # From Monday noon: reminders later today, sweep and digest tomorrow morning.
+    # From Monday noon: reminders later today, indicators, sweep and digest tomorrow.
     now = at(TODAY, 12)
     assert {name: jobs[name].trigger.get_next_fire_time(None, now) for name in DAILY} == {
         "sweep": at(TODAY + timedelta(days=1), 6),
         "digest": at(TODAY + timedelta(days=1), 7),
         "reminders": at(TODAY, 17),
+        "indicators": at(TODAY + timedelta(days=1), 3),
     }
 
 
@@ -207,8 +209,8 @@ def test_run_scheduler_catches_up_missed_runs_before_starting_the_schedule(
     run_scheduler(app)
 
     assert fake_scheduler.runs_at_start == [
-        ("digest", "2026-03-02", "done"), ("reminders", "2026-03-01", "done"),
-        ("sweep", "2026-03-02", "done")]
+        ("digest", "2026-03-02", "done"), ("indicators", "2026-03-02", "done"),
+        ("reminders", "2026-03-01", "done"), ("sweep", "2026-03-02", "done")]
 
 
 def test_run_scheduler_without_catch_up_only_starts_the_schedule(

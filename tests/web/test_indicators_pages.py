@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from server.clock import FixedClock
 from server.extensions import db
 from server.models import AuditEntry, Enrolment
 from shared.enums import Role
@@ -35,6 +37,24 @@ def test_the_page_shows_each_figure_beside_its_target_and_links_its_patients(
     hospital = html[html.index('id="indicator-hospital_days"'):]
     assert "10 jours avant, 3 après" in hospital[:hospital.index("</tr>")]
     assert 'id="indicator-incidents-fall"' in html
+
+
+def test_the_page_says_when_its_figures_were_computed_and_computes_them_again(
+        web: WebClient, factories: Factories, indicator_cohort: dict[str, Enrolment],
+        clock: FixedClock) -> None:
+    web.login(factories.staff(Role.COORDINATOR))
+    page = "/indicators/?year=2025&programme=respiratory_home"
+    assert "Chiffres calculés le 02/03/2026 13:00" in web.get(page).text  # 12:00 UTC
+    clock.set(clock.now() + timedelta(hours=2))
+    assert "Chiffres calculés le 02/03/2026 13:00" in web.get(page).text  # the snapshot
+
+    answer = web.post("/indicators/recompute?year=2025&programme=respiratory_home",
+                      form_page=page)
+
+    assert answer.status_code == 302 and answer.location.endswith(page)
+    html = web.get(page).text
+    assert "Les chiffres ont été calculés à nouveau." in html
+    assert "Chiffres calculés le 02/03/2026 15:00" in html
 
 
 def test_the_programme_filter_shows_the_low_back_pain_table(
