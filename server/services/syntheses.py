@@ -3,7 +3,8 @@
 The referent writes the free-text sections of a draft (the figures come from
 the record, ``synthesis_record.gather``); the coordinator validates, which
 freezes the figures and the text in the version; the physician co-signs the
-final and 12-month ones; the coordinator sends it (``shared.synthesis`` holds
+final and 12-month ones (told by e-mail, ``escalation.notify_cosign``, that one
+awaits them); the coordinator sends it (``shared.synthesis`` holds
 the moves as data). Sending files the PDF in the patient's documents, puts an
 e-mail with the PDF attached in the outbox for each professional of the care
 team with a secure health messaging address (MSSanté), lists the others as
@@ -41,6 +42,7 @@ from server.services.care_team import members_of, secure_domains
 from server.services.documents import file_document
 from server.services.enrolments import current_enrolment
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from server.services.escalation import notify_cosign
 from server.services.synthesis_pdf import render_pdf
 from server.services.synthesis_record import gather
 from server.services.synthesis_text import KIND_LABELS
@@ -257,6 +259,8 @@ def step(user: User, synthesis_id: int, action: str, reason: str | None = None) 
         # From here on the document is what it says now, whatever the record becomes.
         synthesis.snapshot = _record(synthesis)
         synthesis.validated_by_id, synthesis.validated_at = user.id, now
+        if SPECS[synthesis.kind].needs_cosign:
+            _ask_cosign(user, synthesis)
     elif action == Action.COSIGN:
         synthesis.cosigned_by_id, synthesis.cosigned_at = user.id, now
     elif action == Action.SEND:
@@ -265,6 +269,14 @@ def step(user: User, synthesis_id: int, action: str, reason: str | None = None) 
     synthesis.state = target
     synthesis.updated_at = now
     return synthesis
+
+
+def _ask_cosign(user: User, synthesis: Synthesis) -> None:
+    """Tell the patient's physician that the version awaits their co-signature (the
+    outbox's e-mail, no health detail off a secure service); audited as the step's sequel."""
+    patient = db.session.get(Patient, synthesis.patient_id)
+    if notify_cosign(synthesis, patient):
+        record_access(user, WRITE, "synthesis:cosign_request", [patient.id], synthesis.id)
 
 
 def _revise(user: User, synthesis: Synthesis, reason: str, now: Any) -> Synthesis:

@@ -160,10 +160,12 @@ def test_final_synthesis_from_draft_to_sent(client, team, auth, smtp_server, app
     assert {"synthesis:draft", "synthesis:edit", "synthesis:submit", "synthesis:validate",
             "synthesis:cosign", "synthesis:send", "synthesis:pdf"} <= actions
 
-    # The outbox sends the PDF as a real attachment, to the MSSanté address only.
+    # The outbox sends the PDF as a real attachment, to the MSSanté address only (beside
+    # it, the physician's request to co-sign, sent at validation).
     report = deliver_pending(channels=smtp_channels(smtp_server))
-    assert len(report.sent) == 1
-    (message,) = smtp_server.messages()
+    assert len(report.sent) == 2
+    (message,) = [m for m in smtp_server.messages()
+                  if m["To"] != physician.email]
     assert message["To"] == "paul.martin@medecin.mssante.fr"
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
@@ -178,6 +180,85 @@ def test_final_synthesis_from_draft_to_sent(client, team, auth, smtp_server, app
         Notification.patient_id == patient.id,
         Notification.channel == NotificationChannel.IN_APP))
     assert "Souffle" not in in_app.body and "synth" not in in_app.body.lower()
+
+
+def _to_cosign(client, auth, team, kind="final"):
+    """A synthesis of ``kind`` written, submitted and validated; its id."""
+    patient, referent, coordinator = team["patient"], team["referent"], team["coordinator"]
+    sid = client.post(f"/api/v1/patients/{patient.id}/syntheses", json={"kind": kind},
+                      headers=auth.staff(referent)).json["id"]
+    client.put(f"/api/v1/syntheses/{sid}", json={"summary": "Dyspnée améliorée."},
+               headers=auth.staff(referent))
+    _step(client, auth, referent, sid, "submit")
+    assert _step(client, auth, coordinator, sid, "validate").json["state"] == "validated"
+    return sid
+
+
+def _mails_to(user):
+    return list(db.session.scalars(select(Notification).where(
+        Notification.user_id == user.id).order_by(Notification.id)))
+
+
+def test_the_physician_is_told_by_email_that_a_synthesis_awaits_their_cosignature(
+        client, team, auth, smtp_server, app):  # noqa: F811
+    app.config["PUBLIC_URL"] = "https://reprise.example.org"
+    physician, patient = team["physician"], team["patient"]
+    sid = _to_cosign(client, auth, team)
+    (mail,) = _mails_to(physician)
+    assert (mail.channel, mail.kind, mail.address) == (
+        NotificationChannel.EMAIL, "cosign", physician.email)
+    # Ordinary SMTP: no patient, no kind of document, no health detail; what awaits, and where.
+    text = f"{mail.subject}\n{mail.body}"
+    for secret in ("Souffle", "SOUFFLE", "Jeanne", "finale", "Dyspnée", "séance"):
+        assert secret not in text
+    assert mail.subject == f"Reprise : le document {sid} attend votre cosignature"
+    assert f"Le document {sid} attend votre cosignature dans Reprise." in mail.body
+    assert f"https://reprise.example.org/syntheses/{sid}" in mail.body
+    # The step's sequel is audited like the step.
+    assert db.session.scalar(select(AuditEntry).where(
+        AuditEntry.object_type == "synthesis:cosign_request",
+        AuditEntry.object_id == str(sid))).patient_id == patient.id
+    # Co-signing asks nothing more of anyone; the outbox delivers it through real SMTP.
+    assert _step(client, auth, physician, sid, "cosign").json["state"] == "cosigned"
+    assert len(_mails_to(physician)) == 1
+    report = deliver_pending(channels=smtp_channels(smtp_server))
+    assert len(report.sent) == 1
+    (received,) = smtp_server.messages()
+    assert received["To"] == physician.email
+    assert f"/syntheses/{sid}" in received.get_content()
+
+
+def test_a_cosignature_request_goes_once_per_version_and_only_for_cosigned_kinds(
+        client, team, auth):
+    physician, referent = team["physician"], team["referent"]
+    _to_cosign(client, auth, team, "initial")
+    assert _mails_to(physician) == []  # the coordinator alone validates an initial one
+    sid = _to_cosign(client, auth, team, "final")
+    # A new version validated again is a new document to co-sign.
+    second = _step(client, auth, referent, sid, "revise", "Erreur de date").json["id"]
+    _step(client, auth, referent, second, "submit")
+    _step(client, auth, team["coordinator"], second, "validate")
+    assert [m.dedupe_key for m in _mails_to(physician)] == [f"cosign:{sid}", f"cosign:{second}"]
+
+
+def test_a_cosignature_request_in_the_physicians_language_and_named_on_a_secure_service(
+        client, team, auth, app):
+    app.config["SMTP_SECURE_HEALTH_MESSAGING"] = True
+    team["physician"].locale = "en"
+    db.session.commit()
+    sid = _to_cosign(client, auth, team, "month_12")
+    (mail,) = _mails_to(team["physician"])
+    assert mail.subject == "Reprise: 12-month synthesis of SOUFFLE Jeanne to co-sign"
+    assert f"Document {sid} awaits your co-signature in Reprise." in mail.body
+
+
+def test_no_cosignature_request_when_the_patient_has_no_physician(client, team, auth):
+    team["patient"].physician_id = None
+    db.session.commit()
+    sid = _to_cosign(client, auth, team)
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == "cosign")) == 0
+    assert db.session.get(Synthesis, sid).state.value == "validated"
 
 
 def test_a_change_after_validation_makes_a_new_version(client, team, auth):
