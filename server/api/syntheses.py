@@ -88,7 +88,12 @@ class SynthesisSteps(MethodView):
     @blp.arguments(StepIn)
     @blp.response(200, SynthesisOut)
     def post(self, data: dict[str, Any], synthesis_id: int) -> Synthesis:
-        """Submit, return, validate, co-sign, send or revise (a new version) a synthesis."""
+        """Submit, return, validate, co-sign, send or revise (a new version) a synthesis.
+
+        Validating a final or 12-month synthesis e-mails the patient's physician that it
+        awaits their co-signature. Sending renders the PDF from the validated version, then
+        answers 409 ``synthesis_changed`` (nothing sent) if the version moved meanwhile.
+        """
         return syntheses.step(current_user(), synthesis_id, data["action"], data["reason"])
 
 

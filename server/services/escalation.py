@@ -1,4 +1,10 @@
-"""Telling the physician at once that a flag was escalated to them."""
+"""Telling the physician at once that something awaits them: a flag escalated to them, a
+synthesis to co-sign. One e-mail path for both (:func:`_physician_email`).
+
+Ordinary e-mail is no place for health data (PROGRAMME.md, product decisions): unless the
+mail server is declared a secure health messaging service (SMTP_SECURE_HEALTH_MESSAGING),
+a message names no patient and no finding, only what awaits and where, with a link.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,29 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Patient, User
+from server.models import Patient, Synthesis, User
 from server.models.flags import Flag
 from server.models.notifications import NotificationChannel
 from server.services.flag_text import describe, kind_label
 from server.services.notifications import NewMessage, enqueue_many
+from server.services.synthesis_text import KIND_LABELS
+
+
+def _secure() -> bool:
+    """Whether the mail server is declared a secure health messaging service."""
+    return bool(current_app.config["SMTP_SECURE_HEALTH_MESSAGING"])
+
+
+def _physician_email(physician: User, kind: str, dedupe_key: str, subject: str,
+                     lines: list[str], path: str) -> NewMessage:
+    """An e-mail to ``physician`` (in the outbox's shape): ``lines``, then the link to the
+    page at ``path`` when the server knows its public address. The caller words it in the
+    physician's locale and, off a secure service, without any health detail."""
+    base_url = current_app.config["PUBLIC_URL"]
+    if base_url:
+        lines = [*lines, f"{base_url}{path}"]
+    return NewMessage(channel=NotificationChannel.EMAIL, kind=kind, subject=subject,
+                      body="\n\n".join(lines), user_id=physician.id, dedupe_key=dedupe_key)
 
 
 def notify_escalations(flags: list[Flag]) -> int:
@@ -34,10 +58,7 @@ def notify_escalations(flags: list[Flag]) -> int:
     by_locale: dict[str, list[Flag]] = defaultdict(list)
     for flag in flags:
         by_locale[physicians[flag.escalated_to_id].locale].append(flag)
-    # Ordinary e-mail is no place for health data: unless the mail server is declared a
-    # secure health messaging service, the message names no patient and no finding.
-    secure = current_app.config["SMTP_SECURE_HEALTH_MESSAGING"]
-    base_url = current_app.config["PUBLIC_URL"]
+    secure = _secure()
     # One locale switch per language, not per flag: a sweep may escalate thousands at once.
     for locale, group in by_locale.items():
         with force_locale(locale):
@@ -52,10 +73,31 @@ def notify_escalations(flags: list[Flag]) -> int:
                     lines = [_("Alert %(id)d, severity %(severity)d of 4, was escalated to "
                                "you.", id=flag.id, severity=flag.severity)]
                 lines.append(_("Your decision is awaited in Reprise (flag %(id)d).", id=flag.id))
-                if base_url:
-                    lines.append(f"{base_url}/physician/flags/{flag.id}")
-                messages.append(NewMessage(
-                    channel=NotificationChannel.EMAIL, kind="escalation", subject=subject,
-                    body="\n\n".join(lines), user_id=physician.id,
-                    dedupe_key=f"escalation:{flag.id}:{flag.updated_at:%Y%m%d%H%M}"))
+                messages.append(_physician_email(
+                    physician, "escalation",
+                    f"escalation:{flag.id}:{flag.updated_at:%Y%m%d%H%M}", subject, lines,
+                    f"/physician/flags/{flag.id}"))
     return enqueue_many(messages)
+
+
+def notify_cosign(synthesis: Synthesis, patient: Patient) -> int:
+    """E-mail the patient's physician that a validated synthesis awaits their co-signature
+    (once per version); 0 when the patient has no physician.
+
+    On ordinary SMTP it says only that a document (its number, a link) awaits their
+    co-signature; the kind of synthesis and the patient appear only on a secure service.
+    """
+    physician = db.session.get(User, patient.physician_id) if patient.physician_id else None
+    if physician is None:
+        return 0
+    with force_locale(physician.locale or "fr"):
+        if _secure():
+            kind = str(KIND_LABELS[synthesis.kind.value])
+            subject = _("Reprise: %(kind)s of %(patient)s to co-sign", kind=kind.lower(),
+                        patient=patient.display_name)
+        else:
+            subject = _("Reprise: document %(id)d awaits your co-signature", id=synthesis.id)
+        lines = [_("Document %(id)d awaits your co-signature in Reprise.", id=synthesis.id)]
+        message = _physician_email(physician, "cosign", f"cosign:{synthesis.id}",
+                                   subject[:200], lines, f"/syntheses/{synthesis.id}")
+    return enqueue_many([message])

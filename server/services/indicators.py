@@ -32,7 +32,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import BigInteger, ColumnElement, Select, any_, bindparam, case, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from server.clock import get_clock
@@ -76,6 +77,11 @@ from shared.outcomes import Verdict, compare, compare_endurance
 from shared.programmes import TEMPLATES, ProgrammeTemplate, get_template
 
 YEARS = (2020, 2100)
+# The list of the patients behind a figure, a page at a time: a figure of a 100,000-patient
+# file holds tens of thousands of them, and each one shown is an audit row.
+PER_PAGE = 50
+# Far beyond any file's last page, low enough that the offset stays a small integer.
+MAX_PAGE = 100_000
 NUMERATOR, DENOMINATOR = "numerator", "denominator"
 # The longest home part a template allows (``ProgrammeTemplate.with_intervention_weeks``):
 # an intervention that ended in the year began at most this long before it.
@@ -102,6 +108,9 @@ class PatientsArgs(IndicatorArgs):
     part = fields.String(load_default=DENOMINATOR, validate=validate.OneOf(
         (NUMERATOR, DENOMINATOR)))
     key = fields.String(load_default=None, validate=validate.Length(max=40))
+    # A page past the last one shows the last one (the figure may have shrunk since the link).
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE),
+                          metadata={"description": f"1 for the first {PER_PAGE} patients."})
 
     @validates_schema
     def _known_key(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -197,14 +206,22 @@ class PatientRow:
 
 @dataclass(frozen=True)
 class PatientsBehind:
-    """The patients behind one figure (those the caller may see)."""
+    """One page of the patients behind one figure (those the caller may see)."""
 
     year: int
     programme: str
     indicator: Indicator
     part: str
     key: str | None
-    patients: list[PatientRow]
+    patients: list[PatientRow]  # this page's, in name order
+    total: int = 0  # behind the figure and visible to the caller, on every page
+    page: int = 1  # the page shown (a page asked past the last one shows the last)
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list has (1 when it is empty)."""
+        return max(1, -(-self.total // self.per_page))
 
 
 # -- the year's bounds ---------------------------------------------------------------------
@@ -670,11 +687,23 @@ def recompute(actor: User, year: int | None = None) -> Indicators:
     return snapshot(year or default_year())
 
 
+def _among(column: Any, ids: set[int]) -> ColumnElement[bool]:
+    """``column`` is one of ``ids``: on PostgreSQL one array parameter, whatever their number
+    (an IN list of a large figure's tens of thousands of ids nears the protocol's 65,535
+    parameters); elsewhere an IN list."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", sorted(ids), type_=ARRAY(BigInteger)))
+    return column.in_(ids)
+
+
 @read_use_case
 def patients_behind(actor: User, indicator: str, year: int | None = None,
                     programme: str | None = None, part: str = DENOMINATOR,
-                    key: str | None = None) -> PatientsBehind:
-    """The patients behind one figure that ``actor`` may see, by name; audited."""
+                    key: str | None = None, page: int = 1) -> PatientsBehind:
+    """One page (``PER_PAGE``, in name order) of the patients behind one figure that ``actor``
+    may see, with their total; a page past the last shows the last, one before the first the
+    first (the schemas refuse those with a 422 first). Only the patients shown
+    are read by name and audited."""
     _require_coordinator(actor)
     year = year or default_year()
     programme = programme or next(iter(TEMPLATES))
@@ -682,21 +711,30 @@ def patients_behind(actor: User, indicator: str, year: int | None = None,
     pop = pops.get(f"{indicator}:{key}" if key else indicator, Population())
     ids = pop.hits if part == NUMERATOR else set(pop.members)
     rows: list[PatientRow] = []
+    total = 0
+    page = max(1, page)
     if ids:
         visible = access.visible_patients(actor).with_only_columns(Patient.id)
+        behind = (select(Enrolment.id, Patient.id, Patient.first_name, Patient.last_name,
+                         Enrolment.state, Enrolment.start_date)
+                  .join(Patient, Patient.id == Enrolment.patient_id)
+                  .where(_among(Enrolment.id, ids), Patient.id.in_(visible)))
+        total = db.session.scalar(select(func.count()).select_from(behind.subquery())) or 0
+        page = min(page, max(1, -(-total // PER_PAGE)))
         for enrolment_id, patient_id, first, last, state, start in db.session.execute(
-                select(Enrolment.id, Patient.id, Patient.first_name, Patient.last_name,
-                       Enrolment.state, Enrolment.start_date)
-                .join(Patient, Patient.id == Enrolment.patient_id)
-                .where(Enrolment.id.in_(ids), Patient.id.in_(visible))
-                .order_by(Patient.last_name, Patient.first_name, Enrolment.id)):
+                behind.order_by(Patient.last_name, Patient.first_name, Enrolment.id)
+                .limit(PER_PAGE).offset((page - 1) * PER_PAGE)):
             rows.append(PatientRow(patient_id, enrolment_id, f"{last.upper()} {first}",
                                    state, start))
+    else:
+        page = 1
     # The figure read, within the audit row's two 40-character fields: "indicators 2025
-    # respiratory_home" and "incidents:n:fall" (n numerator, d denominator).
+    # respiratory_home" and "incidents:n:fall" (n numerator, d denominator). Only the page's
+    # patients were shown, so only they are named.
     record_access(actor, access.READ, f"indicators {year} {programme}",
                   [r.patient_id for r in rows], f"{indicator}:{part[0]}:{key or ''}")
-    return PatientsBehind(year, programme, _indicator(programme, indicator), part, key, rows)
+    return PatientsBehind(year, programme, _indicator(programme, indicator), part, key, rows,
+                          total, page, PER_PAGE)
 
 
 def export_rows(indicators: Indicators) -> list[dict[str, Any]]:

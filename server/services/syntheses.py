@@ -3,7 +3,8 @@
 The referent writes the free-text sections of a draft (the figures come from
 the record, ``synthesis_record.gather``); the coordinator validates, which
 freezes the figures and the text in the version; the physician co-signs the
-final and 12-month ones; the coordinator sends it (``shared.synthesis`` holds
+final and 12-month ones (told by e-mail, ``escalation.notify_cosign``, that one
+awaits them); the coordinator sends it (``shared.synthesis`` holds
 the moves as data). Sending files the PDF in the patient's documents, puts an
 e-mail with the PDF attached in the outbox for each professional of the care
 team with a secure health messaging address (MSSanté), lists the others as
@@ -13,7 +14,7 @@ contact done. Every step is audited; a version is changed only as a draft.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import force_locale
@@ -41,6 +42,7 @@ from server.services.care_team import members_of, secure_domains
 from server.services.documents import file_document
 from server.services.enrolments import current_enrolment
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from server.services.escalation import notify_cosign
 from server.services.synthesis_pdf import render_pdf
 from server.services.synthesis_record import gather
 from server.services.synthesis_text import KIND_LABELS
@@ -161,11 +163,15 @@ def start_draft(user: User, patient_id: int, kind: SynthesisKind | str) -> Synth
     return synthesis
 
 
-def _get(user: User, synthesis_id: int) -> Synthesis:
-    """The version if ``user`` may see its patient (404 otherwise)."""
-    synthesis = db.session.scalar(select(Synthesis).where(
+def _get(user: User, synthesis_id: int, lock: bool = False) -> Synthesis:
+    """The version if ``user`` may see its patient (404 otherwise). With ``lock``, read afresh
+    from the database (not the session's copy) and locked until the transaction ends."""
+    query = select(Synthesis).where(
         Synthesis.id == synthesis_id,
-        Synthesis.patient_id.in_(visible_patients(user).with_only_columns(Patient.id))))
+        Synthesis.patient_id.in_(visible_patients(user).with_only_columns(Patient.id)))
+    if lock:
+        query = query.with_for_update(of=Synthesis).execution_options(populate_existing=True)
+    synthesis = db.session.scalar(query)
     if synthesis is None:
         raise NotFound(_("No such synthesis."), "synthesis_not_found")
     return synthesis
@@ -233,18 +239,82 @@ _STEP_MESSAGES = {
 }
 
 
-@use_case
+# render_pdf's arguments: the figures, the free-text sections, the version and signatures.
+RenderInputs = tuple[dict[str, Any], dict[str, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """A version's PDF rendered for sending, and what it was rendered from."""
+
+    synthesis_id: int
+    updated_at: Any
+    sent_at: Any
+    inputs: RenderInputs
+    content: bytes
+
+
 def step(user: User, synthesis_id: int, action: str, reason: str | None = None) -> Synthesis:
     """Move a version (submit, return, validate, co-sign, send, revise); audited. Returns the
-    version moved, or the new draft for ``revise``."""
-    synthesis = _get(user, synthesis_id)
-    # Physicians co-sign the patients they follow: reading them is their access.
-    get_patient(user, synthesis.patient_id, READ if action == Action.COSIGN else WRITE)
+    version moved, or the new draft for ``revise``.
+
+    Sending renders the PDF (about half a second of WeasyPrint) from the frozen version
+    before its transaction opens, so no transaction waits on it; the transaction then checks
+    the version is still the one rendered (else 409 ``synthesis_changed``, nothing sent).
+    """
+    if action == Action.SEND:
+        ready = _ready_to_send(user, synthesis_id)
+        # No transaction is open here: the read above committed, the render reads nothing.
+        rendered = replace(ready, content=render_pdf(*ready.inputs))
+        return _step(user, synthesis_id, action, reason, rendered)
+    return _step(user, synthesis_id, action, reason)
+
+
+def _checked(user: User, synthesis: Synthesis, action: str,
+             reason: str | None) -> SynthesisState:
+    """The state ``action`` leads to, or the service error refusing it."""
     try:
-        target = check_step(synthesis.kind, synthesis.state, action, user.role, reason)
+        return check_step(synthesis.kind, synthesis.state, action, user.role, reason)
     except SynthesisError as exc:
         error = Forbidden if exc.code == "forbidden_transition" else Conflict
         raise error(_STEP_MESSAGES[exc.code](action, synthesis.state.value), exc.code) from None
+
+
+def _send_inputs(synthesis: Synthesis, sent_at: Any) -> RenderInputs:
+    """What the sent PDF is rendered from: the frozen figures, the text, the signatures."""
+    return (synthesis.snapshot or {}, dict(synthesis.sections),
+            version_info(synthesis, _names(synthesis), sent_at=sent_at))
+
+
+@read_use_case
+def _ready_to_send(user: User, synthesis_id: int) -> _Rendered:
+    """The version to send and what its PDF is rendered from, or the refusal ``_step``
+    would give (a wrong state or role, before half a second of rendering). The read is
+    audited (``synthesis:render``) even if the sending is then refused."""
+    synthesis = _get(user, synthesis_id)
+    get_patient(user, synthesis.patient_id, READ, "synthesis:render")
+    _checked(user, synthesis, Action.SEND, None)
+    now = utcnow()
+    return _Rendered(synthesis.id, synthesis.updated_at, now,
+                     _send_inputs(synthesis, now), b"")
+
+
+@use_case
+def _step(user: User, synthesis_id: int, action: str, reason: str | None = None,
+          rendered: _Rendered | None = None) -> Synthesis:
+    synthesis = _get(user, synthesis_id, lock=action == Action.SEND)
+    # Physicians co-sign the patients they follow: reading them is their access.
+    get_patient(user, synthesis.patient_id, READ if action == Action.COSIGN else WRITE)
+    if action == Action.SEND and (
+            # What goes out is exactly what was rendered: the version, locked above, must not
+            # have moved since (revised, sent by someone else, changed in any way).
+            rendered is None or rendered.synthesis_id != synthesis.id
+            or rendered.updated_at != synthesis.updated_at
+            or rendered.inputs != _send_inputs(synthesis, rendered.sent_at)):
+        raise Conflict(_("The synthesis changed while it was being sent: nothing was "
+                         "sent. Open it again to see its current version."),
+                       "synthesis_changed")
+    target = _checked(user, synthesis, action, reason)
     now = utcnow()
     record_access(user, WRITE, f"synthesis:{action}", [synthesis.patient_id], synthesis.id)
     if action == Action.REVISE:
@@ -257,14 +327,24 @@ def step(user: User, synthesis_id: int, action: str, reason: str | None = None) 
         # From here on the document is what it says now, whatever the record becomes.
         synthesis.snapshot = _record(synthesis)
         synthesis.validated_by_id, synthesis.validated_at = user.id, now
+        if SPECS[synthesis.kind].needs_cosign:
+            _ask_cosign(user, synthesis)
     elif action == Action.COSIGN:
         synthesis.cosigned_by_id, synthesis.cosigned_at = user.id, now
-    elif action == Action.SEND:
-        synthesis.sent_by_id, synthesis.sent_at = user.id, now
-        _send(user, synthesis)
+    elif action == Action.SEND and rendered is not None:
+        synthesis.sent_by_id, synthesis.sent_at = user.id, rendered.sent_at
+        _send(user, synthesis, rendered.content)
     synthesis.state = target
     synthesis.updated_at = now
     return synthesis
+
+
+def _ask_cosign(user: User, synthesis: Synthesis) -> None:
+    """Tell the patient's physician that the version awaits their co-signature (the
+    outbox's e-mail, no health detail off a secure service); audited as the step's sequel."""
+    patient = db.session.get(Patient, synthesis.patient_id)
+    if notify_cosign(synthesis, patient):
+        record_access(user, WRITE, "synthesis:cosign_request", [patient.id], synthesis.id)
 
 
 def _revise(user: User, synthesis: Synthesis, reason: str, now: Any) -> Synthesis:
@@ -285,8 +365,10 @@ def _revise(user: User, synthesis: Synthesis, reason: str, now: Any) -> Synthesi
     return draft
 
 
-def version_info(synthesis: Synthesis, names: dict[int, str]) -> dict[str, Any]:
-    """What the document prints about its version and its signatures."""
+def version_info(synthesis: Synthesis, names: dict[int, str],
+                 sent_at: Any = None) -> dict[str, Any]:
+    """What the document prints about its version and its signatures (``sent_at``: when it
+    is being sent, before the version records it)."""
     tz = get_clock().tz
 
     def day(at: Any) -> str | None:
@@ -300,7 +382,7 @@ def version_info(synthesis: Synthesis, names: dict[int, str]) -> dict[str, Any]:
             "cosigned_by": names.get(synthesis.cosigned_by_id),
             "cosigned_on": day(synthesis.cosigned_at),
             "needs_cosign": SPECS[synthesis.kind].needs_cosign,
-            "sent_on": day(synthesis.sent_at)}
+            "sent_on": day(sent_at or synthesis.sent_at)}
 
 
 def _names(synthesis: Synthesis) -> dict[int, str]:
@@ -316,10 +398,10 @@ def _filename(synthesis: Synthesis, patient: Patient, suffix: str = "") -> str:
             f"{suffix}.pdf")
 
 
-def _send(user: User, synthesis: Synthesis) -> None:
+def _send(user: User, synthesis: Synthesis, content: bytes) -> None:
+    """File the rendered PDF, put the e-mails and letters out, tell the tablet, close the
+    timeline's contact (in the send step's transaction)."""
     patient = db.session.get(Patient, synthesis.patient_id)
-    content = render_pdf(synthesis.snapshot or {}, synthesis.sections,
-                         version_info(synthesis, _names(synthesis)))
     with force_locale("fr"):
         kind = str(KIND_LABELS[synthesis.kind.value])
         title = f"{kind} (v{synthesis.version})"

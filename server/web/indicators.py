@@ -54,10 +54,11 @@ def recompute() -> Response:
 @bp.route("/patients")
 @roles_required(Role.COORDINATOR)
 def patients() -> str:
-    """The patients behind one figure."""
+    """The patients behind one figure, a page at a time (``page`` in the query string)."""
     args = _args(PatientsArgs())
     result = indicators.patients_behind(current_user(), args["indicator"], args["year"],
-                                        args["programme"], args["part"], args["key"])
+                                        args["programme"], args["part"], args["key"],
+                                        args["page"])
     return render_template("web/indicators/patients.html", result=result)
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from server.extensions import db
 from server.models import (
@@ -20,8 +21,10 @@ from server.models import (
     SynthesisRecipient,
 )
 from server.models.notifications import NotificationChannel
+from server.services import syntheses
 from server.services.notifications import deliver_pending
-from shared.enums import ContactStatus, Role
+from server.services.synthesis_pdf import render_pdf
+from shared.enums import ContactStatus, Role, SynthesisState
 from tests.api.test_enrolments import NEW_PATIENT
 from tests.server.test_notifications import smtp_channels, smtp_server  # noqa: F401 (fixture)
 
@@ -160,10 +163,12 @@ def test_final_synthesis_from_draft_to_sent(client, team, auth, smtp_server, app
     assert {"synthesis:draft", "synthesis:edit", "synthesis:submit", "synthesis:validate",
             "synthesis:cosign", "synthesis:send", "synthesis:pdf"} <= actions
 
-    # The outbox sends the PDF as a real attachment, to the MSSanté address only.
+    # The outbox sends the PDF as a real attachment, to the MSSanté address only (beside
+    # it, the physician's request to co-sign, sent at validation).
     report = deliver_pending(channels=smtp_channels(smtp_server))
-    assert len(report.sent) == 1
-    (message,) = smtp_server.messages()
+    assert len(report.sent) == 2
+    (message,) = [m for m in smtp_server.messages()
+                  if m["To"] != physician.email]
     assert message["To"] == "paul.martin@medecin.mssante.fr"
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
@@ -178,6 +183,175 @@ def test_final_synthesis_from_draft_to_sent(client, team, auth, smtp_server, app
         Notification.patient_id == patient.id,
         Notification.channel == NotificationChannel.IN_APP))
     assert "Souffle" not in in_app.body and "synth" not in in_app.body.lower()
+
+
+def _to_cosign(client, auth, team, kind="final"):
+    """A synthesis of ``kind`` written, submitted and validated; its id."""
+    patient, referent, coordinator = team["patient"], team["referent"], team["coordinator"]
+    sid = client.post(f"/api/v1/patients/{patient.id}/syntheses", json={"kind": kind},
+                      headers=auth.staff(referent)).json["id"]
+    client.put(f"/api/v1/syntheses/{sid}", json={"summary": "Dyspnée améliorée."},
+               headers=auth.staff(referent))
+    _step(client, auth, referent, sid, "submit")
+    assert _step(client, auth, coordinator, sid, "validate").json["state"] == "validated"
+    return sid
+
+
+def _mails_to(user):
+    return list(db.session.scalars(select(Notification).where(
+        Notification.user_id == user.id).order_by(Notification.id)))
+
+
+def test_the_physician_is_told_by_email_that_a_synthesis_awaits_their_cosignature(
+        client, team, auth, smtp_server, app):  # noqa: F811
+    app.config["PUBLIC_URL"] = "https://reprise.example.org"
+    physician, patient = team["physician"], team["patient"]
+    sid = _to_cosign(client, auth, team)
+    (mail,) = _mails_to(physician)
+    assert (mail.channel, mail.kind, mail.address) == (
+        NotificationChannel.EMAIL, "cosign", physician.email)
+    # Ordinary SMTP: no patient, no kind of document, no health detail; what awaits, and where.
+    text = f"{mail.subject}\n{mail.body}"
+    for secret in ("Souffle", "SOUFFLE", "Jeanne", "finale", "Dyspnée", "séance"):
+        assert secret not in text
+    assert mail.subject == f"Reprise : le document {sid} attend votre cosignature"
+    assert f"Le document {sid} attend votre cosignature dans Reprise." in mail.body
+    assert f"https://reprise.example.org/syntheses/{sid}" in mail.body
+    # The step's sequel is audited like the step.
+    assert db.session.scalar(select(AuditEntry).where(
+        AuditEntry.object_type == "synthesis:cosign_request",
+        AuditEntry.object_id == str(sid))).patient_id == patient.id
+    # Co-signing asks nothing more of anyone; the outbox delivers it through real SMTP.
+    assert _step(client, auth, physician, sid, "cosign").json["state"] == "cosigned"
+    assert len(_mails_to(physician)) == 1
+    report = deliver_pending(channels=smtp_channels(smtp_server))
+    assert len(report.sent) == 1
+    (received,) = smtp_server.messages()
+    assert received["To"] == physician.email
+    assert f"/syntheses/{sid}" in received.get_content()
+
+
+def test_a_cosignature_request_goes_once_per_version_and_only_for_cosigned_kinds(
+        client, team, auth):
+    physician, referent = team["physician"], team["referent"]
+    _to_cosign(client, auth, team, "initial")
+    assert _mails_to(physician) == []  # the coordinator alone validates an initial one
+    sid = _to_cosign(client, auth, team, "final")
+    # A new version validated again is a new document to co-sign.
+    second = _step(client, auth, referent, sid, "revise", "Erreur de date").json["id"]
+    _step(client, auth, referent, second, "submit")
+    _step(client, auth, team["coordinator"], second, "validate")
+    assert [m.dedupe_key for m in _mails_to(physician)] == [f"cosign:{sid}", f"cosign:{second}"]
+
+
+def test_a_cosignature_request_in_the_physicians_language_and_named_on_a_secure_service(
+        client, team, auth, app):
+    app.config["SMTP_SECURE_HEALTH_MESSAGING"] = True
+    team["physician"].locale = "en"
+    db.session.commit()
+    sid = _to_cosign(client, auth, team, "month_12")
+    (mail,) = _mails_to(team["physician"])
+    assert mail.subject == "Reprise: 12-month synthesis of SOUFFLE Jeanne to co-sign"
+    assert f"Document {sid} awaits your co-signature in Reprise." in mail.body
+
+
+def test_no_cosignature_request_when_the_patient_has_no_physician(client, team, auth):
+    team["patient"].physician_id = None
+    db.session.commit()
+    sid = _to_cosign(client, auth, team)
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == "cosign")) == 0
+    assert db.session.get(Synthesis, sid).state.value == "validated"
+
+
+def _validated_initial(client, auth, team):
+    """An initial synthesis validated (sendable at once); its id."""
+    referent, coordinator = team["referent"], team["coordinator"]
+    sid = client.post(f"/api/v1/patients/{team['patient'].id}/syntheses",
+                      json={"kind": "initial"}, headers=auth.staff(referent)).json["id"]
+    client.put(f"/api/v1/syntheses/{sid}", json={"summary": "Bon départ."},
+               headers=auth.staff(referent))
+    _step(client, auth, referent, sid, "submit")
+    _step(client, auth, coordinator, sid, "validate")
+    return sid
+
+
+def test_the_sent_pdf_is_rendered_from_the_frozen_version_before_the_transaction(
+        client, team, auth, monkeypatch, factories):
+    sid = _validated_initial(client, auth, team)
+    frozen = db.session.get(Synthesis, sid)
+    snapshot, sections = frozen.snapshot, dict(frozen.sections)
+    # The record moves on after validation: the document must not.
+    factories.sessions(team["patient"], [factories.clock.today()], watts=80)
+    renders = []
+
+    def spy(record, text, version, covers=None):
+        renders.append({"record": record, "sections": text, "version": version,
+                        "in_transaction": db.session().in_transaction()})
+        content = render_pdf(record, text, version, covers)
+        renders[-1]["content"] = content
+        return content
+
+    monkeypatch.setattr(syntheses, "render_pdf", spy)
+    sent = _step(client, auth, team["coordinator"], sid, "send")
+    assert sent.status_code == 200 and sent.json["state"] == "sent"
+    (render,) = renders
+    assert render["in_transaction"] is False
+    assert render["record"] == snapshot and render["sections"] == sections
+    assert (render["version"]["version"], render["version"]["sent_on"]) == (
+        1, factories.clock.today().isoformat())
+    db.session.expire_all()
+    synthesis = db.session.get(Synthesis, sid)
+    assert db.session.get(Document, synthesis.document_id).content == render["content"]
+    mail = db.session.scalar(select(Notification).where(Notification.kind == "synthesis",
+                                                        Notification.document_id.is_not(None)))
+    assert mail.document_id == synthesis.document_id
+
+
+def _supersede(other, synthesis):
+    synthesis.state = SynthesisState.SUPERSEDED
+
+
+def _rewrite(other, synthesis):
+    synthesis.sections = {**synthesis.sections, "summary": "Texte changé entre-temps."}
+
+
+def _send_elsewhere(other, synthesis):
+    synthesis.state = SynthesisState.SENT
+
+
+@pytest.mark.parametrize("change", [_supersede, _rewrite, _send_elsewhere])
+def test_a_change_between_render_and_commit_refuses_the_sending_cleanly(
+        client, team, auth, monkeypatch, change):
+    sid = _validated_initial(client, auth, team)
+    moved_at = team["coordinator"].created_at
+
+    def render_then_change(record, text, version, covers=None):
+        # Another request changes the version while this one renders its PDF.
+        with Session(db.engine) as other:
+            synthesis = other.get(Synthesis, sid)
+            change(other, synthesis)
+            synthesis.updated_at = moved_at
+            other.commit()
+        return b"%PDF-1.7 rendered"
+
+    monkeypatch.setattr(syntheses, "render_pdf", render_then_change)
+    refused = _step(client, auth, team["coordinator"], sid, "send")
+    assert refused.status_code == 409
+    assert refused.json["code"] == "synthesis_changed"
+    assert "rien n'a été envoyé" in refused.json["message"]
+    # Nothing of the sending was stored.
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Document)) == 0
+    assert db.session.scalar(select(func.count()).select_from(SynthesisRecipient)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == "synthesis")) == 0
+    assert db.session.get(Synthesis, sid).document_id is None
+    contact = db.session.scalar(select(ScheduledContact).where(
+        ScheduledContact.key == "synthesis:w0"))
+    assert contact.status != ContactStatus.DONE
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.object_type == "synthesis:send")) == 0
 
 
 def test_a_change_after_validation_makes_a_new_version(client, team, auth):

@@ -176,6 +176,35 @@ def test_the_patients_behind_a_figure_are_its_population(indicator_cohort, facto
         indicator_cohort[n].patient_id for n in "ABDF"] + [indicator_cohort["B"].patient_id])
 
 
+def test_the_patients_behind_a_figure_come_a_page_at_a_time_and_only_the_page_is_audited(
+        indicator_cohort, factories, monkeypatch):
+    assert indicators.PER_PAGE == 50
+    # Four patients behind the figure (A, B, D, F), two a page.
+    monkeypatch.setattr(indicators, "PER_PAGE", 2)
+    coordinator = factories.staff(Role.COORDINATOR)
+    first = indicators.patients_behind(coordinator, "follow_up_patients", 2025, RESP)
+    assert [p.name for p in first.patients] == ["A Jeanne", "B Jeanne"]
+    assert (first.total, first.page, first.pages) == (4, 1, 2)
+    second = indicators.patients_behind(coordinator, "follow_up_patients", 2025, RESP, page=2)
+    assert [p.name for p in second.patients] == ["D Jeanne", "F Jeanne"]
+    assert (second.total, second.page, second.pages) == (4, 2, 2)
+    # Past the last page: the last page; before the first: the first.
+    assert indicators.patients_behind(coordinator, "follow_up_patients", 2025, RESP,
+                                      page=99).page == 2
+    assert indicators.patients_behind(coordinator, "follow_up_patients", 2025, RESP,
+                                      page=0).page == 1
+    # Each read names in the audit trail the patients it showed, not the whole figure.
+    audited = db.session.scalars(select(AuditEntry.patient_id).where(
+        AuditEntry.object_type == "indicators 2025 respiratory_home")
+        .order_by(AuditEntry.id)).all()
+    a, b, d, f = (indicator_cohort[n].patient_id for n in "ABDF")
+    assert audited == [a, b, d, f, d, f, a, b]
+    # An empty figure is one empty page.
+    empty = indicators.patients_behind(coordinator, "reorientation", 2025, LBP, "numerator",
+                                       page=3)
+    assert (empty.patients, empty.total, empty.page, empty.pages) == ([], 0, 1, 1)
+
+
 def test_only_the_coordinator_reads_the_indicators(indicator_cohort, factories):
     for role in (Role.REFERENT, Role.PHYSICIAN, Role.ADMIN):
         with pytest.raises(Forbidden):

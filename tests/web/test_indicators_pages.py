@@ -15,6 +15,7 @@ from sqlalchemy import select
 from server.clock import FixedClock
 from server.extensions import db
 from server.models import AuditEntry, Enrolment
+from server.services import indicators
 from shared.enums import Role
 from tests.conftest import Factories
 from tests.web.conftest import WebClient, browser_login, screenshot
@@ -79,6 +80,42 @@ def test_the_patients_behind_a_figure_are_listed_and_the_read_audited(
         AuditEntry.actor_id == coordinator.id,
         AuditEntry.object_type == "indicators 2025 respiratory_home")).all()
     assert sorted(audited) == sorted(indicator_cohort[n].patient_id for n in "ABDF")
+
+
+def test_the_patients_behind_a_figure_are_paged_with_their_count(
+        web: WebClient, factories: Factories, indicator_cohort: dict[str, Enrolment],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(indicators, "PER_PAGE", 3)
+    coordinator = factories.staff(Role.COORDINATOR)
+    web.login(coordinator)
+    base = "/indicators/patients?year=2025&programme=respiratory_home&indicator=follow_up_patients"
+    html = web.get(base).text
+    table = html[html.index('id="indicator-patients"'):html.index("</table>")]
+    assert "A Jeanne" in table and "D Jeanne" in table and "F Jeanne" not in table
+    assert "4 patients derrière ce chiffre." in html and "Page 1 sur 2" in html
+    assert "Page précédente" not in html
+    nav = html[html.index('class="pager"'):]
+    assert 'rel="next"' in nav and "page=2" in nav and "indicator=follow_up_patients" in nav
+    html = web.get(base + "&page=2").text
+    table = html[html.index('id="indicator-patients"'):html.index("</table>")]
+    assert "F Jeanne" in table and "A Jeanne" not in table
+    assert "Page 2 sur 2" in html and "Page précédente" in html and "Page suivante" not in html
+    # A page past the last shows the last one.
+    assert "Page 2 sur 2" in web.get(base + "&page=5000").text
+    audited = db.session.scalars(select(AuditEntry.patient_id).where(
+        AuditEntry.actor_id == coordinator.id,
+        AuditEntry.object_type == "indicators 2025 respiratory_home")).all()
+    assert len(audited) == 3 + 1 + 1
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "99999999999999999999", ""])
+def test_a_bad_page_number_is_a_422_naming_it(web: WebClient, factories: Factories,
+                                            indicator_cohort: dict[str, Enrolment],
+                                            page: str) -> None:
+    web.login(factories.staff(Role.COORDINATOR))
+    answer = web.get(f"/indicators/patients?year=2025&indicator=programmes_done&page={page}")
+    assert answer.status_code == 422
+    assert "page:" in answer.text
 
 
 def test_the_exports_hold_figures_only(

@@ -7,11 +7,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from server.extensions import db
 from server.models import CareTeamMember, Patient, Synthesis
 from server.services import syntheses
-from shared.enums import CareTeamRole, Role
+from shared.enums import CareTeamRole, Role, SynthesisState
 from tests.conftest import Factories
 from tests.web.conftest import WebClient
 
@@ -101,3 +102,27 @@ def test_the_synthesis_page_writes_its_days_as_the_reader_does(
     page = web.get(f"/syntheses/{draft.id}").text
     # "Données jusqu'au 1 mars 2026", not the ISO day of the record's JSON.
     assert re.search(r"Données jusqu(&#39;|')au \d{1,2} [a-zéû]+\.? 20\d\d</li>", page)
+
+
+def test_a_sending_refused_because_the_version_moved_shows_why(
+        web: WebClient, factories: Factories, monkeypatch: pytest.MonkeyPatch) -> None:
+    referent, coordinator = factories.user(Role.REFERENT), factories.user(Role.COORDINATOR)
+    patient = factories.active_patient(referent, start=factories.clock.today()
+                                       - timedelta(days=10))
+    draft = syntheses.start_draft(referent, patient.id, "initial")
+    syntheses.step(referent, draft.id, "submit")
+    syntheses.step(coordinator, draft.id, "validate")
+    sid = draft.id
+
+    def render_while_another_revises(*args: object, **kwargs: object) -> bytes:
+        with Session(db.engine) as other:
+            other.get(Synthesis, sid).state = SynthesisState.SUPERSEDED
+            other.commit()
+        return b"%PDF-1.7"
+
+    monkeypatch.setattr(syntheses, "render_pdf", render_while_another_revises)
+    web.login(coordinator)
+    page = f"/syntheses/{sid}"
+    response = web.post(f"{page}/steps", {"action": "send"}, form_page=page)
+    assert response.status_code == 409
+    assert "rien n&#39;a été envoyé" in response.text
