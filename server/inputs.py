@@ -28,6 +28,8 @@ _ESCAPED_FORBIDDEN = re.compile(
     r"\\[bf]|\\u(?:000[0-8bBcCeEfF]|001[0-9a-fA-F]|007[fF]|[dD][89a-fA-F][0-9a-fA-F]{2})")
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: no alternation per character
 _INNERMOST_CONTAINER = re.compile(r"\[[^\[\]{}]*\]|\{[^\[\]{}]*\}")
+# Up to this many brackets in a body, its nesting is measured on the decoded value.
+_WALK_CONTAINERS_AT_MOST = 2_000
 
 
 class IdConverter(IntegerConverter):
@@ -44,16 +46,27 @@ def bad_text_message() -> str:
              "Unicode).")
 
 
-def json_text_is_clean(text: str) -> bool:
-    """True when a valid JSON text can hold no forbidden character and nests at most
-    MAX_JSON_DEPTH levels; False when :func:`find_bad_text` must walk the decoded value.
+def json_text_is_clean(text: str, data: Any) -> bool:
+    """True when a valid JSON text (``data`` decoded from it) can hold no forbidden
+    character and nests at most MAX_JSON_DEPTH levels; False when :func:`find_bad_text`
+    must walk the decoded value.
 
-    Regular expressions over the text run in C: a body of 100,000 heart-rate pairs is
-    cleared without visiting each number in Python (the walk cost more than the rest of
-    the request). An escape that only looks forbidden (``\\\\u0000``) just means a walk.
+    Whole-text operations run in C: a body of 100,000 heart-rate pairs is cleared
+    without visiting each number in Python (the walk cost more than the rest of the
+    request). An escape that only looks forbidden (``\\u0000``) just means a walk.
     """
-    if _FORBIDDEN.search(text) or _ESCAPED_FORBIDDEN.search(text):
+    # In a valid JSON text a control character stands raw only as whitespace (tab, new
+    # lines), which is allowed: raw, only DEL and lone surrogates remain to look for.
+    if "\x7f" in text or _ESCAPED_FORBIDDEN.search(text):
         return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    # Few brackets (a packed batch of sessions): walking the containers is quicker than
+    # taking the strings out of half a megabyte of text.
+    if text.count("[") + text.count("{") <= _WALK_CONTAINERS_AT_MOST:
+        return _depth_within(data)
     # Strings out, then innermost containers peeled one level per pass.
     skeleton = _JSON_STRING.sub("", text)
     for _level in range(MAX_JSON_DEPTH):
@@ -61,6 +74,19 @@ def json_text_is_clean(text: str) -> bool:
         if not peeled:
             return True
     return not _INNERMOST_CONTAINER.search(skeleton)
+
+
+def _depth_within(data: Any) -> bool:
+    """Whether ``data``'s containers nest at most MAX_JSON_DEPTH levels (its leaves unread)."""
+    level, depth = [data] if isinstance(data, dict | list) else [], 0
+    while level:
+        depth += 1
+        if depth > MAX_JSON_DEPTH:
+            return False
+        level = [child for container in level
+                 for child in (container.values() if isinstance(container, dict) else container)
+                 if isinstance(child, dict | list)]
+    return True
 
 
 def find_bad_text(data: Any) -> tuple[list[str], str] | None:

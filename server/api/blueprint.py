@@ -27,7 +27,7 @@ class InputParser(FlaskParser):
             raise ValidationError(_("Nested too deeply (at most %(n)d levels).",
                                     n=MAX_JSON_DEPTH)) from None
         # parse_json has decoded the body as UTF-8 already: this cannot fail.
-        if json_text_is_clean(body.decode()):
+        if json_text_is_clean(body.decode(), data):
             return data
         bad = find_bad_text(data)
         if bad is not None:

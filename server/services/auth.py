@@ -134,10 +134,11 @@ def _live(token: ApiToken | None) -> ApiToken | None:
 
 
 def use_token(raw: str) -> ApiToken | None:
-    """:func:`resolve_token` for one API request: its last use is committed at once,
-    whatever the handler does next."""
+    """:func:`resolve_token` for one API request: its last use, when noted, is committed
+    at once, whatever the handler does next."""
     token = resolve_token(raw)
-    if token is not None:
+    # Only when touched: a commit would also expire the token, read again at its next use.
+    if token is not None and token in db.session.dirty:
         db.session.commit()
     return token
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import operator
+from array import array
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -95,6 +96,19 @@ _PACKED = {"type": "object", "required": ["offsets", "values"], "additionalPrope
                               ("values", "one value per offset, int16 little-endian"))}}
 
 
+def _increasing(offsets: Sequence[int]) -> bool:
+    """Whether ``offsets`` strictly increase; a gap-free series (one sample a second, what
+    devices record) is told at C speed, by comparing it with its range."""
+    first, last = offsets[0], offsets[-1]
+    if last - first == len(offsets) - 1:
+        whole = range(first, last + 1)
+        if offsets == (array(offsets.typecode, whole) if isinstance(offsets, array)
+                       else list(whole)):
+            return True
+    # operator.lt over an islice: half the time of int.__lt__ over a copy.
+    return all(map(operator.lt, offsets, islice(offsets, 1, None)))
+
+
 class HeartRateSeries(fields.Field):
     """Samples as ``[[offset_s, bpm], ...]``, or packed (:class:`shared.samples.PackedSeries`:
     ``{"offsets": base64, "values": base64}``, what the tablet sends); offsets strictly
@@ -150,8 +164,7 @@ class HeartRateSeries(fields.Field):
     def _plausible(self, offsets: Sequence[int], values: Sequence[int]) -> bool:
         return (HR_SAMPLE_OFFSET_S.contains(offsets[0])
                 and HR_SAMPLE_OFFSET_S.contains(offsets[-1])
-                # operator.lt over an islice: half the time of int.__lt__ over a copy.
-                and all(map(operator.lt, offsets, islice(offsets, 1, None)))
+                and _increasing(offsets)
                 and self.bounds.contains(min(values))
                 and self.bounds.contains(max(values)))
 
