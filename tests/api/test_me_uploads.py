@@ -275,6 +275,10 @@ def test_a_packed_session_re_sent_gets_its_receipt_and_changed_samples_conflict(
     ({"offsets": "", "values": "", "extra": ""}, "et rien d'autre"),
     ({"offsets": 5, "values": ""}, "et rien d'autre"),
     (_packed([[0, 90], [0, 91]]), "Mesure 1 : le décalage de 0 s doit croître"),
+    # As many samples as seconds spanned, yet out of order: not a gap-free series.
+    (_packed([[0, 90], [2, 91], [1, 92], [3, 93]]),
+     "Mesure 2 : le décalage de 1 s doit croître"),
+    ([[0, 90], [2, 91], [1, 92], [3, 93]], "Mesure 2 : le décalage de 1 s doit croître"),
     (_packed([[0, 90], [2, 400]]), "Mesure 1 : 400 bpm est hors de 25-250 bpm"),
     (_packed([[0, 90], [7200, 95]]), "des mesures dépassent la fin de la séance"),
 ])
