@@ -14,7 +14,8 @@ else BENCH_SWEEP_URL). ``reprise serve`` runs in a second process (gunicorn,
   ``--tablet-window 0`` sends them back to back from ``--tablet-clients`` threads;
 - ``--staff`` referents logged in through the form, each opening ``--pages`` pages
   in turn (their work queue, then their patients' files), ``--think`` seconds
-  apart (2: a quick reader); ``--think 0`` is no pause at all.
+  apart (2: a quick reader), each starting at their own instant within the first
+  ``--think`` seconds; ``--think 0`` is no pause at all.
 
 Both groups run at the same time. The script prints, for each group and each
 kind of request, the count, the errors (anything but 2xx), the requests per second
@@ -138,9 +139,11 @@ def tablet_sync(base: str, token: str, started: datetime, results: Results) -> N
 
 
 def staff_browsing(base: str, session: requests.Session, patients: list[int], pages: int,
-                   think: float, results: Results, stop_at: float) -> None:
-    """A referent's morning: the queue, then their patients' files, one after the other."""
+                   think: float, results: Results, stop_at: float, start_after: float) -> None:
+    """A referent's morning: the queue, then their patients' files, one after the other,
+    from ``start_after`` seconds on."""
     try:
+        time.sleep(start_after)
         for i in range(pages):
             if time.monotonic() > stop_at:
                 return
@@ -249,9 +252,11 @@ def main() -> None:
         sessions = [(logged_in(base, login), patients) for login, patients in staff]
         stop_at = time.monotonic() + TIME_LIMIT_S
         began = time.perf_counter()
+        # Referents do not click in step: each starts at their own instant within the
+        # first think time (all at once, every fourth page was 20 queues at the same ms).
         staff_threads = [threading.Thread(target=staff_browsing, args=(
-            base, session, patients, args.pages, args.think, results, stop_at))
-            for session, patients in sessions]
+            base, session, patients, args.pages, args.think, results, stop_at,
+            args.think * k / len(sessions))) for k, (session, patients) in enumerate(sessions)]
         for thread in staff_threads:
             thread.start()
         late = run_tablets(base, tokens, results, stop_at, args.tablet_window,

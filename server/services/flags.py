@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from server.clock import get_clock, utcnow
 from server.extensions import db
@@ -107,7 +108,14 @@ def flag_detail(user: User, flag_id: int) -> FlagDetail:
 def patient_flags(user: User, patient_id: int, include_closed: bool = True) -> list[Flag]:
     """A patient's flags, open ones first then by severity and age; audited."""
     get_patient(user, patient_id, READ)
-    query = select(Flag).where(Flag.patient_id == patient_id)
+    return flags_of(patient_id, include_closed)
+
+
+def flags_of(patient_id: int, include_closed: bool = True) -> list[Flag]:
+    """A patient's flags with their history, open ones first then by severity and age
+    (no access check: for a use case that checked and audited the patient)."""
+    query = (select(Flag).where(Flag.patient_id == patient_id)
+             .options(selectinload(Flag.events)))
     if not include_closed:
         query = query.where(Flag.status.in_(OPEN_STATUSES))
     flags = list(db.session.scalars(query))

@@ -210,8 +210,8 @@ def patient_list(actor: User) -> list[tuple[Patient, Enrolment | None]]:
 @read_use_case
 def patient_record(actor: User, patient_id: int) -> PatientFile:
     """The whole patient file page: the file, the flags, the documents; audited."""
-    result = load_patient_file(actor, patient_id)
-    result.flags = flags.patient_flags(actor, patient_id)
+    result = load_patient_file(actor, patient_id)  # checks access and audits the read
+    result.flags = flags.flags_of(patient_id)
     result.documents = documents.patient_documents(patient_id)
     result.can_write = access.can_write(actor, result.patient)
     return result
