@@ -85,6 +85,12 @@ def week_of(start: date, day: date) -> int:
     return (day - start).days // 7 + 1
 
 
+def weeks_touched(start: date, since: date, until: date) -> range:
+    """The programme weeks a span of days ``since``..``until`` (both included) touches:
+    those of a suspension, for the file's timeline and the indicators alike."""
+    return range(week_of(start, since), week_of(start, until) + 1)
+
+
 def phase_on(template: ProgrammeTemplate, start: date, day: date) -> Phase:
     """Phase of the programme on a given local day."""
     dates = programme_dates(template, start)

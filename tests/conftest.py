@@ -55,6 +55,8 @@ from shared.enums import (
 
 PASSWORD = "correct horse battery staple"
 TODAY = date(2026, 3, 2)  # a Monday, four weeks before the spring DST change
+# The transitions only a physician may take (the journey factory acts as one for them).
+PHYSICIAN_ACTIONS = frozenset({Action.REORIENT, Action.SUSPEND, Action.RESUME})
 
 
 def database_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -250,8 +252,11 @@ class Factories:
                          {"start_date": start})
         for action, day in steps:
             on(day)
-            actor = self.staff(Role.PHYSICIAN if action == Action.REORIENT else Role.COORDINATOR)
-            apply_transition(enrolment, actor, action, {"reason": action.value})
+            actor = self.staff(Role.PHYSICIAN if action in PHYSICIAN_ACTIONS
+                               else Role.COORDINATOR)
+            # A suspension is reviewed four weeks later (the physician must say when).
+            apply_transition(enrolment, actor, action, {
+                "reason": action.value, "review_on": day + timedelta(weeks=4)})
         self.clock.set(saved)
         return enrolment
 

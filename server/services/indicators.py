@@ -1,6 +1,6 @@
 """The programme's indicators (``shared.indicators``), computed set-based over the whole file.
 
-Seven queries answer every indicator of every programme for a calendar year,
+Eight queries answer every indicator of every programme for a calendar year,
 whatever the number of patients: the enrolments' journey (their first
 passage into follow-up, completion, stop and reorientation, from
 ``enrolment_transitions``), quality-of-life scores and endurance tests at W0
@@ -55,6 +55,7 @@ from server.services.audit import record_access
 from server.services.errors import Forbidden
 from server.services.pipeline import delay_days
 from server.services.transactions import read_use_case, use_case
+from shared.enrolment import Action
 from shared.enums import (
     Channel,
     ContactKind,
@@ -75,6 +76,7 @@ from shared.indicators import (
 from shared.instruments import get_instrument
 from shared.outcomes import Verdict, compare, compare_endurance
 from shared.programmes import TEMPLATES, ProgrammeTemplate, get_template
+from shared.timeline import weeks_touched
 
 YEARS = (2020, 2100)
 # The list of the patients behind a figure, a page at a time: a figure of a 100,000-patient
@@ -265,7 +267,7 @@ def _programme_filter(query: Select[Any], programme: str | None) -> Select[Any]:
     return query if programme is None else query.where(Enrolment.programme_code == programme)
 
 
-# -- the seven queries ---------------------------------------------------------------------
+# -- the eight queries ---------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class _Journey:
@@ -404,6 +406,32 @@ def _hospital_days(programme: str | None) -> dict[int, tuple[int | None, int | N
             for row in _rows(_programme_filter(query, programme))}
 
 
+def _paused_weeks(year: _Year, programme: str | None,
+                  starts: dict[int, date]) -> dict[int, set[int]]:
+    """The programme weeks each enrolment spent suspended, as its file shows them (query 8).
+
+    A suspension not resumed yet runs to today.
+    """
+    t = EnrolmentTransition
+    query = (select(t.enrolment_id, t.action, t.at)
+             .join(Enrolment, Enrolment.id == t.enrolment_id)
+             .where(t.action.in_((Action.SUSPEND, Action.RESUME)))
+             .order_by(t.enrolment_id, t.id))
+    paused: dict[int, set[int]] = defaultdict(set)
+    since: dict[int, date] = {}
+    for enrolment_id, action, at in _rows(_programme_filter(query, programme)):
+        day = year.local_day(at)
+        if action == Action.SUSPEND:
+            since[enrolment_id] = day
+        elif enrolment_id in since and enrolment_id in starts:
+            paused[enrolment_id].update(
+                weeks_touched(starts[enrolment_id], since.pop(enrolment_id), day))
+    for enrolment_id, day in since.items():
+        if enrolment_id in starts:
+            paused[enrolment_id].update(weeks_touched(starts[enrolment_id], day, year.today))
+    return paused
+
+
 def _events(year: _Year, programme: str | None) -> dict[int, list[tuple[str, date]]]:
     """Health events of intervention phases that may have ended in the year (query 7)."""
     query = (
@@ -419,11 +447,11 @@ def _events(year: _Year, programme: str | None) -> dict[int, list[tuple[str, dat
 
 # -- populations ---------------------------------------------------------------------------
 
-def _weeks_in(start: date, first_week: int, last_week: int, low: date, high: date) -> int:
-    """How many programme weeks first..last start on a day in [low, high)."""
+def _weeks_in(start: date, first_week: int, last_week: int, low: date, high: date) -> range:
+    """The programme weeks first..last that start on a day in [low, high)."""
     lowest = max(first_week, -(-(low - start).days // 7) + 1)
     highest = min(last_week, -(-(high - start).days // 7))
-    return max(0, highest - lowest + 1)
+    return range(lowest, max(lowest, highest + 1))
 
 
 # programme -> figure key -> population. Keys "code:part" hold a figure's parts (a quarter,
@@ -433,7 +461,7 @@ Populations = dict[str, dict[str, Population]]
 
 
 def _populations(year_number: int, programme: str | None) -> Populations:
-    """Every figure's population for the year, per programme (the seven queries)."""
+    """Every figure's population for the year, per programme (the eight queries)."""
     year = _Year.of(year_number)
     journeys = _journeys(year, programme)
     scores, times = _scores(year), _endurance(year)
@@ -441,6 +469,7 @@ def _populations(year_number: int, programme: str | None) -> Populations:
     contacts = _follow_up_contacts(year, programme)
     hospital = _hospital_days(programme)
     events = _events(year, programme)
+    paused = _paused_weeks(year, programme, {j.enrolment_id: j.start_date for j in journeys})
     out: Populations = {code: defaultdict(Population)
                         for code in TEMPLATES if programme in (None, code)}
     quarters = _quarter_starts(year.year)
@@ -500,8 +529,10 @@ def _populations(year_number: int, programme: str | None) -> Populations:
         weeks_in_year = counted_in_year = 0
         for q in QUARTERS:
             high = min(quarters[q], complete_before, end or quarters[q])
-            weeks = _weeks_in(j.start_date, j.intervention_weeks + 1, template.total_weeks,
-                              quarters[q - 1], high)
+            # Weeks suspended by the physician are not weeks the patient was to train.
+            weeks = sum(1 for week in _weeks_in(j.start_date, j.intervention_weeks + 1,
+                                                template.total_weeks, quarters[q - 1], high)
+                        if week not in paused.get(e, ()))
             if weeks:
                 sessions, days = activity.get((e, q), (0, 0))
                 counted = days if template.counts_booklet_days else sessions

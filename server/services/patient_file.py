@@ -40,7 +40,7 @@ from server.services.transactions import read_use_case
 from shared.enrolment import Action
 from shared.enums import BookletStatus, ContactStatus, Phase, SymptomScore, WorkStatus
 from shared.programmes import ProgrammeTemplate
-from shared.timeline import phase_on, programme_dates, week_of
+from shared.timeline import phase_on, programme_dates, week_of, weeks_touched
 
 # A partly done booklet exercise counts for half in the adherence share.
 PARTIAL_WEIGHT = 0.5
@@ -267,8 +267,7 @@ def _timeline(contacts: list[ScheduledContact], template: ProgrammeTemplate, sta
         week = min(max(week_of(start, day), 1), template.total_weeks)
         by_week[week].append((contact, contact_state(contact, now)))
     current = week_of(start, today)
-    paused = {week for p in pauses
-              for week in range(week_of(start, p.since), week_of(start, p.until or today) + 1)}
+    paused = {week for p in pauses for week in weeks_touched(start, p.since, p.until or today)}
     return [
         TimelineWeek(week=w, contacts=by_week.get(w, []), is_current=w == current,
                      phase=Phase.INTERVENTION if w <= template.intervention_weeks

@@ -26,7 +26,7 @@ every week of 2025 is over). Respiratory unless said; days are local.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -155,7 +155,7 @@ def test_a_bounded_number_of_queries_whatever_the_cohort(indicator_cohort, app):
         indicators.compute(2025)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) == 7
+    assert len(statements) == 8
 
 
 def test_the_patients_behind_a_figure_are_its_population(indicator_cohort, factories):
@@ -248,7 +248,7 @@ def test_the_table_is_the_snapshot_until_computed_again(indicator_cohort, factor
             recomputed.computed_at) == ((2, 2), clock.now())
 
 
-def test_reading_the_snapshot_runs_none_of_the_seven_queries(indicator_cohort, factories, app):
+def test_reading_the_snapshot_runs_none_of_the_eight_queries(indicator_cohort, factories, app):
     from sqlalchemy import event
 
     coordinator = factories.staff(Role.COORDINATOR)
@@ -281,3 +281,28 @@ def test_the_nightly_job_computes_this_year_and_the_last_again(indicator_cohort,
     fresh = indicators.indicator_table(coordinator, 2025, RESP)
     assert (_quality_of_life(fresh), fresh.computed_at > stale) == ((2, 2), True)
     assert {row.year for row in db.session.scalars(select(IndicatorSnapshot))} == {2025, 2026}
+
+
+def test_weeks_suspended_by_the_physician_are_not_weeks_to_keep_active(factories, clock):
+    """H: like B (start 3 Feb 2025, follow-up 28 Apr), suspended 26 May and resumed 23 Jun:
+    the weeks of 26 May to 23 Jun (17 to 21) are paused, as on the file's timeline. Of its
+    ten Q2 follow-up weeks (28 Apr - 30 Jun) it was to train in five, and did, 3 sessions
+    each: activity kept in Q2 (counting the paused weeks, 15 of 30 would not be)."""
+    referent = factories.user(Role.REFERENT)
+    clock.set(datetime(2026, 3, 2, 12, tzinfo=UTC))
+    h = factories.journey(referent, date(2025, 2, 3), date(2025, 1, 6), (
+        (FOLLOW, date(2025, 4, 28)), (Action.SUSPEND, date(2025, 5, 26)),
+        (Action.RESUME, date(2025, 6, 23))), last_name="H")
+    factories.sessions(h.patient, [date(2025, 4, 28) + timedelta(weeks=w, days=d)
+                                   for w in (0, 1, 2, 3, 9) for d in range(3)])
+    coordinator = factories.staff(Role.COORDINATOR)
+
+    kept = indicators.patients_behind(coordinator, "activity_kept", 2025, RESP, "numerator",
+                                      "2")
+    assert [p.name for p in kept.patients] == ["H Jeanne"]
+    # Q3 (resumed, no session): counted, and not kept.
+    q3 = indicators.patients_behind(coordinator, "activity_kept", 2025, RESP, "denominator",
+                                    "3")
+    assert [p.name for p in q3.patients] == ["H Jeanne"]
+    assert indicators.patients_behind(coordinator, "activity_kept", 2025, RESP, "numerator",
+                                      "3").patients == []
