@@ -11,7 +11,9 @@ tracé").
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from shared.enums import EnrolmentState as S
@@ -104,6 +106,27 @@ def check_transition(state: S, action: Action, role: Role, reason: str | None) -
     if transition.needs_reason and not (reason and reason.strip()):
         raise TransitionError("reason_required", f"{action.value} requires a reason")
     return transition.target
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A suspension the physician decided: from, until (None while it lasts), why."""
+
+    since: date
+    until: date | None
+    reason: str | None
+
+
+def suspensions(steps: Iterable[tuple[Action, date, str | None]]) -> list[Pause]:
+    """An enrolment's suspensions from its transitions in order (action, local day,
+    reason): each suspend, closed by the resume that follows it."""
+    pauses: list[Pause] = []
+    for action, day, reason in steps:
+        if action == Action.SUSPEND:
+            pauses.append(Pause(since=day, until=None, reason=reason))
+        elif action == Action.RESUME and pauses and pauses[-1].until is None:
+            pauses[-1] = Pause(pauses[-1].since, day, pauses[-1].reason)
+    return pauses
 
 
 def resume_state(in_follow_up: bool) -> S:

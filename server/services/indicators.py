@@ -28,6 +28,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from flask_babel import gettext as _
@@ -55,7 +57,7 @@ from server.services.audit import record_access
 from server.services.errors import Forbidden
 from server.services.pipeline import delay_days
 from server.services.transactions import read_use_case, use_case
-from shared.enrolment import Action
+from shared.enrolment import Action, suspensions
 from shared.enums import (
     Channel,
     ContactKind,
@@ -417,18 +419,16 @@ def _paused_weeks(year: _Year, programme: str | None,
              .join(Enrolment, Enrolment.id == t.enrolment_id)
              .where(t.action.in_((Action.SUSPEND, Action.RESUME)))
              .order_by(t.enrolment_id, t.id))
-    paused: dict[int, set[int]] = defaultdict(set)
-    since: dict[int, date] = {}
-    for enrolment_id, action, at in _rows(_programme_filter(query, programme)):
-        day = year.local_day(at)
-        if action == Action.SUSPEND:
-            since[enrolment_id] = day
-        elif enrolment_id in since and enrolment_id in starts:
-            paused[enrolment_id].update(
-                weeks_touched(starts[enrolment_id], since.pop(enrolment_id), day))
-    for enrolment_id, day in since.items():
-        if enrolment_id in starts:
-            paused[enrolment_id].update(weeks_touched(starts[enrolment_id], day, year.today))
+    paused: dict[int, set[int]] = {}
+    for enrolment_id, steps in groupby(_rows(_programme_filter(query, programme)),
+                                       key=itemgetter(0)):
+        if enrolment_id not in starts:
+            continue
+        pauses = suspensions((action, year.local_day(at), None) for _id, action, at in steps)
+        paused[enrolment_id] = {
+            week for pause in pauses
+            for week in weeks_touched(starts[enrolment_id], pause.since,
+                                      pause.until or year.today)}
     return paused
 
 

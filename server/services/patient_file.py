@@ -37,7 +37,7 @@ from server.services.audit import record_access
 from server.services.enrolments import current_enrolment
 from server.services.measures import Outcomes
 from server.services.transactions import read_use_case
-from shared.enrolment import Action
+from shared.enrolment import Action, Pause, suspensions
 from shared.enums import BookletStatus, ContactStatus, Phase, SymptomScore, WorkStatus
 from shared.programmes import ProgrammeTemplate
 from shared.timeline import phase_on, programme_dates, week_of, weeks_touched
@@ -87,15 +87,6 @@ class TimelineWeek:
     contacts: list[tuple[ScheduledContact, str]]
     is_current: bool
     suspended: bool = False
-
-
-@dataclass(frozen=True)
-class Pause:
-    """A suspension the physician decided: from, until (None while it lasts), why."""
-
-    since: date
-    until: date | None
-    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -227,19 +218,13 @@ def flag_with_file(actor: User, flag_id: int) -> tuple[flags.FlagDetail, Patient
 def _pauses(enrolment: Enrolment) -> list[Pause]:
     """The enrolment's suspensions, from its transitions (each suspend, then its resume)."""
     tz = get_clock().tz
-    pauses: list[Pause] = []
-    for action, at, reason in db.session.execute(
+    return suspensions(
+        (action, at.astimezone(tz).date(), reason) for action, at, reason in db.session.execute(
             select(EnrolmentTransition.action, EnrolmentTransition.at,
                    EnrolmentTransition.reason)
             .where(EnrolmentTransition.enrolment_id == enrolment.id,
                    EnrolmentTransition.action.in_((Action.SUSPEND, Action.RESUME)))
-            .order_by(EnrolmentTransition.id)):
-        day = at.astimezone(tz).date()
-        if action == Action.SUSPEND:
-            pauses.append(Pause(since=day, until=None, reason=reason))
-        elif pauses and pauses[-1].until is None:
-            pauses[-1] = Pause(pauses[-1].since, day, pauses[-1].reason)
-    return pauses
+            .order_by(EnrolmentTransition.id)))
 
 
 def _work_history(enrolment: Enrolment,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from shared.enrolment import (
@@ -10,12 +12,14 @@ from shared.enrolment import (
     TERMINAL_STATES,
     TRANSITIONS,
     Action,
+    Pause,
     TransitionError,
     all_dossier_pieces,
     check_transition,
     dossier_pieces,
     missing_dossier_pieces,
     resume_state,
+    suspensions,
 )
 from shared.enums import EnrolmentState as S
 from shared.enums import Role
@@ -281,3 +285,12 @@ def test_a_suspended_enrolment_resumes_into_the_phase_of_its_calendar():
 def test_a_suspended_enrolment_can_still_be_interrupted_or_reoriented():
     assert check_transition(S.SUSPENDED, Action.INTERRUPT, Role.PHYSICIAN, "x") == S.INTERRUPTED
     assert check_transition(S.SUSPENDED, Action.REORIENT, Role.PHYSICIAN, "x") == S.REORIENTED
+
+
+def test_suspensions_pair_each_suspend_with_the_resume_that_follows():
+    steps = [(Action.RESUME, date(2025, 5, 1), None),  # no suspension open: ignored
+             (Action.SUSPEND, date(2025, 5, 26), "Chute"),
+             (Action.RESUME, date(2025, 6, 23), None),
+             (Action.SUSPEND, date(2025, 9, 1), "Exacerbation")]
+    assert suspensions(steps) == [Pause(date(2025, 5, 26), date(2025, 6, 23), "Chute"),
+                                  Pause(date(2025, 9, 1), None, "Exacerbation")]
