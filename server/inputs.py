@@ -53,7 +53,7 @@ def json_text_is_clean(text: str, data: Any) -> bool:
 
     Whole-text operations run in C: a body of 100,000 heart-rate pairs is cleared
     without visiting each number in Python (the walk cost more than the rest of the
-    request). An escape that only looks forbidden (``\\u0000``) just means a walk.
+    request). An escape that only looks forbidden (``\\\\u0000``) just means a walk.
     """
     # In a valid JSON text a control character stands raw only as whitespace (tab, new
     # lines), which is allowed: raw, only DEL and lone surrogates remain to look for.
