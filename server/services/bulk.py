@@ -1,14 +1,22 @@
-"""Bulk row insertion: COPY on PostgreSQL, one executemany elsewhere."""
+"""Bulk row writes: COPY or one statement over arrays on PostgreSQL, one executemany elsewhere.
+
+Jobs over the whole active file write tens of thousands of rows. An
+executemany sends one statement per row, and a multi-row VALUES statement
+costs the driver more to build than the database to run; a statement over
+``unnest`` of one array per column costs neither.
+"""
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, Table, insert, text
+from sqlalchemy import JSON, Table, bindparam, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,9 +82,80 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
     return {row[ids_by]: row_id for row, row_id in zip(rows, ids, strict=True)}
 
 
+def insert_skipping(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
+                    unique: str) -> int:
+    """Insert rows given as dictionaries, but those whose ``unique`` column value is stored
+    already (or comes earlier in ``rows``); how many were inserted.
+
+    A column some rows leave out takes its default there (or NULL).
+    """
+    if not rows:
+        return 0
+    rows = _complete(table, rows)
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=[unique])
+        return len(connection.execute(statement.returning(table.c.id), list(rows)).all())
+    columns = list(rows[0])
+    statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM "
+                 f"{_unnest(table, columns)} ON CONFLICT ({unique}) DO NOTHING")
+    return _run_over_arrays(session, statement, table, columns, rows)
+
+
+def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
+                key: str = "id") -> None:
+    """Update the rows given as dictionaries: each names its row by ``key`` and holds the
+    columns to set. One statement per set of columns."""
+    connection = session.connection()
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(sorted(row))].append(row)
+    for columns, group in groups.items():
+        changed = [name for name in columns if name != key]
+        if connection.dialect.name == "postgresql":
+            assignments = ", ".join(f"{name} = v.{name}" for name in changed)
+            _run_over_arrays(session, f"UPDATE {table.name} AS t SET {assignments} FROM "
+                             f"{_unnest(table, columns)} WHERE t.{key} = v.{key}",
+                             table, columns, group)
+            continue
+        # Bound under other names: SQLAlchemy keeps a column's own name for its value.
+        connection.execute(
+            table.update().where(table.c[key] == bindparam(f"b_{key}"))
+            .values({name: bindparam(f"b_{name}") for name in changed}),
+            [{f"b_{name}": value for name, value in row.items()} for row in group])
+
+
+def _unnest(table: Table, columns: Sequence[str]) -> str:
+    """``unnest`` of one array parameter per column, typed as the column, as a row source."""
+    dialect = postgresql.dialect()
+    arrays = ", ".join(f"%s::{table.c[name].type.compile(dialect=dialect)}[]"
+                       for name in columns)
+    return f"unnest({arrays}) AS v({', '.join(columns)})"
+
+
+def _run_over_arrays(session: Session, statement: str, table: Table, columns: Sequence[str],
+                     rows: Sequence[dict[str, Any]]) -> int:
+    """Run ``statement`` with one array per column of ``rows``; the rows it touched.
+
+    A constraint violated raises SQLAlchemy's ``IntegrityError``, as the ORM would.
+    """
+    values = _for_copy(table, columns, [[row[name] for name in columns] for row in rows])
+    arrays = [list(column) for column in zip(*values, strict=True)]
+    raw = session.connection().connection.driver_connection
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute(statement, arrays)
+            return cursor.rowcount
+    except psycopg.errors.IntegrityError as error:
+        raise IntegrityError(statement, None, error) from error
+
+
 def _complete(table: Table, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
-    """``rows`` with the same keys each: a key some rows lack takes the column's default."""
+    """``rows`` with the same keys each: a key some rows lack, or a column with a default
+    that all rows leave out, takes the column's default (or NULL), as the ORM would."""
     keys = {key: None for row in rows for key in row}
+    keys.update({column.key: None for column in table.columns
+                 if column.default is not None and column.key not in keys})
     if all(len(row) == len(keys) for row in rows):
         return rows
     defaults = {key: table.c[key].default for key in keys}

@@ -9,11 +9,14 @@ a message names no patient and no finding, only what awaits and where, with a li
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import null, select
 
 from server.extensions import db
 from server.models import Patient, Synthesis, User
@@ -22,6 +25,7 @@ from server.models.notifications import NotificationChannel
 from server.services.flag_text import describe, kind_label
 from server.services.notifications import NewMessage, enqueue_many
 from server.services.synthesis_text import KIND_LABELS
+from shared.rules import FlagKind
 
 
 def _secure() -> bool:
@@ -41,7 +45,35 @@ def _physician_email(physician: User, kind: str, dedupe_key: str, subject: str,
                       body="\n\n".join(lines), user_id=physician.id, dedupe_key=dedupe_key)
 
 
-def notify_escalations(flags: list[Flag]) -> int:
+class Escalated(Protocol):
+    """An escalated flag as its e-mail needs it (a ``Flag``, or a row of :func:`escalated`)."""
+
+    @property
+    def id(self) -> int: ...  # noqa: D102 - the fields of a flag
+    @property
+    def patient_id(self) -> int: ...  # noqa: D102
+    @property
+    def kind(self) -> FlagKind: ...  # noqa: D102
+    @property
+    def severity(self) -> int: ...  # noqa: D102
+    @property
+    def evidence(self) -> dict[str, Any] | None: ...  # noqa: D102
+    @property
+    def escalated_to_id(self) -> int | None: ...  # noqa: D102
+    @property
+    def updated_at(self) -> datetime: ...  # noqa: D102
+
+
+def escalated(flag_ids: list[int]) -> list[Escalated]:
+    """The flags ``flag_ids`` as their e-mails need them: the evidence is read only when the
+    e-mail may say it (a sweep escalates thousands of flags at once)."""
+    evidence = Flag.evidence if _secure() else null().label("evidence")
+    return list(db.session.execute(
+        select(Flag.id, Flag.patient_id, Flag.kind, Flag.severity, evidence,
+               Flag.escalated_to_id, Flag.updated_at).where(Flag.id.in_(flag_ids))))
+
+
+def notify_escalations(flags: Sequence[Escalated]) -> int:
     """One e-mail per escalated flag to its physician (never twice for one escalation).
 
     On ordinary SMTP it says only that an alert (number, severity, link) awaits;
@@ -52,30 +84,36 @@ def notify_escalations(flags: list[Flag]) -> int:
         return 0
     physicians = {u.id: u for u in db.session.scalars(
         select(User).where(User.id.in_({f.escalated_to_id for f in flags})))}
-    patients = {p.id: p for p in db.session.scalars(
-        select(Patient).where(Patient.id.in_({f.patient_id for f in flags})))}
-    messages = []
-    by_locale: dict[str, list[Flag]] = defaultdict(list)
+    by_locale: dict[str, list[Escalated]] = defaultdict(list)
     for flag in flags:
         by_locale[physicians[flag.escalated_to_id].locale].append(flag)
     secure = _secure()
-    # One locale switch per language, not per flag: a sweep may escalate thousands at once.
+    patients = {p.id: p.display_name for p in db.session.scalars(
+        select(Patient).where(Patient.id.in_({f.patient_id for f in flags})))} if secure else {}
+    messages = []
+    # One locale switch and one look-up of each sentence per language, not per flag: a
+    # sweep may escalate thousands at once. The sentences are formatted below.
     for locale, group in by_locale.items():
         with force_locale(locale):
+            if secure:
+                subject = _("Reprise: %(kind)s for %(patient)s")
+            else:
+                subject = _("Reprise: alert %(id)d awaits your decision")
+                escalated_line = _("Alert %(id)d, severity %(severity)d of 4, was escalated "
+                                   "to you.")
+            awaited = _("Your decision is awaited in Reprise (flag %(id)d).")
             for flag in group:
-                physician = physicians[flag.escalated_to_id]
                 if secure:
-                    subject = _("Reprise: %(kind)s for %(patient)s", kind=kind_label(flag.kind),
-                                patient=patients[flag.patient_id].display_name)
-                    lines = [describe(flag.kind, flag.evidence)]
+                    title = subject % {"kind": kind_label(flag.kind),
+                                       "patient": patients[flag.patient_id]}
+                    lines = [describe(flag.kind, flag.evidence or {})]
                 else:
-                    subject = _("Reprise: alert %(id)d awaits your decision", id=flag.id)
-                    lines = [_("Alert %(id)d, severity %(severity)d of 4, was escalated to "
-                               "you.", id=flag.id, severity=flag.severity)]
-                lines.append(_("Your decision is awaited in Reprise (flag %(id)d).", id=flag.id))
+                    title = subject % {"id": flag.id}
+                    lines = [escalated_line % {"id": flag.id, "severity": flag.severity}]
+                lines.append(awaited % {"id": flag.id})
                 messages.append(_physician_email(
-                    physician, "escalation",
-                    f"escalation:{flag.id}:{flag.updated_at:%Y%m%d%H%M}", subject, lines,
+                    physicians[flag.escalated_to_id], "escalation",
+                    f"escalation:{flag.id}:{flag.updated_at:%Y%m%d%H%M}", title, lines,
                     f"/physician/flags/{flag.id}"))
     return enqueue_many(messages)
 

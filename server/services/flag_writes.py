@@ -9,20 +9,17 @@ source link), never one statement per flag, and e-mails the escalations.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, select, update
+from sqlalchemy import Text, cast, select
 
 from server.extensions import db
 from server.models import Enrolment, ErgoSession, HealthEvent
 from server.models.flags import Flag, FlagEvent, open_key
-from server.services.bulk import insert_rows
-from server.services.escalation import notify_escalations
+from server.services.bulk import insert_rows, update_rows
+from server.services.escalation import escalated, notify_escalations
 from server.services.sweep_read import Running, scope
 from shared.enums import FlagStatus
 from shared.rules import AUTO_CLOSING, Firing, FlagKind
@@ -115,15 +112,13 @@ def write_flags(firings: dict[int, list[Firing]], enrolments: dict[int, Running]
         tally.closed = _clear(changes, open_flags)
     new_ids = _insert_new(changes)
     tally.opened = len(changes.new)
-    for group in _same_keys(changes.updates.values()):
-        db.session.execute(update(Flag), group)
+    update_rows(db.session, Flag.__table__, list(changes.updates.values()))
     insert_rows(db.session, FlagEvent.__table__, changes.events)
     flag_ids = {key: flag.id for key, flag in open_flags.items()} | new_ids
     _link_sources([(flag_ids[key], firing) for key, firing in changes.sources])
     tally.escalated = len(changes.escalated)
     if changes.escalated:
-        notify_escalations(list(db.session.scalars(
-            select(Flag).where(Flag.id.in_(changes.escalated)))))
+        notify_escalations(escalated(changes.escalated))
     return tally
 
 
@@ -217,25 +212,12 @@ def _insert_new(changes: FlagChanges) -> dict[Key, int]:
     return by_key
 
 
-def _same_keys(rows: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Rows grouped by their set of keys: one executemany UPDATE per group."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[tuple(sorted(row))].append(row)
-    return list(groups.values())
-
-
 def _link_sources(sources: list[tuple[int, Firing]]) -> None:
     """Mark the sessions and events a flag reported, so that they are reported once."""
-    sessions = [{"row": s["session_id"], "flag": flag_id} for flag_id, firing in sources
+    sessions = [{"id": s["session_id"], "safety_flag_id": flag_id} for flag_id, firing in sources
                 if firing.kind == FlagKind.HEART_RATE for s in firing.evidence["sessions"]]
-    events = [{"row": ev["event_id"], "flag": flag_id} for flag_id, firing in sources
+    events = [{"id": ev["event_id"], "flag_id": flag_id} for flag_id, firing in sources
               if firing.kind == FlagKind.HEALTH_EVENT for ev in firing.evidence["events"]]
-    for model, column, rows in ((ErgoSession, "safety_flag_id", sessions),
-                                (HealthEvent, "flag_id", events)):
+    for model, rows in ((ErgoSession, sessions), (HealthEvent, events)):
         if rows:
-            table = model.__table__
-            # In id order: the rows' pages are then visited in the order they lie on disk.
-            db.session.execute(
-                table.update().where(table.c.id == bindparam("row")).values(
-                    {column: bindparam("flag")}), sorted(rows, key=itemgetter("row")))
+            update_rows(db.session, model.__table__, rows)

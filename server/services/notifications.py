@@ -30,13 +30,12 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Insert
 
 from server.clock import utcnow
 from server.extensions import db
 from server.models import Document, Notification, Patient, User
 from server.models.notifications import NotificationChannel, NotificationStatus
+from server.services.bulk import insert_skipping
 from server.services.channels import Attachment, Channel, Outgoing, configured_channels
 from server.services.errors import Invalid, NotFound
 
@@ -123,20 +122,8 @@ def enqueue_many(messages: Iterable[NewMessage | Mapping[str, Any]]) -> int:
         return 0
     batch = _with_addresses(list(unique.values()))
     now = utcnow()
-    inserted = db.session.execute(
-        _insert_skipping_duplicates().returning(_table.c.id),
-        [_row(message, now) for message in batch],
-    ).all()
-    return len(inserted)
-
-
-def _insert_skipping_duplicates() -> Insert:
-    # ON CONFLICT (dedupe_key) DO NOTHING on both databases. On SQLite this is
-    # narrower than INSERT OR IGNORE, which would also drop rows that break the
-    # check constraints, silently.
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    return insert(_table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return insert_skipping(db.session, _table, [_row(message, now) for message in batch],
+                           unique="dedupe_key")
 
 
 def _row(message: NewMessage, now: datetime) -> dict[str, Any]:

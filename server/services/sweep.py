@@ -1,9 +1,10 @@
 """The daily sweep: every running enrolment through the rules, in a bounded number of queries.
 
-Reads, whatever the number of patients: one row per running enrolment with
-its last three weeks' figures from ``activity_weeks`` (kept at ingest), its
-booklet volume, pain baseline and reinforcement visit; then the unsafe heart
-rates and health events not reported yet, and the open flags. Contacts whose
+Reads, whatever the number of patients: the health events not reported yet;
+one row per running enrolment with its last three weeks' figures from
+``activity_weeks`` (kept at ingest), its booklet volume, pain baseline and
+reinforcement visit, streamed so that the rules run on each while the next
+are read; then the unsafe heart rates, and the open flags. Contacts whose
 window closed unrecorded are marked missed in one UPDATE. The rules
 (``shared.rules``) then run in memory and the flags are written in bulk.
 
@@ -31,7 +32,8 @@ from server.models import Enrolment, ScheduledContact
 from server.models.flags import Flag, open_key
 from server.services.flag_writes import Tally, write_flags
 from server.services.sweep_read import (
-    read,
+    Running,
+    followed,
     reinforced_enrolments,
     running,
     scope,
@@ -108,16 +110,17 @@ def _run(today: date, only: set[int] | None) -> SweepSummary:
         db.session.execute(text("SELECT set_config('work_mem', '64MB', true),"
                                 " set_config('jit', 'off', true)"))
     summary = SweepSummary(as_of=today.isoformat())
-    enrolments, facts = read(today, only)
+    enrolments: dict[int, Running] = {}
+    firings: dict[int, list[Firing]] = {}
+    for enrolment, facts in followed(today, only):
+        enrolments[enrolment.enrolment_id] = enrolment
+        found = evaluate(facts)
+        if found:
+            firings[enrolment.enrolment_id] = found
     summary.patients_examined = len(enrolments)
     if not enrolments:
         db.session.commit()
         return summary
-    firings: dict[int, list[Firing]] = {}
-    for enrolment_id, f in facts.items():
-        found = evaluate(f)
-        if found:
-            firings[enrolment_id] = found
     missed = _mark_missed_contacts(now, only)
     summary.contacts_missed = len(missed)
     for enrolment_id, firing in _missed_firings(missed).items():

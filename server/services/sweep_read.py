@@ -8,11 +8,12 @@ then the unsafe heart rates and the health events not reported yet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Select, case, func, null, or_, select
+from sqlalchemy import Date, Integer, Select, case, cast, func, literal, null, or_, select, true
 from sqlalchemy.sql.expression import ColumnElement
 
 from server.clock import get_clock
@@ -26,6 +27,7 @@ from server.models import (
     ScheduledContact,
 )
 from server.services.activity_weeks import dyspnoea_at_or_over
+from server.services.row_stream import stream_rows
 from shared.enrolment import FOLLOWED_STATES
 from shared.enums import ContactKind, ContactStatus, EnrolmentState
 from shared.programmes import ProgrammeTemplate, get_template
@@ -101,62 +103,76 @@ class ActiveRow(NamedTuple):
     active_days_3: int | None
 
 
-def read(today: date, only: set[int] | None) -> tuple[dict[int, Running],
-                                                      dict[int, PatientFacts]]:
-    """The running enrolments and the facts the rules read about each, in a few queries.
+def followed(today: date, only: set[int] | None) -> Iterator[tuple[Running, PatientFacts]]:
+    """Each running enrolment with the facts the rules read about it, as they arrive.
 
-    An enrolment that has not started yet is read only when an event awaits
+    The active file streams from the database: the caller runs the rules on
+    one enrolment while the next ones are read. It runs no statement of its
+    own until the iterator is exhausted. Enrolments whose heart-rate extremes
+    break their limits come last, once their unsafe sessions are read. An
+    enrolment that has not started yet is read only when an event awaits
     reporting for it (an event dated its start day, sent the day before).
     """
-    enrolments: dict[int, Running] = {}
-    facts: dict[int, PatientFacts] = {}
-    candidates = _add_rows(today, active_file(today, only), enrolments, facts)
-    events = db.session.execute(_new_events(only)).all()
-    waiting = {row.enrolment_id for row in events} - facts.keys()
-    if waiting:
-        candidates += _add_rows(today, active_file(today, only, not_started=waiting),
-                                enrolments, facts)
-    for row in db.session.execute(_unsafe_sessions(today, candidates)) if candidates else ():
+    events: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in db.session.execute(_new_events(only)):
+        events[row.enrolment_id].append({
+            "event_id": row.id, "kind": row.kind.value, "day": row.occurred_on.isoformat(),
+            "warning_signs": list(row.warning_signs or [])})
+    facts = _Facts(today, events)
+    held: dict[int, tuple[Running, PatientFacts]] = {}
+    for query in (active_file(today, only), None):
+        if query is None:  # then the enrolments not started yet that await an event
+            waiting = events.keys() - facts.seen
+            if not waiting:
+                break
+            query = active_file(today, only, not_started=waiting)
+        for row in map(ActiveRow._make, stream_rows(db.session, query)):
+            f = facts.of(row)
+            if row.heart_rate_over:
+                held[row.enrolment_id] = row, f
+            else:
+                yield row, f
+    for row in db.session.execute(_unsafe_sessions(today, list(held))) if held else ():
         reasons = unsafe_heart_rate(row.hr_max, row.hr_rest, row.hr_ceiling, row.hr_rest_min,
                                     row.hr_rest_max, row.hr_above_ceiling_s)
-        facts[row.enrolment_id].unsafe_sessions.append({
+        held[row.enrolment_id][1].unsafe_sessions.append({
             "session_id": row.id, "day": row.day.isoformat(), "hr_max": row.hr_max,
             "hr_rest": row.hr_rest, "reasons": reasons, "hr_ceiling": row.hr_ceiling,
             "hr_above_ceiling_s": row.hr_above_ceiling_s, "hr_in_zone_s": row.hr_in_zone_s,
             "hr_rest_min": row.hr_rest_min, "hr_rest_max": row.hr_rest_max})
-    for row in events:
-        facts[row.enrolment_id].new_events.append({
-            "event_id": row.id, "kind": row.kind.value, "day": row.occurred_on.isoformat(),
-            "warning_signs": list(row.warning_signs or [])})
-    return enrolments, facts
+    yield from held.values()
 
 
-def _add_rows(today: date, query: Select[Any], enrolments: dict[int, Running],
-              facts: dict[int, PatientFacts]) -> list[int]:
-    """Read ``query``'s rows into ``enrolments`` and ``facts``; the ids to check heart rates of.
+class _Facts:
+    """Builds ``PatientFacts`` from ``ActiveRow``s.
 
-    Plain objects, not rows: the rules read their fields a few hundred thousand
-    times. Core, not ORM, execution: the ORM's row loading costs more than the
-    rules here.
+    Plain objects, not rows: the rules read their fields a few hundred
+    thousand times.
     """
-    tz = get_clock().tz
-    templates: dict[tuple[str, int | None], ProgrammeTemplate] = {}
-    candidates = []
-    for row in map(ActiveRow._make, db.session.connection().execute(query).all()):
-        enrolment_id, start = row.enrolment_id, row.start_date
-        enrolments[enrolment_id] = row
-        last_seen = (row.last_received_at.astimezone(tz).date() if row.last_received_at
+
+    def __init__(self, today: date, events: dict[int, list[dict[str, Any]]]) -> None:
+        self.today = today
+        self.events = events
+        self.tz = get_clock().tz
+        self.templates: dict[tuple[str, int | None], ProgrammeTemplate] = {}
+        self.seen: set[int] = set()
+
+    def of(self, row: ActiveRow) -> PatientFacts:
+        """The facts of one enrolment (its new events included)."""
+        enrolment_id, start, today = row.enrolment_id, row.start_date, self.today
+        self.seen.add(enrolment_id)
+        last_seen = (row.last_received_at.astimezone(self.tz).date() if row.last_received_at
                      else start)
-        template = templates.get((row.programme_code, row.intervention_weeks))
+        template = self.templates.get((row.programme_code, row.intervention_weeks))
         if template is None:
-            template = templates[row.programme_code, row.intervention_weeks] = get_template(
-                row.programme_code, row.intervention_weeks)
-        f = facts[enrolment_id] = PatientFacts(
+            template = self.templates[row.programme_code, row.intervention_weeks] = (
+                get_template(row.programme_code, row.intervention_weeks))
+        f = PatientFacts(
             enrolment_id=enrolment_id, patient_id=row.patient_id, template=template,
             start=start, today=today, days_silent=(today - max(last_seen, start)).days,
             booklet_prescribed=row.booklet_per_week, pain_baseline=row.pain_baseline,
             reinforcement_done=bool(row.reinforced), activity_project=row.activity_project,
-            suspended=bool(row.suspended))
+            suspended=bool(row.suspended), new_events=self.events.get(enrolment_id, []))
         # A week with no row reads None: nothing logged (``PatientFacts.figures`` says so).
         last = f.week - 1
         if row.sessions_1 is not None:
@@ -168,9 +184,7 @@ def _add_rows(today: date, query: Select[Any], enrolments: dict[int, Running],
             f.weeks[last - 1] = WeekFigures(row.sessions_2, active_days=row.active_days_2 or 0)
         if row.sessions_3 is not None:
             f.weeks[last - 2] = WeekFigures(row.sessions_3, active_days=row.active_days_3 or 0)
-        if row.heart_rate_over:
-            candidates.append(enrolment_id)
-    return candidates
+        return f
 
 
 def active_file(today: date, only: set[int] | None,
@@ -182,7 +196,7 @@ def active_file(today: date, only: set[int] | None,
     of the last five weeks break the patient's limits (then it may hold an
     unsafe session not reported yet).
     """
-    weeks = _recent_weeks(today, only)
+    weeks, joined = _recent_weeks(today, only)
     reinforced = reinforcement_visits().scalar_subquery()
     columns = ActiveRow(
         enrolment_id=Enrolment.id, patient_id=Enrolment.patient_id,
@@ -206,16 +220,20 @@ def active_file(today: date, only: set[int] | None,
         select(*[column.label(name) for name, column in zip(ActiveRow._fields, columns,
                                                             strict=True)])
         .join(Patient, Patient.id == Enrolment.patient_id)
-        .outerjoin(weeks, weeks.c.enrolment_id == Enrolment.id)
+        .outerjoin(weeks, joined)
         .where(Enrolment.start_date <= today if not_started is None
                else Enrolment.id.in_(sorted(not_started))), only)
 
 
-def _recent_weeks(today: date, only: set[int] | None) -> Any:
-    """Per enrolment, its last three whole weeks side by side, from ``activity_weeks``.
+def _recent_weeks(today: date, only: set[int] | None) -> tuple[Any, ColumnElement[bool]]:
+    """Per enrolment, its last three whole weeks side by side, from ``activity_weeks``, and
+    the condition joining them to their enrolment.
 
     Weeks are told apart by their start day alone, whatever the enrolment's
-    start: no date arithmetic per row.
+    start: no date arithmetic per row. On PostgreSQL, a LATERAL subquery reads
+    each enrolment's five weeks from the primary key: rows then leave the
+    database as they are made, while the rules run on the ones before, instead
+    of after a sort of the whole file's weeks.
     """
     a = ActivityWeek
 
@@ -224,25 +242,31 @@ def _recent_weeks(today: date, only: set[int] | None) -> Any:
         return func.sum(column).filter(a.week_start > today - timedelta(days=7 * k + 7),
                                        a.week_start <= today - timedelta(days=7 * k))
 
-    query = (
-        select(a.enrolment_id, *[in_week(k, a.sessions).label(f"sessions_{k}")
-                                 for k in (1, 2, 3)],
-               *[in_week(1, dyspnoea_at_or_over(threshold)).label(_at_or_over(threshold))
-                 for threshold in sorted(set(_dyspnoea_thresholds().values()))],
-               in_week(1, a.pain_sum).label("pain_sum_1"),
-               in_week(1, a.pain_count).label("pain_count_1"),
-               in_week(1, a.booklet_credit).label("booklet_credit_1"),
-               *[in_week(k, a.active_days).label(f"active_days_{k}") for k in (1, 2, 3)],
-               func.max(a.hr_max_peak).label("peak"), func.min(a.hr_rest_low).label("rest_low"),
-               func.max(a.hr_rest_high).label("rest_high"))
-        # Five weeks: the 28-day look-back for unsafe sessions starts in the fourth one.
-        .where(a.week_start > today - timedelta(days=LOOKBACK_DAYS + 7), a.week_start <= today)
-        .group_by(a.enrolment_id))
+    figures = (
+        *[in_week(k, a.sessions).label(f"sessions_{k}") for k in (1, 2, 3)],
+        *[in_week(1, dyspnoea_at_or_over(threshold)).label(_at_or_over(threshold))
+          for threshold in sorted(set(_dyspnoea_thresholds().values()))],
+        in_week(1, a.pain_sum).label("pain_sum_1"),
+        in_week(1, a.pain_count).label("pain_count_1"),
+        in_week(1, a.booklet_credit).label("booklet_credit_1"),
+        *[in_week(k, a.active_days).label(f"active_days_{k}") for k in (1, 2, 3)],
+        func.max(a.hr_max_peak).label("peak"), func.min(a.hr_rest_low).label("rest_low"),
+        func.max(a.hr_rest_high).label("rest_high"))
+    # Five weeks: the 28-day look-back for unsafe sessions starts in the fourth one.
+    recent = (a.week_start > today - timedelta(days=LOOKBACK_DAYS + 7), a.week_start <= today)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The programme weeks that can hold those five (``week`` is 1 on the start day).
+        current = cast(literal(today, Date) - Enrolment.start_date, Integer) // 7 + 1
+        return (select(*figures)
+                .where(a.enrolment_id == Enrolment.id, a.week > current - 6, *recent)
+                .lateral()), true()
+    query = select(a.enrolment_id, *figures).where(*recent).group_by(a.enrolment_id)
     if only is not None:
         # For a few patients (at ingest), aggregate only their rows, not the whole file's.
         query = query.where(a.enrolment_id.in_(
             select(Enrolment.id).where(Enrolment.patient_id.in_(only))))
-    return query.subquery()
+    weeks = query.subquery()
+    return weeks, weeks.c.enrolment_id == Enrolment.id
 
 
 def _dyspnoea_thresholds() -> dict[str, int]:
