@@ -126,7 +126,11 @@ def followed(today: date, only: set[int] | None) -> Iterator[tuple[Running, Pati
             if not waiting:
                 break
             query = active_file(today, only, not_started=waiting)
-        for row in map(ActiveRow._make, stream_rows(db.session, query)):
+        # Streamed over the whole file; for a few patients (at ingest) a cached statement
+        # costs less than compiling one with its values written in.
+        rows = (stream_rows(db.session, query) if only is None
+                else db.session.connection().execute(query))
+        for row in map(ActiveRow._make, rows):
             f = facts.of(row)
             if row.heart_rate_over:
                 held[row.enrolment_id] = row, f
