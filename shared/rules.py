@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.enums import HealthEventKind, Phase
 from shared.programmes import LOW_BACK_PAIN, RESPIRATORY, ProgrammeTemplate
@@ -115,9 +115,12 @@ RULES: dict[str, RuleSet] = {
 LOOKBACK_DAYS = 28
 
 
-@dataclass(frozen=True, slots=True)
-class WeekFigures:
-    """What the patient logged in one programme week."""
+class WeekFigures(NamedTuple):
+    """What the patient logged in one programme week.
+
+    A named tuple, not a frozen dataclass: the sweep builds up to three per
+    running enrolment, and a tuple is built in a third of the time.
+    """
 
     sessions: int = 0
     high_dyspnoea: int = 0
