@@ -37,7 +37,9 @@ def stream_rows(session: Session, query: Select[Any]) -> Iterator[tuple[Any, ...
                             compile_kwargs={"literal_binds": True}))
     convert = _result_processors(query, connection.dialect)
     with connection.connection.driver_connection.cursor() as cursor:
-        rows = cursor.stream(sql.replace("%", "%%"), size=CHUNK_ROWS)
+        # No parameters, but an empty tuple: the driver then reads the compiler's escaped
+        # "%%" as the "%" it stands for, where without any it would send "%%" as written.
+        rows = cursor.stream(sql, (), size=CHUNK_ROWS)
         if not convert:
             yield from rows
             return

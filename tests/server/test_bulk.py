@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import String, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from server.extensions import db
@@ -83,12 +83,16 @@ def test_insert_skipping_stores_only_keys_not_stored_nor_repeated_and_counts_the
 def test_streamed_rows_are_the_rows_and_values_an_execute_gives(patient):
     for kind in (FlagKind.ADHERENCE, FlagKind.SILENCE, FlagKind.BOOKLET):
         _flag(patient, kind)
+    # A "%" in a value written into the statement is sent as one "%", not escaped twice.
     query = (select(Flag.id, Flag.kind, Flag.status, Flag.opened_at, Flag.closed_at,
-                    Flag.evidence, Flag.open_key)
-             .where(Flag.patient_id == patient.id, Flag.open_key.like("%:%")).order_by(Flag.id))
+                    Flag.evidence, Flag.open_key, literal("50 %", String).label("ratio"))
+             .where(Flag.patient_id == patient.id, Flag.open_key.like("%:%"),
+                    literal("a%b", String) == "a%b")
+             .order_by(Flag.id))
     executed = [tuple(row) for row in db.session.execute(query)]
     streamed = list(stream_rows(db.session, query))
     assert len(streamed) == 3
     assert streamed == executed
     assert streamed[0][1] is FlagKind.ADHERENCE
     assert streamed[0][3].tzinfo is not None
+    assert streamed[0][7] == "50 %"
