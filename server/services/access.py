@@ -8,10 +8,10 @@ answered 404, so that ids cannot be probed.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, select, true
 
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import Enrolment, Patient, User
 from server.services.audit import record_access
 from server.services.errors import Forbidden, NotFound

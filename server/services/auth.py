@@ -13,12 +13,12 @@ from math import ceil
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import case, exists, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.clock import utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import ApiToken, Enrolment, LoginThrottle, PairingCode, User
 from server.services.errors import Invalid, NotFound, TooManyAttempts, Unauthorized
 from shared.enrolment import TERMINAL_STATES

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from server.clock import utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import Document, DocumentKind, Patient, User
 from server.services.access import READ, WRITE, get_patient, visible_patients
 from server.services.audit import record_access

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import Update, func, insert, select, update
 
 from server.clock import get_clock, utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import (
     BookletItem,
     Enrolment,

@@ -12,10 +12,10 @@ from collections import defaultdict
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import Patient, Synthesis, User
 from server.models.flags import Flag
 from server.models.notifications import NotificationChannel

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date, format_decimal, lazy_gettext
-from flask_babel import gettext as _
+from flask_babel import format_date, format_decimal
 
 from server.clock import get_clock
+from server.i18n import gettext as _
+from server.i18n import lazy_gettext
 from shared.rules import FlagKind
 
 # Flags by kind: one name wherever a flag is shown (queue, file, e-mail).

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from server.clock import get_clock, utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import Enrolment, Patient, User
 from server.models.flags import OPEN_STATUSES, Flag, FlagEvent
 from server.services.access import READ, WRITE, get_patient, visible_patients

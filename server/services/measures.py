@@ -16,11 +16,11 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from server.clock import get_clock, utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import (
     EnduranceTest,
     Enrolment,

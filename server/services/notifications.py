@@ -28,13 +28,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from server.clock import utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import Document, Notification, Patient, User
 from server.models.notifications import NotificationChannel, NotificationStatus
 from server.services.channels import Attachment, Channel, Outgoing, configured_channels

@@ -11,10 +11,10 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from server.clock import get_clock
+from server.i18n import gettext as _
 from server.models import Enrolment
 from server.services import measures, visits
 from server.services.errors import ServiceError
