@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import case, exists, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
 
 from server.clock import utcnow
 from server.extensions import db
@@ -108,7 +109,9 @@ def resolve_token(raw: str) -> ApiToken | None:
 
 def resolve_session(token_id: int) -> ApiToken | None:
     """The live web session token of that row id (from the signed session cookie)."""
-    token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    # Its user in the same statement: every page asks for both.
+    token = (db.session.get(ApiToken, token_id, options=[joinedload(ApiToken.user)])
+             if 0 < token_id < 2**31 else None)
     if token is not None and token.label != WEB_SESSION_LABEL:
         return None
     return _live(token)
