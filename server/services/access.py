@@ -8,7 +8,10 @@ answered 404, so that ids cannot be probed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Select, select, true
+from sqlalchemy.orm.interfaces import ORMOption
 
 from server.extensions import db
 from server.i18n import gettext as _
@@ -41,10 +44,12 @@ def can_write(user: User, patient: Patient) -> bool:
 
 
 def get_patient(user: User, patient_id: int, action: str = READ,
-                object_type: str = "patient") -> Patient:
+                object_type: str = "patient", load: Sequence[ORMOption] = ()) -> Patient:
     """The patient if ``user`` may see it (and write it for WRITE); audited as a read or
-    write of ``object_type`` (what of the record was taken: the file, a FHIR bundle...)."""
-    patient = db.session.scalar(visible_patients(user).where(Patient.id == patient_id))
+    write of ``object_type`` (what of the record was taken: the file, a FHIR bundle...).
+    ``load``: loader options for what the caller reads of the patient next."""
+    patient = db.session.scalar(
+        visible_patients(user).where(Patient.id == patient_id).options(*load))
     if patient is None:
         raise NotFound(_("No such patient."), "patient_not_found")
     if action == WRITE and not can_write(user, patient):

@@ -14,6 +14,7 @@ from statistics import fmean
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from server.clock import get_clock
 from server.extensions import db
@@ -137,7 +138,10 @@ def contact_state(contact: ScheduledContact, now: datetime) -> str:
 
 def load_patient_file(actor: User, patient_id: int) -> PatientFile:
     """The patient file for ``actor``; the read lands in the audit log (404 when out of reach)."""
-    patient = access.get_patient(actor, patient_id)
+    # The page names the referent and the physician: loaded here, not once the read
+    # committed (a second transaction, and a second connection from the pool).
+    patient = access.get_patient(actor, patient_id, load=(
+        joinedload(Patient.referent), joinedload(Patient.physician)))
     enrolment = current_enrolment(patient.id)
     result = PatientFile(patient=patient, enrolment=enrolment)
     if enrolment is None or enrolment.start_date is None:
