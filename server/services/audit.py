@@ -26,4 +26,6 @@ def record_access(actor: User, action: str, object_type: str,
         for pid in patient_ids
     ]
     if rows:
-        db.session.execute(insert(AuditEntry), rows)
+        # Into the table rather than through the ORM's bulk insert: the same statement,
+        # without its per-row bookkeeping (a queue page writes one row per patient shown).
+        db.session.execute(insert(AuditEntry.__table__), rows)

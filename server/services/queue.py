@@ -69,9 +69,12 @@ def _contacts(user: User, today: date, now: datetime, state: EnrolmentState | No
               limit: int) -> list[dict[str, Any]]:
     tomorrow = local_midnight(today + timedelta(days=1), get_clock().tz)
     patients = visible_patients(user).with_only_columns(Patient.id)
+    # Columns, not entities: the queue only shows them.
     query = (
-        select(ScheduledContact, Patient.id.label("patient_id"), Patient.first_name,
-               Patient.last_name)
+        select(ScheduledContact.id, ScheduledContact.kind, ScheduledContact.channel,
+               ScheduledContact.phase, ScheduledContact.due_at,
+               ScheduledContact.window_closes, ScheduledContact.attempts,
+               Patient.id.label("patient_id"), Patient.first_name, Patient.last_name)
         .join(Enrolment, Enrolment.id == ScheduledContact.enrolment_id)
         .join(Patient, Patient.id == Enrolment.patient_id)
         .where(ScheduledContact.status == ContactStatus.PLANNED,
@@ -83,11 +86,12 @@ def _contacts(user: User, today: date, now: datetime, state: EnrolmentState | No
     if state is not None:
         query = query.where(Enrolment.state == state)
     return [{
-        "id": c.id, "patient_id": pid, "patient_name": display_name(first, last),
+        "id": c.id, "patient_id": c.patient_id,
+        "patient_name": display_name(c.first_name, c.last_name),
         "kind": c.kind.value, "channel": c.channel.value, "phase": c.phase.value,
         "due_at": c.due_at, "window_closes": c.window_closes, "overdue": c.due_at < now,
         "attempts": c.attempts,
-    } for c, pid, first, last in db.session.execute(query)]
+    } for c in db.session.execute(query)]
 
 
 def _flags(user: User, state: EnrolmentState | None, limit: int) -> list[dict[str, Any]]:
@@ -97,18 +101,21 @@ def _flags(user: User, state: EnrolmentState | None, limit: int) -> list[dict[st
         patients = visible_patients(user).with_only_columns(Patient.id)
         base = select(Flag).where(Flag.status.in_(OPEN_STATUSES), Flag.patient_id.in_(patients))
     query = (base.join(Enrolment, Enrolment.id == Flag.enrolment_id)
-             .add_columns(Enrolment.state, Patient.first_name, Patient.last_name)
+             .with_only_columns(Flag.id, Flag.patient_id, Flag.kind, Flag.evidence,
+                                Flag.severity, Flag.status, Flag.opened_at, Enrolment.state,
+                                Patient.first_name, Patient.last_name)
              .order_by(Flag.severity.desc(), Flag.opened_at, Flag.id).limit(limit))
     if user.role != Role.PHYSICIAN:
         query = query.join(Patient, Patient.id == Flag.patient_id)
     if state is not None:
         query = query.where(Enrolment.state == state)
     return [{
-        "id": f.id, "patient_id": f.patient_id, "patient_name": display_name(first, last),
+        "id": f.id, "patient_id": f.patient_id,
+        "patient_name": display_name(f.first_name, f.last_name),
         "kind": f.kind.value, "label": kind_label(f.kind), "summary": describe(f.kind, f.evidence),
         "severity": f.severity, "status": f.status.value, "opened_at": f.opened_at,
-        "phase": "follow_up" if st == EnrolmentState.FOLLOW_UP else "intervention",
-    } for f, st, first, last in db.session.execute(query)]
+        "phase": "follow_up" if f.state == EnrolmentState.FOLLOW_UP else "intervention",
+    } for f in db.session.execute(query)]
 
 
 @read_use_case
