@@ -48,8 +48,9 @@ def get_patient(user: User, patient_id: int, action: str = READ,
     """The patient if ``user`` may see it (and write it for WRITE); audited as a read or
     write of ``object_type`` (what of the record was taken: the file, a FHIR bundle...).
     ``load``: loader options for what the caller reads of the patient next."""
-    patient = db.session.scalar(
-        visible_patients(user).where(Patient.id == patient_id).options(*load))
+    patient = db.session.execute(
+        visible_patients(user).where(Patient.id == patient_id).options(*load)
+    ).unique().scalar_one_or_none()  # unique: ``load`` may join a collection
     if patient is None:
         raise NotFound(_("No such patient."), "patient_not_found")
     if action == WRITE and not can_write(user, patient):

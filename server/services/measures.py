@@ -331,13 +331,20 @@ def _domain_outcome(domain: Domain, values: dict[str, float | None]) -> DomainOu
                          compare(domain, values["W0"], values["M12"]))
 
 
-def outcomes(enrolment: Enrolment) -> Outcomes:
-    """The enrolment's outcomes (the caller has checked access)."""
-    responses = _latest_by_timepoint(db.session.scalars(
-        select(QuestionnaireResponse)
-        .where(QuestionnaireResponse.enrolment_id == enrolment.id,
-               QuestionnaireResponse.timepoint.in_(OUTCOME_TIMEPOINTS))
-        .order_by(QuestionnaireResponse.answered_at, QuestionnaireResponse.id)))
+def outcomes(enrolment: Enrolment,
+             answered: Iterable[QuestionnaireResponse] | None = None) -> Outcomes:
+    """The enrolment's outcomes (the caller has checked access); ``answered``: all of the
+    enrolment's questionnaire responses, when the caller has read them already."""
+    if answered is None:
+        found = db.session.scalars(
+            select(QuestionnaireResponse)
+            .where(QuestionnaireResponse.enrolment_id == enrolment.id,
+                   QuestionnaireResponse.timepoint.in_(OUTCOME_TIMEPOINTS))
+            .order_by(QuestionnaireResponse.answered_at, QuestionnaireResponse.id))
+    else:
+        found = sorted((r for r in answered if r.timepoint in OUTCOME_TIMEPOINTS),
+                       key=lambda r: (r.answered_at, r.id))
+    responses = _latest_by_timepoint(found)
     tests = _latest_by_timepoint(db.session.scalars(
         select(EnduranceTest)
         .where(EnduranceTest.enrolment_id == enrolment.id,

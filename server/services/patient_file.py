@@ -35,7 +35,7 @@ from server.models import (
 from server.models.flags import Flag
 from server.services import access, documents, flags, measures, samples
 from server.services.audit import record_access
-from server.services.enrolments import current_enrolment
+from server.services.enrolments import current_of
 from server.services.measures import Outcomes
 from server.services.transactions import read_use_case
 from shared.enrolment import Action, Pause, suspensions
@@ -141,8 +141,9 @@ def load_patient_file(actor: User, patient_id: int) -> PatientFile:
     # The page names the referent and the physician: loaded here, not once the read
     # committed (a second transaction, and a second connection from the pool).
     patient = access.get_patient(actor, patient_id, load=(
-        joinedload(Patient.referent), joinedload(Patient.physician)))
-    enrolment = current_enrolment(patient.id)
+        joinedload(Patient.referent), joinedload(Patient.physician),
+        joinedload(Patient.enrolments)))
+    enrolment = current_of(patient.enrolments)
     result = PatientFile(patient=patient, enrolment=enrolment)
     if enrolment is None or enrolment.start_date is None:
         return result
@@ -163,13 +164,20 @@ def load_patient_file(actor: User, patient_id: int) -> PatientFile:
         .order_by(Prescription.from_week.desc()).limit(1))
     result.weeks = weekly_series(enrolment, template, today)
     result.curve = session_curve(enrolment, _last_sampled_session(enrolment.id))
-    contacts = db.session.scalars(
-        select(ScheduledContact).where(ScheduledContact.enrolment_id == enrolment.id)
+    # Each contact with the name of who recorded it, for the call notes.
+    rows = db.session.execute(
+        select(ScheduledContact, User.full_name)
+        .outerjoin(User, User.id == ScheduledContact.recorded_by_id)
+        .where(ScheduledContact.enrolment_id == enrolment.id)
         .order_by(ScheduledContact.due_at, ScheduledContact.id)).all()
+    contacts = [contact for contact, _name in rows]
     result.pauses = _pauses(enrolment)
     result.timeline = _timeline(contacts, template, start, today, now, result.pauses)
     result.work = _work_history(enrolment, contacts)
-    result.outcomes = measures.outcomes(enrolment)
+    result.questionnaires = list(db.session.scalars(
+        select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment.id)
+        .order_by(QuestionnaireResponse.answered_at.desc(), QuestionnaireResponse.id.desc())))
+    result.outcomes = measures.outcomes(enrolment, result.questionnaires)
     result.call_notes = sorted(
         (c for c in contacts if c.status == ContactStatus.DONE or c.attempts),
         key=lambda c: c.done_at or c.due_at, reverse=True)
@@ -177,13 +185,7 @@ def load_patient_file(actor: User, patient_id: int) -> PatientFile:
         select(HealthEvent).where(HealthEvent.enrolment_id == enrolment.id)
         .order_by(HealthEvent.occurred_on.desc(), HealthEvent.id.desc())
         .limit(RECENT_EVENTS)))
-    result.questionnaires = list(db.session.scalars(
-        select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment.id)
-        .order_by(QuestionnaireResponse.answered_at.desc())))
-    recorder_ids = {c.recorded_by_id for c in result.call_notes if c.recorded_by_id}
-    if recorder_ids:
-        result.recorders = dict(db.session.execute(
-            select(User.id, User.full_name).where(User.id.in_(recorder_ids))).all())
+    result.recorders = {contact.recorded_by_id: name for contact, name in rows if name}
     return result
 
 
