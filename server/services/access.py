@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, select, true
+from sqlalchemy import BindParameter, Select, select, true
 from sqlalchemy.orm.interfaces import ORMOption
 
 from server.extensions import db
@@ -28,13 +28,19 @@ TRANSITION = "transition"
 
 def visible_patients(user: User) -> Select[tuple[Patient]]:
     """A SELECT of the patients ``user`` may see."""
+    return visible_patients_of(user.role, user.id)
+
+
+def visible_patients_of(role: Role, user_id: int | BindParameter[int]) -> Select[tuple[Patient]]:
+    """:func:`visible_patients` for a role and a user id, which may be a bound parameter:
+    a statement built once then serves every user of that role."""
     query = select(Patient)
-    if user.role == Role.COORDINATOR:
+    if role == Role.COORDINATOR:
         return query.where(true())
-    if user.role == Role.REFERENT:
-        return query.where(Patient.referent_id == user.id)
-    if user.role == Role.PHYSICIAN:
-        return query.where(Patient.physician_id == user.id)
+    if role == Role.REFERENT:
+        return query.where(Patient.referent_id == user_id)
+    if role == Role.PHYSICIAN:
+        return query.where(Patient.physician_id == user_id)
     return query.where(Patient.id.is_(None))
 
 

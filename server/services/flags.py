@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import BindParameter, Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from server.clock import get_clock, utcnow
@@ -51,11 +51,16 @@ DECISION_TRANSITIONS = {
 
 def physician_items(user: User) -> Select[tuple[Flag]]:
     """A SELECT of the flags awaiting ``user``'s decision (escalated to them or in committee)."""
+    return physician_items_of(user.id)
+
+
+def physician_items_of(physician_id: int | BindParameter[int]) -> Select[tuple[Flag]]:
+    """:func:`physician_items` for a physician's id, which may be a bound parameter."""
     return (select(Flag)
             .join(Patient, Patient.id == Flag.patient_id)
-            .where(or_(Flag.escalated_to_id == user.id,
+            .where(or_(Flag.escalated_to_id == physician_id,
                        (Flag.status == FlagStatus.COMMITTEE)
-                       & (Patient.physician_id == user.id)),
+                       & (Patient.physician_id == physician_id)),
                    Flag.status.in_((FlagStatus.ESCALATED, FlagStatus.COMMITTEE))))
 
 
