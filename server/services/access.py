@@ -8,9 +8,9 @@ answered 404, so that ids cannot be probed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from functools import lru_cache
 
-from sqlalchemy import BindParameter, Select, select, true
+from sqlalchemy import BindParameter, Select, bindparam, select, true
 from sqlalchemy.orm.interfaces import ORMOption
 
 from server.extensions import db
@@ -50,12 +50,13 @@ def can_write(user: User, patient: Patient) -> bool:
 
 
 def get_patient(user: User, patient_id: int, action: str = READ,
-                object_type: str = "patient", load: Sequence[ORMOption] = ()) -> Patient:
+                object_type: str = "patient", load: tuple[ORMOption, ...] = ()) -> Patient:
     """The patient if ``user`` may see it (and write it for WRITE); audited as a read or
     write of ``object_type`` (what of the record was taken: the file, a FHIR bundle...).
-    ``load``: loader options for what the caller reads of the patient next."""
+    ``load``: loader options for what the caller reads of the patient next, a constant
+    of the caller's module (the statement is kept per role and ``load``)."""
     patient = db.session.execute(
-        visible_patients(user).where(Patient.id == patient_id).options(*load)
+        _patient_statement(user.role, load), {"user_id": user.id, "patient_id": patient_id}
     ).unique().scalar_one_or_none()  # unique: ``load`` may join a collection
     if patient is None:
         raise NotFound(_("No such patient."), "patient_not_found")
@@ -63,6 +64,14 @@ def get_patient(user: User, patient_id: int, action: str = READ,
         raise Forbidden(_("Your role may not change this record."), "forbidden")
     record_access(user, action, object_type, [patient.id], patient.id)
     return patient
+
+
+@lru_cache(maxsize=64)
+def _patient_statement(role: Role, load: tuple[ORMOption, ...]) -> Select[tuple[Patient]]:
+    # Built once per role and load options, the user and the patient as parameters:
+    # building and keying it cost about as much as running it.
+    return (visible_patients_of(role, bindparam("user_id"))
+            .where(Patient.id == bindparam("patient_id")).options(*load))
 
 
 def get_enrolment(user: User, enrolment_id: int, action: str = READ) -> Enrolment:

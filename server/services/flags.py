@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, or_, select
 from sqlalchemy.orm import selectinload
 
 from server.clock import get_clock, utcnow
@@ -116,14 +116,17 @@ def patient_flags(user: User, patient_id: int, include_closed: bool = True) -> l
     return flags_of(patient_id, include_closed)
 
 
+# Built once (the patient file reads them on every view), the patient as parameter.
+_FLAGS_OF = (select(Flag).where(Flag.patient_id == bindparam("patient_id"))
+             .options(selectinload(Flag.events)))
+_OPEN_FLAGS_OF = _FLAGS_OF.where(Flag.status.in_(OPEN_STATUSES))
+
+
 def flags_of(patient_id: int, include_closed: bool = True) -> list[Flag]:
     """A patient's flags with their history, open ones first then by severity and age
     (no access check: for a use case that checked and audited the patient)."""
-    query = (select(Flag).where(Flag.patient_id == patient_id)
-             .options(selectinload(Flag.events)))
-    if not include_closed:
-        query = query.where(Flag.status.in_(OPEN_STATUSES))
-    flags = list(db.session.scalars(query))
+    query = _FLAGS_OF if include_closed else _OPEN_FLAGS_OF
+    flags = list(db.session.scalars(query, {"patient_id": patient_id}))
     return sorted(flags, key=lambda f: (f.status not in OPEN_STATUSES, -f.severity,
                                         f.opened_at))
 

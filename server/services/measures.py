@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from server.clock import get_clock, utcnow
 from server.extensions import db
@@ -331,6 +331,14 @@ def _domain_outcome(domain: Domain, values: dict[str, float | None]) -> DomainOu
                          compare(domain, values["W0"], values["M12"]))
 
 
+# Built once (the patient file shows the outcomes on every view), the enrolment as parameter.
+_OUTCOME_TESTS = (
+    select(EnduranceTest)
+    .where(EnduranceTest.enrolment_id == bindparam("enrolment_id"),
+           EnduranceTest.timepoint.in_(OUTCOME_TIMEPOINTS))
+    .order_by(EnduranceTest.performed_on, EnduranceTest.id))
+
+
 def outcomes(enrolment: Enrolment,
              answered: Iterable[QuestionnaireResponse] | None = None) -> Outcomes:
     """The enrolment's outcomes (the caller has checked access); ``answered``: all of the
@@ -346,10 +354,7 @@ def outcomes(enrolment: Enrolment,
                        key=lambda r: (r.answered_at, r.id))
     responses = _latest_by_timepoint(found)
     tests = _latest_by_timepoint(db.session.scalars(
-        select(EnduranceTest)
-        .where(EnduranceTest.enrolment_id == enrolment.id,
-               EnduranceTest.timepoint.in_(OUTCOME_TIMEPOINTS))
-        .order_by(EnduranceTest.performed_on, EnduranceTest.id)))
+        _OUTCOME_TESTS, {"enrolment_id": enrolment.id}))
     result = []
     for instrument in instruments_for(enrolment.programme_code):
         points = [tp.code for tp in instrument.due_at(enrolment.programme_code)
