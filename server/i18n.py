@@ -25,8 +25,13 @@ from jinja2.runtime import Context
 from jinja2.utils import pass_context
 from markupsafe import Markup
 
+# What tells locales apart. Caches are keyed by it rather than by the Locale: Flask-Babel
+# parses the locale anew for every request, and comparing two Locale objects costs more
+# than the look-up it guards.
+LocaleKey = tuple[str, str | None, str | None, str | None, str | None]
+
 # The catalogues are the package's files, the same for every app of the process.
-_CATALOGUES: dict[Locale, NullTranslations] = {}
+_CATALOGUES: dict[LocaleKey, NullTranslations] = {}
 
 
 def select_locale() -> str:
@@ -46,15 +51,23 @@ def select_locale() -> str:
     ]
 
 
+def locale_key() -> LocaleKey | None:
+    """The current locale's key (None outside an app context)."""
+    locale = get_locale()
+    if locale is None:
+        return None
+    return (locale.language, locale.territory, locale.script, locale.variant, locale.modifier)
+
+
 def translations() -> NullTranslations:
     """The catalogue of the current locale (Flask-Babel's, found once per locale)."""
-    locale = get_locale()
-    if locale is None:  # outside an app context: messages stay as written
+    key = locale_key()
+    if key is None:  # outside an app context: messages stay as written
         return get_translations()
     try:
-        return _CATALOGUES[locale]
+        return _CATALOGUES[key]
     except KeyError:
-        return _CATALOGUES.setdefault(locale, get_translations())
+        return _CATALOGUES.setdefault(key, get_translations())
 
 
 def gettext(string: str, **variables: Any) -> str:
@@ -70,8 +83,8 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _formatted_day(day: date, pattern: str, locale: Locale) -> str:
-    return babel_dates.format_date(day, format=pattern, locale=locale)
+def _formatted_day(day: date, pattern: str, key: LocaleKey) -> str:
+    return babel_dates.format_date(day, format=pattern, locale=Locale(*key))
 
 
 def format_day(day: date, pattern: str = "medium") -> str:
@@ -80,10 +93,10 @@ def format_day(day: date, pattern: str = "medium") -> str:
     Babel's formatting costs tens of microseconds a call and pages show the same days
     again and again: results are kept per (day, pattern, locale).
     """
-    locale = get_locale()
-    if locale is None:  # outside an app context: Babel's own default locale
+    key = locale_key()
+    if key is None:  # outside an app context: Babel's own default locale
         return flask_babel.format_date(day, pattern)
-    return _formatted_day(day, pattern, locale)
+    return _formatted_day(day, pattern, key)
 
 
 def lazy_gettext(string: str, **variables: Any) -> LazyString:

@@ -12,15 +12,15 @@ from functools import lru_cache
 
 from babel import Locale
 from babel import dates as babel_dates
-from flask_babel import get_locale
 
 from server.clock import get_clock
-from server.i18n import format_day
+from server.i18n import LocaleKey, format_day, locale_key
 
 
 @lru_cache(maxsize=8192)
-def _moment(moment: datetime, style: str, locale: Locale | None) -> str:
-    return babel_dates.format_datetime(moment, format=style, tzinfo=moment.tzinfo, locale=locale)
+def _moment(moment: datetime, style: str, key: LocaleKey | None) -> str:
+    return babel_dates.format_datetime(moment, format=style, tzinfo=moment.tzinfo,
+                                       locale=Locale(*key) if key else None)
 
 
 def format_date(value: date | datetime | str | None, style: str = "medium") -> str:
@@ -40,4 +40,4 @@ def format_datetime(value: datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
     local = value.astimezone(get_clock().tz).replace(second=0, microsecond=0)
-    return _moment(local, style, get_locale())
+    return _moment(local, style, locale_key())
