@@ -69,8 +69,8 @@ def work_queue(user: User, phase: Phase | str | None = None, limit: int = 200) -
 def _contacts(user: User, today: date, now: datetime, state: EnrolmentState | None,
               limit: int) -> list[dict[str, Any]]:
     tomorrow = local_midnight(today + timedelta(days=1), get_clock().tz)
-    rows = db.session.execute(_contacts_query(user.role, state, limit),
-                              {"user_id": user.id, "tomorrow": tomorrow})
+    rows = db.session.execute(_contacts_query(user.role, state),
+                              {"user_id": user.id, "tomorrow": tomorrow, "limit": limit})
     return [{
         "id": c.id, "patient_id": c.patient_id,
         "patient_name": display_name(c.first_name, c.last_name),
@@ -80,11 +80,11 @@ def _contacts(user: User, today: date, now: datetime, state: EnrolmentState | No
     } for c in rows]
 
 
-# The queue's two statements are built once per role and phase, the user and the day
-# being their parameters: building and keying a statement this size costs about as
+# The queue's two statements are built once per role and phase, the user, the day and
+# the limit being their parameters: building and keying a statement this size costs about as
 # much as running it. Columns, not entities: the queue only shows them.
 @cache
-def _contacts_query(role: Role, state: EnrolmentState | None, limit: int) -> Select[Any]:
+def _contacts_query(role: Role, state: EnrolmentState | None) -> Select[Any]:
     patients = visible_patients_of(role, bindparam("user_id")).with_only_columns(Patient.id)
     query = (
         select(ScheduledContact.id, ScheduledContact.kind, ScheduledContact.channel,
@@ -98,14 +98,15 @@ def _contacts_query(role: Role, state: EnrolmentState | None, limit: int) -> Sel
                Enrolment.state.in_(tuple(PHASE_STATES.values())),
                Patient.id.in_(patients))
         .order_by(ScheduledContact.due_at, ScheduledContact.id)
-        .limit(limit))
+        .limit(bindparam("limit")))
     if state is not None:
         query = query.where(Enrolment.state == state)
     return query
 
 
 def _flags(user: User, state: EnrolmentState | None, limit: int) -> list[dict[str, Any]]:
-    rows = db.session.execute(_flags_query(user.role, state, limit), {"user_id": user.id})
+    rows = db.session.execute(_flags_query(user.role, state),
+                              {"user_id": user.id, "limit": limit})
     return [{
         "id": f.id, "patient_id": f.patient_id,
         "patient_name": display_name(f.first_name, f.last_name),
@@ -116,7 +117,7 @@ def _flags(user: User, state: EnrolmentState | None, limit: int) -> list[dict[st
 
 
 @cache
-def _flags_query(role: Role, state: EnrolmentState | None, limit: int) -> Select[Any]:
+def _flags_query(role: Role, state: EnrolmentState | None) -> Select[Any]:
     if role == Role.PHYSICIAN:
         base = physician_items_of(bindparam("user_id"))
     else:
@@ -126,7 +127,8 @@ def _flags_query(role: Role, state: EnrolmentState | None, limit: int) -> Select
              .with_only_columns(Flag.id, Flag.patient_id, Flag.kind, Flag.evidence,
                                 Flag.severity, Flag.status, Flag.opened_at, Enrolment.state,
                                 Patient.first_name, Patient.last_name)
-             .order_by(Flag.severity.desc(), Flag.opened_at, Flag.id).limit(limit))
+             .order_by(Flag.severity.desc(), Flag.opened_at, Flag.id)
+             .limit(bindparam("limit")))
     if role != Role.PHYSICIAN:
         query = query.join(Patient, Patient.id == Flag.patient_id)
     if state is not None:
