@@ -49,13 +49,9 @@ DECISION_TRANSITIONS = {
 }
 
 
-def physician_items(user: User) -> Select[tuple[Flag]]:
-    """A SELECT of the flags awaiting ``user``'s decision (escalated to them or in committee)."""
-    return physician_items_of(user.id)
-
-
 def physician_items_of(physician_id: int | BindParameter[int]) -> Select[tuple[Flag]]:
-    """:func:`physician_items` for a physician's id, which may be a bound parameter."""
+    """A SELECT of the flags awaiting a physician's decision (escalated to them or in
+    committee); their id may be a bound parameter of a statement built once."""
     return (select(Flag)
             .join(Patient, Patient.id == Flag.patient_id)
             .where(or_(Flag.escalated_to_id == physician_id,
