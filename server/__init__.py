@@ -42,12 +42,14 @@ def register_extensions(app: Flask) -> None:
     from server import models  # noqa: F401  (registers the tables on the metadata)
     from server.api.schemas.errors import ErrorOut
     from server.extensions import api, babel, db, migrate
+    from server.i18n import init_app as init_i18n
     from server.i18n import select_locale
 
     api.ERROR_SCHEMA = ErrorOut  # the error body the API really sends, in its document
     db.init_app(app)
     migrate.init_app(app, db, directory=str(migrations_directory(app)))
     babel.init_app(app, locale_selector=select_locale)
+    init_i18n(app)
     api.init_app(app)
 
 

@@ -13,9 +13,9 @@ import re
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
+from server.i18n import gettext as _
 from server.services.errors import Invalid
 
 MAX_ID = 2**31 - 1

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import g, request
 from flask.views import MethodView
-from flask_babel import gettext as _
 
 from server.api.blueprint import Blueprint
 from server.api.schemas.staff import LoginIn, PairIn, PairOut, TokenOut
 from server.api.security import require_staff
 from server.clock import utcnow
+from server.i18n import gettext as _
 from server.services import auth, totp
 from server.services.errors import Unauthorized
 

@@ -6,11 +6,11 @@ import typing
 
 import flask
 import flask_smorest
-from flask_babel import gettext as _
 from marshmallow import ValidationError
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
+from server.i18n import gettext as _
 from server.inputs import MAX_JSON_DEPTH, find_bad_text, json_text_is_clean, nested_errors
 
 

@@ -11,10 +11,10 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, jsonify
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from server.i18n import gettext as _
+from server.i18n import lazy_gettext as _l
 from server.services.errors import ServiceError
 from server.services.messages import flatten_errors, translate_message
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import g, request
-from flask_babel import gettext as _
 
+from server.i18n import gettext as _
 from server.models import ApiToken, User
 from server.services.auth import use_token
 from server.services.errors import Unauthorized

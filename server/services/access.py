@@ -8,10 +8,13 @@ answered 404, so that ids cannot be probed.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from sqlalchemy import Select, select, true
+from functools import lru_cache
+
+from sqlalchemy import BindParameter, Select, bindparam, select, true
+from sqlalchemy.orm.interfaces import ORMOption
 
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import Enrolment, Patient, User
 from server.services.audit import record_access
 from server.services.errors import Forbidden, NotFound
@@ -25,13 +28,19 @@ TRANSITION = "transition"
 
 def visible_patients(user: User) -> Select[tuple[Patient]]:
     """A SELECT of the patients ``user`` may see."""
+    return visible_patients_of(user.role, user.id)
+
+
+def visible_patients_of(role: Role, user_id: int | BindParameter[int]) -> Select[tuple[Patient]]:
+    """:func:`visible_patients` for a role and a user id, which may be a bound parameter:
+    a statement built once then serves every user of that role."""
     query = select(Patient)
-    if user.role == Role.COORDINATOR:
+    if role == Role.COORDINATOR:
         return query.where(true())
-    if user.role == Role.REFERENT:
-        return query.where(Patient.referent_id == user.id)
-    if user.role == Role.PHYSICIAN:
-        return query.where(Patient.physician_id == user.id)
+    if role == Role.REFERENT:
+        return query.where(Patient.referent_id == user_id)
+    if role == Role.PHYSICIAN:
+        return query.where(Patient.physician_id == user_id)
     return query.where(Patient.id.is_(None))
 
 
@@ -41,16 +50,28 @@ def can_write(user: User, patient: Patient) -> bool:
 
 
 def get_patient(user: User, patient_id: int, action: str = READ,
-                object_type: str = "patient") -> Patient:
+                object_type: str = "patient", load: tuple[ORMOption, ...] = ()) -> Patient:
     """The patient if ``user`` may see it (and write it for WRITE); audited as a read or
-    write of ``object_type`` (what of the record was taken: the file, a FHIR bundle...)."""
-    patient = db.session.scalar(visible_patients(user).where(Patient.id == patient_id))
+    write of ``object_type`` (what of the record was taken: the file, a FHIR bundle...).
+    ``load``: loader options for what the caller reads of the patient next, a constant
+    of the caller's module (the statement is kept per role and ``load``)."""
+    patient = db.session.execute(
+        _patient_statement(user.role, load), {"user_id": user.id, "patient_id": patient_id}
+    ).unique().scalar_one_or_none()  # unique: ``load`` may join a collection
     if patient is None:
         raise NotFound(_("No such patient."), "patient_not_found")
     if action == WRITE and not can_write(user, patient):
         raise Forbidden(_("Your role may not change this record."), "forbidden")
     record_access(user, action, object_type, [patient.id], patient.id)
     return patient
+
+
+@lru_cache(maxsize=64)
+def _patient_statement(role: Role, load: tuple[ORMOption, ...]) -> Select[tuple[Patient]]:
+    # Built once per role and load options, the user and the patient as parameters:
+    # building and keying it cost about as much as running it.
+    return (visible_patients_of(role, bindparam("user_id"))
+            .where(Patient.id == bindparam("patient_id")).options(*load))
 
 
 def get_enrolment(user: User, enrolment_id: int, action: str = READ) -> Enrolment:

@@ -13,12 +13,13 @@ from math import ceil
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from flask_babel import gettext as _
-from sqlalchemy import case, exists, null, or_, select, update
+from sqlalchemy import bindparam, case, exists, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
 
 from server.clock import utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import ApiToken, Enrolment, LoginThrottle, PairingCode, User
 from server.services.errors import Invalid, NotFound, TooManyAttempts, Unauthorized
 from shared.enrolment import TERMINAL_STATES
@@ -106,9 +107,16 @@ def resolve_token(raw: str) -> ApiToken | None:
     return _live(token)
 
 
+# Every page reads its session's token with the token's user: one statement, built once
+# (building and keying a new one costs about as much as running it).
+_SESSION_TOKEN = (select(ApiToken).options(joinedload(ApiToken.user))
+                  .where(ApiToken.id == bindparam("token_id")))
+
+
 def resolve_session(token_id: int) -> ApiToken | None:
     """The live web session token of that row id (from the signed session cookie)."""
-    token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    token = (db.session.scalar(_SESSION_TOKEN, {"token_id": token_id})
+             if 0 < token_id < 2**31 else None)
     if token is not None and token.label != WEB_SESSION_LABEL:
         return None
     return _live(token)

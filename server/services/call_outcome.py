@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from server.i18n import gettext as _
 from server.services.validation import Day, InRange, Integer, note
 from shared.enums import HealthEventKind, MedicationAdherence, Modality, WarningSign, WorkStatus
 from shared.indicators import HOSPITAL_DAYS

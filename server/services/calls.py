@@ -15,11 +15,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from server.clock import get_clock, utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import Enrolment, HealthEvent, Patient, Prescription, ScheduledContact, User
 from server.services.access import READ, WRITE, get_enrolment
 from server.services.errors import Conflict, NotFound

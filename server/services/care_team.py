@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
 from server.clock import utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import CareTeamMember, Patient, User
 from server.services.access import READ, WRITE, get_patient
 from server.services.audit import record_access

@@ -27,9 +27,9 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any, Protocol
 
 import requests
-from flask_babel import gettext as _
 
 from server.clock import utcnow
+from server.i18n import gettext as _
 from server.models.notifications import NotificationChannel
 
 DEFAULT_SENDER = "Reprise <ne-pas-repondre@localhost>"

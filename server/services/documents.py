@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 
-from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from server.clock import utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import Document, DocumentKind, Patient, User
 from server.services.access import READ, WRITE, get_patient, visible_patients
 from server.services.audit import record_access
@@ -84,11 +84,14 @@ def file_document(user: User, patient_id: int, kind: DocumentKind, title: str,
     return document
 
 
+# Built once (the patient file reads them on every view), the patient as parameter.
+_PATIENT_DOCUMENTS = (select(Document).where(Document.patient_id == bindparam("patient_id"))
+                      .order_by(Document.uploaded_at.desc(), Document.id.desc()))
+
+
 def patient_documents(patient_id: int) -> list[Document]:
     """A patient's documents, newest first (the caller has checked access)."""
-    return list(db.session.scalars(select(Document).where(
-        Document.patient_id == patient_id).order_by(Document.uploaded_at.desc(),
-                                                    Document.id.desc())))
+    return list(db.session.scalars(_PATIENT_DOCUMENTS, {"patient_id": patient_id}))
 
 
 @read_use_case

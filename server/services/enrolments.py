@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import Update, func, insert, select, update
 
 from server.clock import get_clock, utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import (
     BookletItem,
     Enrolment,
@@ -88,13 +88,17 @@ def _check_staff(user_id: int | None, role: Role, field: str) -> None:
 
 def current_enrolment(patient_id: int) -> Enrolment | None:
     """The enrolment the patient's tablet reports to: the running one, else the latest."""
-    enrolments = db.session.scalars(
-        select(Enrolment).where(Enrolment.patient_id == patient_id).order_by(Enrolment.id.desc())
-    ).all()
-    for enrolment in enrolments:
+    return current_of(db.session.scalars(
+        select(Enrolment).where(Enrolment.patient_id == patient_id).order_by(Enrolment.id)
+    ).all())
+
+
+def current_of(enrolments: list[Enrolment]) -> Enrolment | None:
+    """:func:`current_enrolment` among a patient's enrolments, oldest first."""
+    for enrolment in reversed(enrolments):
         if enrolment.state in FOLLOWED_STATES:
             return enrolment
-    return enrolments[0] if enrolments else None
+    return enrolments[-1] if enrolments else None
 
 
 _TRANSITION_MESSAGES = {

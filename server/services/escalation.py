@@ -15,10 +15,10 @@ from typing import Any, Protocol
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import null, select
 
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import Patient, Synthesis, User
 from server.models.flags import Flag
 from server.models.notifications import NotificationChannel

@@ -24,11 +24,11 @@ from itertools import groupby
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, select, true
 
 from server.clock import utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import (
     Document,
     EnduranceTest,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date, format_decimal, lazy_gettext
-from flask_babel import gettext as _
+from flask_babel import format_decimal
 
 from server.clock import get_clock
+from server.i18n import format_day, lazy_gettext
+from server.i18n import gettext as _
 from shared.rules import FlagKind
 
 # Flags by kind: one name wherever a flag is shown (queue, file, e-mail).
@@ -108,7 +109,7 @@ def describe(kind: FlagKind | str, evidence: dict[str, Any]) -> str:
 
 def _day(iso: str) -> str:
     """An ISO day of the evidence as the reader writes dates (2 mars 2026)."""
-    return format_date(date.fromisoformat(iso), "d MMM yyyy")
+    return format_day(date.fromisoformat(iso), "d MMM yyyy")
 
 
 def _or_dash(value: Any) -> str:

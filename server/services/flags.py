@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, or_, select
 from sqlalchemy.orm import selectinload
 
 from server.clock import get_clock, utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import Enrolment, Patient, User
 from server.models.flags import OPEN_STATUSES, Flag, FlagEvent
 from server.services.access import READ, WRITE, get_patient, visible_patients
@@ -49,13 +49,14 @@ DECISION_TRANSITIONS = {
 }
 
 
-def physician_items(user: User) -> Select[tuple[Flag]]:
-    """A SELECT of the flags awaiting ``user``'s decision (escalated to them or in committee)."""
+def physician_items_of(physician_id: int | BindParameter[int]) -> Select[tuple[Flag]]:
+    """A SELECT of the flags awaiting a physician's decision (escalated to them or in
+    committee); their id may be a bound parameter of a statement built once."""
     return (select(Flag)
             .join(Patient, Patient.id == Flag.patient_id)
-            .where(or_(Flag.escalated_to_id == user.id,
+            .where(or_(Flag.escalated_to_id == physician_id,
                        (Flag.status == FlagStatus.COMMITTEE)
-                       & (Patient.physician_id == user.id)),
+                       & (Patient.physician_id == physician_id)),
                    Flag.status.in_((FlagStatus.ESCALATED, FlagStatus.COMMITTEE))))
 
 
@@ -111,14 +112,17 @@ def patient_flags(user: User, patient_id: int, include_closed: bool = True) -> l
     return flags_of(patient_id, include_closed)
 
 
+# Built once (the patient file reads them on every view), the patient as parameter.
+_FLAGS_OF = (select(Flag).where(Flag.patient_id == bindparam("patient_id"))
+             .options(selectinload(Flag.events)))
+_OPEN_FLAGS_OF = _FLAGS_OF.where(Flag.status.in_(OPEN_STATUSES))
+
+
 def flags_of(patient_id: int, include_closed: bool = True) -> list[Flag]:
     """A patient's flags with their history, open ones first then by severity and age
     (no access check: for a use case that checked and audited the patient)."""
-    query = (select(Flag).where(Flag.patient_id == patient_id)
-             .options(selectinload(Flag.events)))
-    if not include_closed:
-        query = query.where(Flag.status.in_(OPEN_STATUSES))
-    flags = list(db.session.scalars(query))
+    query = _FLAGS_OF if include_closed else _OPEN_FLAGS_OF
+    flags = list(db.session.scalars(query, {"patient_id": patient_id}))
     return sorted(flags, key=lambda f: (f.status not in OPEN_STATUSES, -f.severity,
                                         f.opened_at))
 

@@ -32,7 +32,6 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import BigInteger, ColumnElement, Select, any_, bindparam, case, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -40,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.clock import get_clock
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import (
     ActivityWeek,
     EnduranceTest,

@@ -16,11 +16,11 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from server.clock import get_clock, utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import (
     EnduranceTest,
     Enrolment,
@@ -331,18 +331,30 @@ def _domain_outcome(domain: Domain, values: dict[str, float | None]) -> DomainOu
                          compare(domain, values["W0"], values["M12"]))
 
 
-def outcomes(enrolment: Enrolment) -> Outcomes:
-    """The enrolment's outcomes (the caller has checked access)."""
-    responses = _latest_by_timepoint(db.session.scalars(
-        select(QuestionnaireResponse)
-        .where(QuestionnaireResponse.enrolment_id == enrolment.id,
-               QuestionnaireResponse.timepoint.in_(OUTCOME_TIMEPOINTS))
-        .order_by(QuestionnaireResponse.answered_at, QuestionnaireResponse.id)))
+# Built once (the patient file shows the outcomes on every view), the enrolment as parameter.
+_OUTCOME_TESTS = (
+    select(EnduranceTest)
+    .where(EnduranceTest.enrolment_id == bindparam("enrolment_id"),
+           EnduranceTest.timepoint.in_(OUTCOME_TIMEPOINTS))
+    .order_by(EnduranceTest.performed_on, EnduranceTest.id))
+
+
+def outcomes(enrolment: Enrolment,
+             answered: Iterable[QuestionnaireResponse] | None = None) -> Outcomes:
+    """The enrolment's outcomes (the caller has checked access); ``answered``: all of the
+    enrolment's questionnaire responses, when the caller has read them already."""
+    if answered is None:
+        found = db.session.scalars(
+            select(QuestionnaireResponse)
+            .where(QuestionnaireResponse.enrolment_id == enrolment.id,
+                   QuestionnaireResponse.timepoint.in_(OUTCOME_TIMEPOINTS))
+            .order_by(QuestionnaireResponse.answered_at, QuestionnaireResponse.id))
+    else:
+        found = sorted((r for r in answered if r.timepoint in OUTCOME_TIMEPOINTS),
+                       key=lambda r: (r.answered_at, r.id))
+    responses = _latest_by_timepoint(found)
     tests = _latest_by_timepoint(db.session.scalars(
-        select(EnduranceTest)
-        .where(EnduranceTest.enrolment_id == enrolment.id,
-               EnduranceTest.timepoint.in_(OUTCOME_TIMEPOINTS))
-        .order_by(EnduranceTest.performed_on, EnduranceTest.id)))
+        _OUTCOME_TESTS, {"enrolment_id": enrolment.id}))
     result = []
     for instrument in instruments_for(enrolment.programme_code):
         points = [tp.code for tp in instrument.due_at(enrolment.programme_code)

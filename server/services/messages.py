@@ -8,7 +8,7 @@ extraction puts them in the catalogue next to the project's own messages.
 import re
 from typing import Any
 
-from flask_babel import gettext
+from server.i18n import gettext
 
 
 def N_(message: str) -> str:  # noqa: N802 (the conventional gettext no-op marker)

@@ -28,11 +28,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
 
 from server.clock import utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import Document, Notification, Patient, User
 from server.models.notifications import NotificationChannel, NotificationStatus
 from server.services.bulk import insert_skipping

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from statistics import fmean
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import joinedload
 
 from server.clock import get_clock
 from server.extensions import db
@@ -34,7 +36,7 @@ from server.models import (
 from server.models.flags import Flag
 from server.services import access, documents, flags, measures, samples
 from server.services.audit import record_access
-from server.services.enrolments import current_enrolment
+from server.services.enrolments import current_of
 from server.services.measures import Outcomes
 from server.services.transactions import read_use_case
 from shared.enrolment import Action, Pause, suspensions
@@ -45,6 +47,46 @@ from shared.timeline import phase_on, programme_dates, week_of, weeks_touched
 # A partly done booklet exercise counts for half in the adherence share.
 PARTIAL_WEIGHT = 0.5
 RECENT_EVENTS = 10
+
+# The file's statements are built once, the enrolment and the day as their parameters:
+# building a statement and computing its cache key cost about as much as running it,
+# and a file runs a dozen.
+_ENROLMENT = bindparam("enrolment_id")
+# The page names the referent and the physician: loaded with the patient, not once the
+# read committed (a second transaction, and a second connection from the pool).
+_WITH_TEAM_AND_ENROLMENTS = (joinedload(Patient.referent), joinedload(Patient.physician),
+                             joinedload(Patient.enrolments))
+_PRESCRIPTION_IN_FORCE = (
+    select(Prescription)
+    .where(Prescription.enrolment_id == _ENROLMENT, Prescription.from_week <= bindparam("week"))
+    .order_by(Prescription.from_week.desc()).limit(1))
+# Each contact with the name of who recorded it, for the call notes.
+_CONTACTS = (
+    select(ScheduledContact, User.full_name)
+    .outerjoin(User, User.id == ScheduledContact.recorded_by_id)
+    .where(ScheduledContact.enrolment_id == _ENROLMENT)
+    .order_by(ScheduledContact.due_at, ScheduledContact.id))
+_QUESTIONNAIRES = (
+    select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == _ENROLMENT)
+    .order_by(QuestionnaireResponse.answered_at.desc(), QuestionnaireResponse.id.desc()))
+_HEALTH_EVENTS = (
+    select(HealthEvent).where(HealthEvent.enrolment_id == _ENROLMENT)
+    .order_by(HealthEvent.occurred_on.desc(), HealthEvent.id.desc()).limit(RECENT_EVENTS))
+_SUSPENSIONS = (
+    select(EnrolmentTransition.action, EnrolmentTransition.at, EnrolmentTransition.reason)
+    .where(EnrolmentTransition.enrolment_id == _ENROLMENT,
+           EnrolmentTransition.action.in_((Action.SUSPEND, Action.RESUME)))
+    .order_by(EnrolmentTransition.id))
+_PRESCRIBED_PER_WEEK = select(func.coalesce(func.sum(BookletItem.per_week), 0)).where(
+    BookletItem.enrolment_id == _ENROLMENT, BookletItem.active.is_(True)).scalar_subquery()
+_PRESCRIBED_ALONE = select(_PRESCRIBED_PER_WEEK)
+# The booklet's ticks with the exercises prescribed a week on each row: one statement.
+_BOOKLET_DAYS = select(BookletEntry.day, BookletEntry.status, _PRESCRIBED_PER_WEEK).where(
+    BookletEntry.enrolment_id == _ENROLMENT, BookletEntry.day <= bindparam("today"))
+_LAST_SAMPLED_SESSION = (
+    select(ErgoSession)
+    .where(ErgoSession.enrolment_id == _ENROLMENT, ErgoSession.hr_sample_count > 0)
+    .order_by(ErgoSession.started_at.desc(), ErgoSession.id.desc()).limit(1))
 
 
 @dataclass(frozen=True)
@@ -137,8 +179,8 @@ def contact_state(contact: ScheduledContact, now: datetime) -> str:
 
 def load_patient_file(actor: User, patient_id: int) -> PatientFile:
     """The patient file for ``actor``; the read lands in the audit log (404 when out of reach)."""
-    patient = access.get_patient(actor, patient_id)
-    enrolment = current_enrolment(patient.id)
+    patient = access.get_patient(actor, patient_id, load=_WITH_TEAM_AND_ENROLMENTS)
+    enrolment = current_of(patient.enrolments)
     result = PatientFile(patient=patient, enrolment=enrolment)
     if enrolment is None or enrolment.start_date is None:
         return result
@@ -153,33 +195,23 @@ def load_patient_file(actor: User, patient_id: int) -> PatientFile:
     if result.phase == Phase.FOLLOW_UP:
         result.follow_up_month = (today - dates.follow_up_start).days // 30 + 1
     result.prescription = db.session.scalar(
-        select(Prescription)
-        .where(Prescription.enrolment_id == enrolment.id,
-               Prescription.from_week <= max(result.week, 1))
-        .order_by(Prescription.from_week.desc()).limit(1))
+        _PRESCRIPTION_IN_FORCE, {"enrolment_id": enrolment.id, "week": max(result.week, 1)})
     result.weeks = weekly_series(enrolment, template, today)
     result.curve = session_curve(enrolment, _last_sampled_session(enrolment.id))
-    contacts = db.session.scalars(
-        select(ScheduledContact).where(ScheduledContact.enrolment_id == enrolment.id)
-        .order_by(ScheduledContact.due_at, ScheduledContact.id)).all()
+    rows = db.session.execute(_CONTACTS, {"enrolment_id": enrolment.id}).all()
+    contacts = [contact for contact, _name in rows]
     result.pauses = _pauses(enrolment)
     result.timeline = _timeline(contacts, template, start, today, now, result.pauses)
     result.work = _work_history(enrolment, contacts)
-    result.outcomes = measures.outcomes(enrolment)
+    result.questionnaires = list(db.session.scalars(
+        _QUESTIONNAIRES, {"enrolment_id": enrolment.id}))
+    result.outcomes = measures.outcomes(enrolment, result.questionnaires)
     result.call_notes = sorted(
         (c for c in contacts if c.status == ContactStatus.DONE or c.attempts),
         key=lambda c: c.done_at or c.due_at, reverse=True)
     result.health_events = list(db.session.scalars(
-        select(HealthEvent).where(HealthEvent.enrolment_id == enrolment.id)
-        .order_by(HealthEvent.occurred_on.desc(), HealthEvent.id.desc())
-        .limit(RECENT_EVENTS)))
-    result.questionnaires = list(db.session.scalars(
-        select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment.id)
-        .order_by(QuestionnaireResponse.answered_at.desc())))
-    recorder_ids = {c.recorded_by_id for c in result.call_notes if c.recorded_by_id}
-    if recorder_ids:
-        result.recorders = dict(db.session.execute(
-            select(User.id, User.full_name).where(User.id.in_(recorder_ids))).all())
+        _HEALTH_EVENTS, {"enrolment_id": enrolment.id}))
+    result.recorders = {contact.recorded_by_id: name for contact, name in rows if name}
     return result
 
 
@@ -220,11 +252,7 @@ def _pauses(enrolment: Enrolment) -> list[Pause]:
     tz = get_clock().tz
     return suspensions(
         (action, at.astimezone(tz).date(), reason) for action, at, reason in db.session.execute(
-            select(EnrolmentTransition.action, EnrolmentTransition.at,
-                   EnrolmentTransition.reason)
-            .where(EnrolmentTransition.enrolment_id == enrolment.id,
-                   EnrolmentTransition.action.in_((Action.SUSPEND, Action.RESUME)))
-            .order_by(EnrolmentTransition.id)))
+            _SUSPENSIONS, {"enrolment_id": enrolment.id}))
 
 
 def _work_history(enrolment: Enrolment,
@@ -267,29 +295,23 @@ def _mean(values: list[float]) -> float | None:
 
 def weekly_series(enrolment: Enrolment, template: ProgrammeTemplate,
                   today: date) -> list[WeekSeries]:
-    """Each programme week up to ``today``'s as the patient logged it (three queries)."""
+    """Each programme week up to ``today``'s as the patient logged it (two queries, three
+    before the first booklet tick)."""
     start = enrolment.start_date
     current = min(week_of(start, today), template.total_weeks)
-    symptom = (ErgoSession.pain_eva if template.symptom_score == SymptomScore.PAIN
-               else ErgoSession.dyspnoea)
     sessions: dict[int, list[Any]] = defaultdict(list)
-    for row in db.session.execute(
-        select(ErgoSession.day, ErgoSession.duration_s, ErgoSession.watts, ErgoSession.hr_rest,
-               ErgoSession.hr_mean, ErgoSession.hr_max, symptom, ErgoSession.hr_in_zone_s,
-               ErgoSession.hr_above_ceiling_s)
-        .where(ErgoSession.enrolment_id == enrolment.id, ErgoSession.day <= today)
-    ):
+    for row in db.session.execute(_week_sessions(template.symptom_score),
+                                  {"enrolment_id": enrolment.id, "today": today}):
         sessions[week_of(start, row[0])].append(row)
-    prescribed_per_week = sum(db.session.scalars(
-        select(BookletItem.per_week).where(BookletItem.enrolment_id == enrolment.id,
-                                           BookletItem.active.is_(True))))
     booklet: dict[int, float] = defaultdict(float)
-    for day, status in db.session.execute(
-        select(BookletEntry.day, BookletEntry.status)
-        .where(BookletEntry.enrolment_id == enrolment.id, BookletEntry.day <= today)
-    ):
+    prescribed_per_week = None
+    for day, status, per_week in db.session.execute(
+            _BOOKLET_DAYS, {"enrolment_id": enrolment.id, "today": today}):
         booklet[week_of(start, day)] += {BookletStatus.DONE: 1.0,
                                          BookletStatus.PARTIAL: PARTIAL_WEIGHT}.get(status, 0.0)
+        prescribed_per_week = per_week
+    if prescribed_per_week is None:  # nothing ticked yet: the prescription alone
+        prescribed_per_week = db.session.scalar(_PRESCRIBED_ALONE, {"enrolment_id": enrolment.id})
     series = []
     for week in range(1, current + 1):
         rows = sessions.get(week, [])
@@ -312,15 +334,23 @@ def weekly_series(enrolment: Enrolment, template: ProgrammeTemplate,
     return series
 
 
+@cache
+def _week_sessions(score: SymptomScore) -> Select[Any]:
+    """The sessions' figures the weeks sum up, with the programme's symptom score."""
+    symptom = ErgoSession.pain_eva if score == SymptomScore.PAIN else ErgoSession.dyspnoea
+    return select(
+        ErgoSession.day, ErgoSession.duration_s, ErgoSession.watts, ErgoSession.hr_rest,
+        ErgoSession.hr_mean, ErgoSession.hr_max, symptom, ErgoSession.hr_in_zone_s,
+        ErgoSession.hr_above_ceiling_s,
+    ).where(ErgoSession.enrolment_id == _ENROLMENT, ErgoSession.day <= bindparam("today"))
+
+
 def _minutes(seconds: list[int]) -> float | None:
     return round(sum(seconds) / 60, 1) if seconds else None
 
 
 def _last_sampled_session(enrolment_id: int) -> ErgoSession | None:
-    return db.session.scalar(
-        select(ErgoSession)
-        .where(ErgoSession.enrolment_id == enrolment_id, ErgoSession.hr_sample_count > 0)
-        .order_by(ErgoSession.started_at.desc(), ErgoSession.id.desc()).limit(1))
+    return db.session.scalar(_LAST_SAMPLED_SESSION, {"enrolment_id": enrolment_id})
 
 
 def session_curve(enrolment: Enrolment, session: ErgoSession | None) -> SessionCurve | None:
@@ -329,10 +359,8 @@ def session_curve(enrolment: Enrolment, session: ErgoSession | None) -> SessionC
     if session is None:
         return None
     week = max(week_of(enrolment.start_date, session.day), 1)
-    rx = db.session.scalar(
-        select(Prescription)
-        .where(Prescription.enrolment_id == enrolment.id, Prescription.from_week <= week)
-        .order_by(Prescription.from_week.desc()).limit(1))
+    rx = db.session.scalar(_PRESCRIPTION_IN_FORCE,
+                           {"enrolment_id": enrolment.id, "week": week})
     hr = samples.read_series([session.id], samples.HEART_RATE).get(session.id, [])
     power = samples.read_series([session.id], samples.POWER).get(session.id, [])
     return SessionCurve(session, hr, power, rx.hr_target_low if rx else None,

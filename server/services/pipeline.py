@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from server.clock import get_clock
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import Enrolment, EnrolmentTransition, Patient, User
 from server.services import access, auth
 from server.services.audit import record_access

@@ -10,12 +10,13 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import force_locale
 from sqlalchemy import and_, case, func, select
 
 from server.clock import get_clock
 from server.extensions import db
+from server.i18n import gettext as _
+from server.i18n import ngettext
 from server.models import Enrolment, ErgoSession, Patient, ScheduledContact, User
 from server.models.flags import OPEN_STATUSES, Flag
 from server.models.notifications import NotificationChannel

@@ -15,11 +15,11 @@ being told who, which role and by whom.
 from __future__ import annotations
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from server.clock import utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import ApiToken, User
 from server.models.notifications import NotificationChannel
 from server.services.audit import record_access

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, func, or_, select
 
 from server.clock import get_clock, utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import (
     CareTeamMember,
     DocumentKind,

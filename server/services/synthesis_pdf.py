@@ -13,9 +13,9 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from markupsafe import Markup
 
+from server.i18n import gettext as _
 from server.services.charts import Band, Series, bar_chart, line_chart
 from server.services.flag_text import DECISION_LABELS, EVENT_LABELS, STATUS_LABELS
 from server.services.flag_text import KIND_LABELS as KIND_LABELS_FLAG

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 # Lazy, and named _ so that extraction with the default keywords finds the strings.
-from flask_babel import lazy_gettext as _
+from server.i18n import lazy_gettext as _
 
 ROLE_LABELS: dict[str, Any] = {
     "general_practitioner": _("General practitioner"), "pneumologist": _("Pneumologist"),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import ApiToken, User
 from server.services import access, auth
 from server.services.errors import NotFound

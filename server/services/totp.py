@@ -14,10 +14,10 @@ from datetime import timedelta
 
 import pyotp
 from flask import current_app
-from flask_babel import gettext as _
 
 from server.clock import utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import User
 from server.services import auth
 from server.services.errors import Invalid, Unauthorized

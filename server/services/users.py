@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from server.clock import utcnow
 from server.extensions import db
+from server.i18n import gettext as _
+from server.i18n import lazy_gettext
 from server.models import User
 from server.services.auth import hash_password
 from server.services.errors import Conflict

@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime
 from itertools import islice
 from typing import Any
 
-from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate
 
+from server.i18n import gettext as _
 from shared.ranges import (
     HEART_RATE,
     HR_SAMPLE_OFFSET_S,

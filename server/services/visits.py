@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from server.clock import utcnow
 from server.extensions import db
+from server.i18n import gettext as _
 from server.models import Enrolment, Patient, ScheduledContact, User, VisitReport
 from server.services.access import READ, WRITE
 from server.services.calls import get_contact, record_contact

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from server.clock import utcnow
+from server.i18n import gettext as _
 from server.services import staff_admin
 from server.services.errors import ServiceError
 from server.web.forms import (

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from server.i18n import gettext as _
 from server.services.errors import ServiceError
 from server.web.formats import format_date, format_datetime
 from server.web.labels import label, outcome_lines

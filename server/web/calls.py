@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from server.i18n import gettext as _
 from server.services import calls
 from server.services.call_outcome import ContactRecordIn
 from server.services.errors import ServiceError

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from server.i18n import gettext as _
 from server.services import pipeline
 from server.services.enrolments import register_patient
 from server.services.errors import ServiceError

@@ -8,8 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 # Lazy, and named _ so that extraction with the default keywords finds the strings.
-from flask_babel import lazy_gettext as _
-
+from server.i18n import lazy_gettext as _
 from server.models.flags import Flag
 from server.services import flags
 from server.services.errors import ServiceError

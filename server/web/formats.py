@@ -2,7 +2,7 @@
 
 Babel's formatting costs tens of microseconds a call and a patient file shows
 a few hundred dates, most of them the same from one request to the next:
-results are cached per (day or minute, format, locale).
+results are cached per (day or minute, format, locale) (days by server.i18n).
 """
 
 from __future__ import annotations
@@ -10,20 +10,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 
+from babel import Locale
 from babel import dates as babel_dates
-from flask_babel import get_locale
 
 from server.clock import get_clock
+from server.i18n import LocaleKey, format_day, locale_key
 
 
 @lru_cache(maxsize=8192)
-def _day(day: date, style: str, locale: str) -> str:
-    return babel_dates.format_date(day, format=style, locale=locale)
-
-
-@lru_cache(maxsize=8192)
-def _moment(moment: datetime, style: str, locale: str) -> str:
-    return babel_dates.format_datetime(moment, format=style, tzinfo=moment.tzinfo, locale=locale)
+def _moment(moment: datetime, style: str, key: LocaleKey | None) -> str:
+    return babel_dates.format_datetime(moment, format=style, tzinfo=moment.tzinfo,
+                                       locale=Locale(*key) if key else None)
 
 
 def format_date(value: date | datetime | str | None, style: str = "medium") -> str:
@@ -35,7 +32,7 @@ def format_date(value: date | datetime | str | None, style: str = "medium") -> s
         value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         value = value.astimezone(get_clock().tz).date()
-    return _day(value, style, str(get_locale()))
+    return format_day(value, style)
 
 
 def format_datetime(value: datetime | None, style: str = "medium") -> str:
@@ -43,4 +40,4 @@ def format_datetime(value: datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
     local = value.astimezone(get_clock().tz).replace(second=0, microsecond=0)
-    return _moment(local, style, str(get_locale()))
+    return _moment(local, style, locale_key())

@@ -11,8 +11,6 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-# Lazy, and named _ so that extraction with the default keywords finds the strings.
-from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
 from wtforms import (
@@ -42,6 +40,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+# Lazy, and named _ so that extraction with the default keywords finds the strings.
+from server.i18n import lazy_gettext as _
 from server.models import DocumentKind
 from server.services.auth import MIN_PASSWORD_LENGTH
 from server.services.care_team import CareTeamMemberIn

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 
+from server.i18n import gettext as _
 from server.services import indicators
 from server.services.indicators import IndicatorArgs, PatientsArgs, export_csv
 from server.services.messages import flatten_errors

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-# Lazy, and named _ so that extraction with the default keywords finds the strings.
-from flask_babel import lazy_gettext as _
 from markupsafe import Markup
 
+# Lazy, and named _ so that extraction with the default keywords finds the strings.
+from server.i18n import lazy_gettext as _
 from server.services.flag_text import DECISION_LABELS, EVENT_LABELS, KIND_LABELS, STATUS_LABELS
 from server.services.synthesis_text import (
     ACTION_LABELS,

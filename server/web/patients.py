@@ -16,9 +16,9 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext as _
 from markupsafe import Markup
 
+from server.i18n import gettext as _
 from server.models.flags import Flag
 from server.services import documents, fhir_export, pipeline
 from server.services.charts import Band, Series, bar_chart, line_chart, session_chart

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 
+from server.i18n import gettext as _
 from server.services import flags, pipeline
 from server.services.errors import ServiceError
 from server.services.patient_file import flag_with_file

@@ -6,8 +6,8 @@ from io import BytesIO
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, send_file, url_for
-from flask_babel import gettext as _
 
+from server.i18n import gettext as _
 from server.services import care_team, syntheses
 from server.services.errors import ServiceError
 from server.web.forms import (

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
+from server.i18n import lazy_gettext as _
 from server.services.messages import translate_message
 from server.web.forms import choices
 from shared.endurance import DEFAULT_LOAD_PERCENT, StopReason

@@ -11,10 +11,11 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from server.clock import get_clock
+from server.i18n import gettext as _
+from server.i18n import lazy_gettext
 from server.models import Enrolment
 from server.services import measures, visits
 from server.services.errors import ServiceError
@@ -32,11 +33,17 @@ def _outcomes_helpers() -> dict[str, Any]:
             "endurance_mcid_source": MCID_SOURCE}
 
 
+# Translated when shown: the panel shows a few verdicts, not all five each time.
+VERDICT_LABELS = {
+    "improved": lazy_gettext("Improved"), "unchanged": lazy_gettext("Unchanged"),
+    "worse": lazy_gettext("Worse"), "no_threshold": lazy_gettext("No published threshold"),
+    "not_measured": lazy_gettext("Not measured"),
+}
+
+
 def verdict_label(verdict: str) -> str:
     """A verdict in plain words, translated."""
-    return {"improved": _("Improved"), "unchanged": _("Unchanged"), "worse": _("Worse"),
-            "no_threshold": _("No published threshold"),
-            "not_measured": _("Not measured")}[verdict]
+    return str(VERDICT_LABELS[verdict])
 
 
 def _form(enrolment: Enrolment, timepoint: str, **kwargs: Any) -> VisitForm:

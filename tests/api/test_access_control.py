@@ -109,6 +109,19 @@ def test_every_staff_read_and_write_of_a_patient_is_audited(client, factories, a
     assert rows[1].endpoint == f"GET /api/v1/patients/{patient.id}"
 
 
+def test_a_list_audits_one_full_row_per_patient_it_shows(client, factories, auth):
+    # One statement for all of them on PostgreSQL, one row each on SQLite: the same rows.
+    referent = factories.user(Role.REFERENT)
+    patients = [factories.patient(referent, first_name=name) for name in ("Ana", "Ben", "Cy")]
+    client.get("/api/v1/patients", headers=auth.staff(referent))
+    rows = db.session.execute(select(AuditEntry).where(
+        AuditEntry.object_type == "patient_list")).scalars().all()
+    assert sorted(r.patient_id for r in rows) == sorted(p.id for p in patients)
+    assert {(r.actor_id, r.action, r.object_id, r.endpoint, r.at) for r in rows} == {
+        (referent.id, "read", None, "GET /api/v1/patients", rows[0].at)}
+    assert rows[0].at is not None and rows[0].at.tzinfo is not None
+
+
 def test_refused_access_leaves_no_audit_row_for_the_patient(client, factories, auth):
     other = factories.active_patient(factories.user(Role.REFERENT))
     client.get(f"/api/v1/patients/{other.id}", headers=auth.staff(factories.user(Role.REFERENT)))

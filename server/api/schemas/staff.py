@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from server.clock import get_clock
+from server.i18n import gettext as _
 from server.services.care_team import MAX_MEMBERS, CareTeamMemberIn
 from server.services.validation import Day, InRange, Integer, heart_rate
 from shared.enrolment import Action, all_dossier_pieces, dossier_pieces

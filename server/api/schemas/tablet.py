@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from server.i18n import gettext as _
 from server.services.validation import (
     Day,
     HeartRateSeries,
