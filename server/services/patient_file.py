@@ -78,10 +78,8 @@ _SUSPENSIONS = (
            EnrolmentTransition.action.in_((Action.SUSPEND, Action.RESUME)))
     .order_by(EnrolmentTransition.id))
 _PRESCRIBED_PER_WEEK = select(func.coalesce(func.sum(BookletItem.per_week), 0)).where(
-    BookletItem.enrolment_id == _ENROLMENT, BookletItem.active.is_(True)).scalar_subquery()
-_PRESCRIBED_ALONE = select(_PRESCRIBED_PER_WEEK)
-# The booklet's ticks with the exercises prescribed a week on each row: one statement.
-_BOOKLET_DAYS = select(BookletEntry.day, BookletEntry.status, _PRESCRIBED_PER_WEEK).where(
+    BookletItem.enrolment_id == _ENROLMENT, BookletItem.active.is_(True))
+_BOOKLET_DAYS = select(BookletEntry.day, BookletEntry.status).where(
     BookletEntry.enrolment_id == _ENROLMENT, BookletEntry.day <= bindparam("today"))
 _LAST_SAMPLED_SESSION = (
     select(ErgoSession)
@@ -295,23 +293,20 @@ def _mean(values: list[float]) -> float | None:
 
 def weekly_series(enrolment: Enrolment, template: ProgrammeTemplate,
                   today: date) -> list[WeekSeries]:
-    """Each programme week up to ``today``'s as the patient logged it (two queries, three
-    before the first booklet tick)."""
+    """Each programme week up to ``today``'s as the patient logged it (three queries)."""
     start = enrolment.start_date
     current = min(week_of(start, today), template.total_weeks)
     sessions: dict[int, list[Any]] = defaultdict(list)
     for row in db.session.execute(_week_sessions(template.symptom_score),
                                   {"enrolment_id": enrolment.id, "today": today}):
         sessions[week_of(start, row[0])].append(row)
+    prescribed_per_week = db.session.scalar(_PRESCRIBED_PER_WEEK,
+                                            {"enrolment_id": enrolment.id})
     booklet: dict[int, float] = defaultdict(float)
-    prescribed_per_week = None
-    for day, status, per_week in db.session.execute(
+    for day, status in db.session.execute(
             _BOOKLET_DAYS, {"enrolment_id": enrolment.id, "today": today}):
         booklet[week_of(start, day)] += {BookletStatus.DONE: 1.0,
                                          BookletStatus.PARTIAL: PARTIAL_WEIGHT}.get(status, 0.0)
-        prescribed_per_week = per_week
-    if prescribed_per_week is None:  # nothing ticked yet: the prescription alone
-        prescribed_per_week = db.session.scalar(_PRESCRIBED_ALONE, {"enrolment_id": enrolment.id})
     series = []
     for week in range(1, current + 1):
         rows = sessions.get(week, [])
