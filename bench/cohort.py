@@ -150,7 +150,7 @@ def build_cohort(url: str = DEFAULT_URL, patients: int = 100_000, seed: int = 7,
 
 def restore_pristine(conn: psycopg.Connection) -> None:
     """Put the sweep's state back as generated: no flag, nothing reported,
-    overdue contacts planned.
+    overdue contacts planned, no sweep run before.
 
     Lets a benchmark run the first sweep of a day again on the same cohort.
     """
@@ -160,6 +160,7 @@ def restore_pristine(conn: psycopg.Connection) -> None:
     # Nothing refers to the flags any more, but the foreign key check of each deleted
     # flag would scan ergo_sessions (safety_flag_id has no index): skip the checks.
     conn.execute("SET session_replication_role = replica")
+    conn.execute("DELETE FROM sweep_runs")  # the next sweep judges the whole file
     conn.execute("DELETE FROM notifications")
     conn.execute("DELETE FROM flag_events")
     conn.execute("DELETE FROM flags")

@@ -70,8 +70,10 @@ def demo_data(patients: int, seed: int, reset: bool, allow_any_database: bool) -
 @click.command("sweep")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Run as the 06:00 sweep of this day (default: today).")
+@click.option("--full", is_flag=True,
+              help="Judge every running enrolment, not only what changed since the last sweep.")
 @with_appcontext
-def sweep_command(as_of: datetime | None) -> None:
+def sweep_command(as_of: datetime | None, full: bool) -> None:
     """Run the rupture and safety rules over the whole active file; print a JSON summary."""
     from server.services.sweep import sweep
 
@@ -79,7 +81,7 @@ def sweep_command(as_of: datetime | None) -> None:
         tz = str(get_clock().tz)
         current_app.extensions["reprise.clock"] = FixedClock.on_day(as_of.date(), tz,
                                                                     SWEEP_TIME)
-    click.echo(json.dumps(sweep(get_clock().today()).as_dict(), indent=2))
+    click.echo(json.dumps(sweep(get_clock().today(), full=full).as_dict(), indent=2))
 
 
 @click.command("scheduler")

@@ -202,10 +202,16 @@ def _adherence(f: PatientFacts, rules: RuleSet) -> Firing | None:
         **rules.as_evidence("adherence_min_sessions")})
 
 
+def silence_steps(rules: RuleSet) -> tuple[int, int]:
+    """The days of silence at which the silence flag opens, then turns high."""
+    return rules.silence_days, 2 * rules.silence_days
+
+
 def _silence(f: PatientFacts, rules: RuleSet) -> Firing | None:
-    if f.days_silent < rules.silence_days:
+    opens, high = silence_steps(rules)
+    if f.days_silent < opens:
         return None
-    severity = Severity.HIGH if f.days_silent >= 2 * rules.silence_days else Severity.MODERATE
+    severity = Severity.HIGH if f.days_silent >= high else Severity.MODERATE
     # The day it started, not its length: the evidence stays the same from one day to the
     # next, and the flag changes only when its severity does.
     since = f.today - timedelta(days=f.days_silent)
@@ -356,7 +362,14 @@ def unsafe_heart_rate(hr_max: int | None, hr_rest: int | None, ceiling: int | No
 
 
 def evaluate(f: PatientFacts) -> list[Firing]:
-    """Every flag the rules raise for one enrolment on ``f.today``."""
+    """Every flag the rules raise for one enrolment on ``f.today``.
+
+    With the same facts, what it answers changes from one day to the next only
+    on the first day of a programme week (every weekly rule, the phase) and on
+    a day of ``silence_steps``: the silence evidence holds the day it started,
+    not its length. The daily sweep relies on it to judge only those
+    enrolments, and the ones whose facts changed.
+    """
     rules = RULES[f.template.code]
     # Each rule checks its own phase too; asking only those that can fire keeps the daily
     # sweep over the whole file cheap.

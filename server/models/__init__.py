@@ -14,7 +14,7 @@ from server.models.contacts import Prescription, ScheduledContact
 from server.models.documents import Document, DocumentKind
 from server.models.flags import Flag, FlagEvent
 from server.models.indicators import IndicatorSnapshot
-from server.models.jobs import JobRun
+from server.models.jobs import JobRun, SweepRun
 from server.models.measures import EnduranceTest, VisitReport
 from server.models.notifications import Notification
 from server.models.patients import Enrolment, EnrolmentTransition, Patient
@@ -47,6 +47,7 @@ __all__ = [
     "QuestionnaireResponse",
     "ScheduledContact",
     "SessionSeries",
+    "SweepRun",
     "Synthesis",
     "SynthesisRecipient",
     "User",

@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, SmallInteger, String, Text, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, SmallInteger, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -123,6 +123,11 @@ class HealthEvent(_FromTablet, db.Model):
     """A health event reported by the patient (or recorded by the referent)."""
 
     __tablename__ = "health_events"
+    # The events no flag reported yet: the sweep reads them every day, and they are few.
+    __table_args__ = (
+        Index("ix_health_events_unreported", "enrolment_id",
+              postgresql_where=text("flag_id IS NULL"), sqlite_where=text("flag_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)

@@ -34,7 +34,8 @@ class ScheduledContact(db.Model):
         Index("ix_scheduled_contacts_kind_status", "kind", "status"),
         Index("ix_scheduled_contacts_status_closes", "status", "window_closes"),
         # The sweep's reinforced enrolments, answered by the index alone (no heap pages).
-        Index("ix_scheduled_contacts_reinforced", "enrolment_id",
+        # (With the day it was recorded: the daily sweep judges again those recorded since.)
+        Index("ix_scheduled_contacts_reinforced", "enrolment_id", "done_at",
               postgresql_where=text("kind = 'reinforcement_visit' AND status = 'done'"),
               sqlite_where=text("kind = 'reinforcement_visit' AND status = 'done'")),
         # The indicators read every recorded hospital stay of the file: a few contacts each.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
@@ -56,6 +56,12 @@ class FlagEvent(db.Model):
     """One change of a flag: who (None for the sweep), when, what and why."""
 
     __tablename__ = "flag_events"
+    # What people did to flags since the last sweep (the sweep judges those patients again);
+    # the sweep's own rows, the many, stay out of it.
+    __table_args__ = (
+        Index("ix_flag_events_staff_at", "at", postgresql_where=text("actor_id IS NOT NULL"),
+              sqlite_where=text("actor_id IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id"), index=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, String, Text, UniqueConstraint
@@ -29,3 +29,21 @@ class JobRun(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     # Runs of this period so far: a failed one is retried after a back-off that doubles.
     attempts: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+class SweepRun(db.Model):
+    """A sweep over the whole active file: the next day's sweep judges what changed since.
+
+    ``full`` says whether it judged every running enrolment; ``rules`` is the
+    fingerprint of the rules and templates it applied (a change of rules calls
+    for a full sweep).
+    """
+
+    __tablename__ = "sweep_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    full: Mapped[bool]
+    rules: Mapped[str] = mapped_column(String(64))
+    examined: Mapped[int]

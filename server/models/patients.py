@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server.clock import utcnow
 from server.extensions import db
 from server.models.types import StrEnumType, UTCDateTime
 from server.models.users import User
@@ -38,6 +39,9 @@ class Patient(db.Model):
     hr_rest_max: Mapped[int | None]
     hr_ceiling: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When a write last changed this row (heart-rate limits, referent): see the enrolment's.
+    facts_changed_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), onupdate=utcnow, index=True)
 
     referent: Mapped[User | None] = relationship(foreign_keys=[referent_id])
     physician: Mapped[User | None] = relationship(foreign_keys=[physician_id])
@@ -88,6 +92,11 @@ class Enrolment(db.Model):
     # Sessions a week the patient committed to at the W12 closing visit: the follow-up
     # target of the tablet and of the follow-up rupture rule (None: the rule's default).
     activity_project_sessions: Mapped[int | None]
+    # When a write last changed this row (its state, what the tablet sent, a prescription):
+    # the daily sweep judges again only what changed since its last run, and what the day
+    # moved on (``server.services.sweep_scope``). Any UPDATE through SQLAlchemy sets it.
+    facts_changed_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), onupdate=utcnow, index=True)
     # The physician's suspension in force (state SUSPENDED): since when, why, and the day it
     # is to be reviewed. Past suspensions are in the transitions' history.
     suspended_on: Mapped[date | None]

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Integer, Text, any_, bindparam, cast, select
+from sqlalchemy.dialects import postgresql
 
 from server.extensions import db
 from server.models import Enrolment, ErgoSession, HealthEvent
@@ -89,9 +90,12 @@ class Tally:
 
 
 def write_flags(firings: dict[int, list[Firing]], enrolments: dict[int, Running],
-                now: datetime, *, close_cleared: bool) -> Tally:
-    """Open, update and (when ``close_cleared``) clear flags in bulk; record every change."""
-    open_flags = _open_flags({e.patient_id for e in enrolments.values()})
+                now: datetime, *, close_cleared: bool, whole_file: bool = False) -> Tally:
+    """Open, update and (when ``close_cleared``) clear flags in bulk; record every change.
+
+    ``whole_file``: ``enrolments`` are every running one.
+    """
+    open_flags = _open_flags({e.patient_id for e in enrolments.values()}, whole_file)
     changes = FlagChanges(now)
     tally = Tally()
     for enrolment_id, found in firings.items():
@@ -122,15 +126,21 @@ def write_flags(firings: dict[int, list[Firing]], enrolments: dict[int, Running]
     return tally
 
 
-def _open_flags(patient_ids: set[int]) -> dict[Key, OpenFlag]:
+def _open_flags(patient_ids: set[int], whole_file: bool) -> dict[Key, OpenFlag]:
     """The open flags of these patients, by patient and kind."""
-    # Over the whole file, a join to the running enrolments beats a list of 100,000 ids.
-    which = ([*patient_ids] if len(patient_ids) < 100
-             else scope(select(Enrolment.patient_id), None))
-    rows = db.session.connection().execute(
+    connection = db.session.connection()
+    if whole_file:  # a join to the running enrolments beats a list of 100,000 ids
+        which: Any = Flag.patient_id.in_(scope(select(Enrolment.patient_id), None))
+    elif connection.dialect.name == "postgresql":
+        # One array, whatever its length: no statement of thousands of parameters.
+        which = Flag.patient_id == any_(
+            bindparam("patients", sorted(patient_ids), type_=postgresql.ARRAY(Integer)))
+    else:
+        which = Flag.patient_id.in_(patient_ids)
+    rows = connection.execute(
         select(Flag.id, Flag.patient_id, Flag.kind, Flag.status, Flag.severity,
                cast(Flag.evidence, Text))
-        .where(Flag.open_key.is_not(None), Flag.patient_id.in_(which))).all()
+        .where(Flag.open_key.is_not(None), which)).all()
     return {(flag.patient_id, flag.kind): flag for flag in (OpenFlag(*row) for row in rows)
             if flag.patient_id in patient_ids}
 

@@ -1,4 +1,8 @@
-"""The daily sweep: every running enrolment through the rules, in a bounded number of queries.
+"""The daily sweep: the running enrolments through the rules, in a bounded number of queries.
+
+Over the whole file it judges what changed since the last sweep and the
+enrolments the day moved on (a new programme week, a silence step), or every
+running enrolment when it has no sweep to start from (``sweep_scope``).
 
 Reads, whatever the number of patients: the health events not reported yet;
 one row per running enrolment with its last three weeks' figures from
@@ -30,6 +34,7 @@ from server.clock import get_clock
 from server.extensions import db
 from server.models import Enrolment, ScheduledContact
 from server.models.flags import Flag, open_key
+from server.services import sweep_scope
 from server.services.flag_writes import Tally, write_flags
 from server.services.sweep_read import (
     Running,
@@ -53,6 +58,7 @@ class SweepSummary:
     """What a sweep did, printed as JSON by ``reprise sweep``."""
 
     as_of: str
+    full: bool = True  # every running enrolment judged, not only what changed
     patients_examined: int = 0
     flags_opened: int = 0
     flags_updated: int = 0
@@ -75,10 +81,15 @@ class SweepSummary:
             self.by_kind[kind] = self.by_kind.get(kind, 0) + count
 
 
-def sweep(today: date | None = None) -> SweepSummary:
-    """Run every rule over the whole active file as of ``today``; commit; return figures."""
+def sweep(today: date | None = None, *, full: bool = False) -> SweepSummary:
+    """Run the rules over the active file as of ``today``; commit; return figures.
+
+    It judges what changed since the last sweep and what the day moved on
+    (``sweep_scope``), or every running enrolment when that cannot be relied
+    on or when ``full`` is asked.
+    """
     with _cyclic_gc_paused():
-        return _run(today or get_clock().today(), None)
+        return _run(today or get_clock().today(), None, full)
 
 
 @contextmanager
@@ -102,30 +113,34 @@ def sweep_patients(patient_ids: Iterable[int]) -> SweepSummary:
     return _run(get_clock().today(), set(patient_ids))
 
 
-def _run(today: date, only: set[int] | None) -> SweepSummary:
+def _run(today: date, only: set[int] | None, full: bool = False) -> SweepSummary:
     now = get_clock().now()
     if only is None and db.session.get_bind().dialect.name == "postgresql":
         # A batch over the whole file: let its aggregates sort and hash in memory; its
         # statements are short, so compiling them (JIT) would cost more than it saves.
         db.session.execute(text("SELECT set_config('work_mem', '64MB', true),"
                                 " set_config('jit', 'off', true)"))
-    summary = SweepSummary(as_of=today.isoformat())
+    scope = sweep_scope.plan(today, full) if only is None else None
+    summary = SweepSummary(as_of=today.isoformat(), full=scope is None or scope.full)
+    # First, so that the enrolments of the contacts it marks missed are judged too.
+    missed = _mark_missed_contacts(now, only)
+    summary.contacts_missed = len(missed)
+    changed = scope.changed(today, (row.enrolment_id for row in missed)) if scope else None
     enrolments: dict[int, Running] = {}
     firings: dict[int, list[Firing]] = {}
-    for enrolment, facts in followed(today, only):
+    for enrolment, facts in followed(today, only, changed):
         enrolments[enrolment.enrolment_id] = enrolment
         found = evaluate(facts)
         if found:
             firings[enrolment.enrolment_id] = found
     summary.patients_examined = len(enrolments)
-    if not enrolments:
-        db.session.commit()
-        return summary
-    missed = _mark_missed_contacts(now, only)
-    summary.contacts_missed = len(missed)
     for enrolment_id, firing in _missed_firings(missed).items():
         firings.setdefault(enrolment_id, []).append(firing)
-    summary.add(write_flags(firings, enrolments, now, close_cleared=True))
+    if enrolments:
+        summary.add(write_flags(firings, enrolments, now, close_cleared=True,
+                                whole_file=only is None and summary.full))
+    if scope is not None:
+        sweep_scope.record(today, now, scope, len(enrolments))
     db.session.commit()
     return summary
 

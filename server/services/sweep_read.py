@@ -103,7 +103,8 @@ class ActiveRow(NamedTuple):
     active_days_3: int | None
 
 
-def followed(today: date, only: set[int] | None) -> Iterator[tuple[Running, PatientFacts]]:
+def followed(today: date, only: set[int] | None, changed: ColumnElement[bool] | None = None,
+             ) -> Iterator[tuple[Running, PatientFacts]]:
     """Each running enrolment with the facts the rules read about it, as they arrive.
 
     The active file streams from the database: the caller runs the rules on
@@ -112,6 +113,8 @@ def followed(today: date, only: set[int] | None) -> Iterator[tuple[Running, Pati
     break their limits come last, once their unsafe sessions are read. An
     enrolment that has not started yet is read only when an event awaits
     reporting for it (an event dated its start day, sent the day before).
+    ``changed`` narrows the file to the enrolments to judge again
+    (``sweep_scope``).
     """
     events: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in db.session.execute(_new_events(only)):
@@ -120,7 +123,7 @@ def followed(today: date, only: set[int] | None) -> Iterator[tuple[Running, Pati
             "warning_signs": list(row.warning_signs or [])})
     facts = _Facts(today, events)
     held: dict[int, tuple[Running, PatientFacts]] = {}
-    for query in (active_file(today, only), None):
+    for query in (active_file(today, only, changed=changed), None):
         if query is None:  # then the enrolments not started yet that await an event
             waiting = events.keys() - facts.seen
             if not waiting:
@@ -192,8 +195,10 @@ class _Facts:
 
 
 def active_file(today: date, only: set[int] | None,
-                not_started: Iterable[int] | None = None) -> Select[Any]:
-    """One ``ActiveRow`` per running enrolment started by ``today`` (or of ``not_started``).
+                not_started: Iterable[int] | None = None,
+                changed: ColumnElement[bool] | None = None) -> Select[Any]:
+    """One ``ActiveRow`` per running enrolment started by ``today`` (or of ``not_started``),
+    of those ``changed`` selects if given.
 
     The figures come from ``activity_weeks`` (kept at ingest): the three whole
     programme weeks before the current one, and whether the heart-rate extremes
@@ -220,13 +225,14 @@ def active_file(today: date, only: set[int] | None,
         suspended=Enrolment.state == EnrolmentState.SUSPENDED,
         active_days_1=weeks.c.active_days_1, active_days_2=weeks.c.active_days_2,
         active_days_3=weeks.c.active_days_3)
-    return scope(
+    query = scope(
         select(*[column.label(name) for name, column in zip(ActiveRow._fields, columns,
                                                             strict=True)])
         .join(Patient, Patient.id == Enrolment.patient_id)
         .outerjoin(weeks, joined)
         .where(Enrolment.start_date <= today if not_started is None
                else Enrolment.id.in_(sorted(not_started))), only)
+    return query if changed is None else query.where(changed)
 
 
 def _recent_weeks(today: date, only: set[int] | None) -> tuple[Any, ColumnElement[bool]]:

@@ -48,7 +48,7 @@ from server.models import (
     VisitReport,
 )
 from server.models.flags import Flag, FlagEvent
-from server.services import activity_weeks, indicators, samples, sweep_read
+from server.services import activity_weeks, indicators, samples, sweep_read, sweep_scope
 
 START = date(2026, 11, 2)  # a Monday: programme week 1 of both enrolments
 RESPIRATORY, LOW_BACK = 121, 122  # the enrolments written at revision 0001
@@ -558,6 +558,24 @@ def check_0016() -> None:
     assert indicators.stored(2026) is None
 
 
+def write_0017(conn: Connection) -> None:
+    """A sweep's run, and an enrolment changed after it, written at revision 0017."""
+    put(conn, "sweep_runs", {"id": 1701, "day": WRITTEN.date(), "started_at": WRITTEN,
+                             "full": True, "rules": "0" * 64, "examined": 2})
+    conn.execute(sa.text("UPDATE enrolments SET facts_changed_at = :at WHERE id = :id"),
+                 {"at": WRITTEN + timedelta(hours=1), "id": RESPIRATORY})
+
+
+def check_0017() -> None:
+    """The mark reads back; a run under other rules than today's calls for a full sweep."""
+    assert db.session.get(Enrolment, RESPIRATORY).facts_changed_at == WRITTEN + timedelta(
+        hours=1)
+    assert db.session.get(Enrolment, LOW_BACK).facts_changed_at is None
+    assert sweep_scope.plan(WRITTEN.date() + timedelta(days=1)).full
+    indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("flag_events")}
+    assert "ix_flag_events_staff_at" in indexes
+
+
 @dataclass(frozen=True)
 class RevisionData:
     """What a revision's data test writes (at that revision) and checks (at head)."""
@@ -583,4 +601,5 @@ DATA: dict[str, RevisionData] = {
     "0014": RevisionData(write_0014, check_0014),
     "0015": RevisionData(write_0015, check_0015),
     "0016": RevisionData(write_0016, check_0016),
+    "0017": RevisionData(write_0017, check_0017),
 }
