@@ -46,9 +46,13 @@ def upgrade():
                     sqlite_where=sa.text(REINFORCED))
     op.create_index('ix_health_events_unreported', 'health_events', ['enrolment_id'],
                     postgresql_where=sa.text(UNREPORTED), sqlite_where=sa.text(UNREPORTED))
+    # The (enrolment_id, key) unique index answers the same look-ups: one entry fewer to
+    # write for each contact whose status changes.
+    op.drop_index('ix_scheduled_contacts_enrolment_id', table_name='scheduled_contacts')
 
 
 def downgrade():
+    op.create_index('ix_scheduled_contacts_enrolment_id', 'scheduled_contacts', ['enrolment_id'])
     op.drop_index('ix_health_events_unreported', table_name='health_events')
     op.drop_index('ix_scheduled_contacts_reinforced', table_name='scheduled_contacts')
     op.create_index('ix_scheduled_contacts_reinforced', 'scheduled_contacts', ['enrolment_id'],

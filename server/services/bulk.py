@@ -128,7 +128,7 @@ def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
 def _unnest(table: Table, columns: Sequence[str]) -> str:
     """``unnest`` of one array parameter per column, typed as the column, as a row source."""
     dialect = postgresql.dialect()
-    arrays = ", ".join(f"%s::{table.c[name].type.compile(dialect=dialect)}[]"
+    arrays = ", ".join(f"%b::{table.c[name].type.compile(dialect=dialect)}[]"
                        for name in columns)
     return f"unnest({arrays}) AS v({', '.join(columns)})"
 
