@@ -136,7 +136,7 @@ def _run(today: date, only: set[int] | None, full: bool = False) -> SweepSummary
     summary.patients_examined = len(enrolments)
     for enrolment_id, firing in _missed_firings(missed).items():
         firings.setdefault(enrolment_id, []).append(firing)
-    if enrolments:
+    if enrolments or firings:  # a missed contact's enrolment is always among those judged
         summary.add(write_flags(firings, enrolments, now, close_cleared=True,
                                 whole_file=only is None and summary.full))
     if scope is not None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -165,3 +168,13 @@ def test_a_full_sweep_comes_after_a_gap_a_change_of_rules_or_a_week(
     assert sweep(days[-1] + timedelta(days=2)).full  # rules that differ from the last run's
     assert [r.full for r in db.session.scalars(select(SweepRun).order_by(SweepRun.id))][-2:] == [
         True, True]
+
+
+def test_the_rules_fingerprint_is_the_same_in_every_process(app):
+    # Scheduler processes compare it with the last run's: a set in a template, whose repr
+    # follows the string hash seed, would make every sweep a full one.
+    code = "from server.services.sweep_scope import rules_fingerprint; print(rules_fingerprint())"
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2")}
+    assert digests == {sweep_scope.rules_fingerprint() + "\n"}
