@@ -320,6 +320,18 @@ def factories(app: Flask, clock: FixedClock) -> Factories:
     return Factories(app, clock)
 
 
+@pytest.fixture
+def referent(factories: Factories) -> User:
+    """A referent of their own (the patients a test creates are theirs)."""
+    return factories.user(Role.REFERENT)
+
+
+@pytest.fixture
+def physician(factories: Factories) -> User:
+    """A physician of their own, to follow a test's patients."""
+    return factories.user(Role.PHYSICIAN)
+
+
 class Auth:
     """Authorization headers for a staff user or a patient's device."""
 

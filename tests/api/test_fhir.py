@@ -28,11 +28,6 @@ PDF = b"%PDF-1.4\n% synthesis\n"
 
 
 @pytest.fixture
-def referent(factories):
-    return factories.user(Role.REFERENT)
-
-
-@pytest.fixture
 def rich_patient(client, auth, factories, referent, clock):
     """A patient at week 12 with sessions (heart-rate samples), a health event (its flag), CRQ
     and endurance tests at W0 and W12, weekly questionnaires, calls done by phone and video,

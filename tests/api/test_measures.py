@@ -21,11 +21,6 @@ CRQ_W12 = {**CRQ_W0, "DY1": 5, "DY2": 5, "DY3": 5, "DY4": 6, "DY5": 4, "FA1": 4,
 
 
 @pytest.fixture
-def referent(factories):
-    return factories.user(Role.REFERENT)
-
-
-@pytest.fixture
 def patient(factories, referent, clock):
     # Started 12 weeks ago minus 3 days: today is in week 12, the closing visit's week.
     return factories.active_patient(referent, start=clock.today() - timedelta(days=7 * 11 + 3))

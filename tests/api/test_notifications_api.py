@@ -10,14 +10,8 @@ from server.extensions import db
 from server.models import Notification
 from server.models.notifications import NotificationChannel, NotificationStatus
 from server.services.notifications import enqueue
-from shared.enums import Role
 
 URL = "/api/v1/me/notifications"
-
-
-@pytest.fixture
-def referent(factories):
-    return factories.user(Role.REFERENT)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import event, func, select
 
 from server.extensions import db
@@ -15,7 +14,7 @@ from server.models import HealthEvent, Notification, ScheduledContact
 from server.models.flags import Flag, FlagEvent
 from server.services.flag_text import describe
 from server.services.sweep import sweep
-from shared.enums import ContactStatus, FlagStatus, HealthEventKind, Role
+from shared.enums import ContactStatus, FlagStatus, HealthEventKind
 from shared.rules import RULES, FlagKind
 from tests.conftest import TODAY
 
@@ -27,16 +26,6 @@ def week_days(week: int, count: int, start: date = START) -> list[date]:
     """``count`` days of programme ``week``."""
     first = start + timedelta(days=7 * (week - 1))
     return [first + timedelta(days=i) for i in range(count)]
-
-
-@pytest.fixture
-def referent(factories):
-    return factories.user(Role.REFERENT)
-
-
-@pytest.fixture
-def physician(factories):
-    return factories.user(Role.PHYSICIAN)
 
 
 def flags_of(patient) -> dict[FlagKind, Flag]:
