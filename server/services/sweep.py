@@ -71,6 +71,11 @@ class SweepSummary:
         """Plain JSON-able figures."""
         return dict(self.__dict__)
 
+    def writes(self) -> tuple[int, int, int, int, int]:
+        """What it changed: flags opened, updated and closed, contacts missed, escalations."""
+        return (self.flags_opened, self.flags_updated, self.flags_closed, self.contacts_missed,
+                self.escalated)
+
     def add(self, tally: Tally) -> None:
         """Count what the flag writes did."""
         self.flags_opened += tally.opened
@@ -138,7 +143,7 @@ def _run(today: date, only: set[int] | None, full: bool = False) -> SweepSummary
         firings.setdefault(enrolment_id, []).append(firing)
     if enrolments or firings:  # a missed contact's enrolment is always among those judged
         summary.add(write_flags(firings, enrolments, now, close_cleared=True,
-                                whole_file=only is None and summary.full))
+                                whole_file=scope is not None and scope.full))
     if scope is not None:
         sweep_scope.record(today, now, scope, len(enrolments))
     db.session.commit()

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from server.clock import FixedClock
@@ -19,28 +18,13 @@ from server.models.flags import Flag
 from server.services import sweep_scope
 from server.services.enrolments import apply_transition
 from server.services.flags import resolve
-from server.services.sweep import SweepSummary, sweep
+from server.services.sweep import sweep
 from shared.enrolment import Action
-from shared.enums import ContactStatus, Role
+from shared.enums import ContactStatus
 from shared.rules import FlagKind
 from tests.conftest import TODAY
 
 FIRST = TODAY - timedelta(days=21)  # the first day of the scripted weeks
-
-
-@pytest.fixture
-def referent(factories):
-    return factories.user(Role.REFERENT)
-
-
-@pytest.fixture
-def physician(factories):
-    return factories.staff(Role.PHYSICIAN)
-
-
-def changes(summary: SweepSummary) -> tuple[int, ...]:
-    return (summary.flags_opened, summary.flags_updated, summary.flags_closed,
-            summary.contacts_missed, summary.escalated)
 
 
 def on(clock: FixedClock, day: date) -> None:
@@ -107,7 +91,7 @@ def test_each_days_sweep_of_what_changed_leaves_nothing_for_a_full_sweep_to_do(
         assert daily.full == (i == 0), i
         examined.append(daily.patients_examined)
         check = sweep(day, full=True)
-        assert changes(check) == (0, 0, 0, 0, 0), (day, check.as_dict(), daily.as_dict())
+        assert check.writes() == (0, 0, 0, 0, 0), (day, check.as_dict(), daily.as_dict())
         assert check.patients_examined == len(patients) + 1
     # It judged fewer than the whole file on most days, and every rule had work to do.
     assert sum(1 for n in examined[1:] if n < len(patients) + 1) >= 15, examined
